@@ -1,0 +1,392 @@
+"""The async Smart Gift client: one per API origin, no Qt.
+
+Every request goes through :meth:`SmartGiftClient._send`, which waits for the
+key's shared :class:`RateBudget`, adds ``Smart-Auth`` only for the configured
+origin, turns every failure into a typed :class:`ApiError`, and retries only
+what is safe to retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import httpx
+
+from packstation import __version__
+from packstation.api import errors as e
+from packstation.api.fields import FieldError, format_after
+from packstation.api.models import (
+    MAX_TRACKING_REFERENCE,
+    PRICE_TYPES,
+    UPDATE_STATUSES,
+    Agreement,
+    Job,
+    Parsed,
+    ParseProblem,
+)
+from packstation.api.pos import PosSale, PosSaleResult
+from packstation.api.ratelimit import Priority, RateBudget, budget_for, retry_after_seconds
+from packstation.api.secret import ApiKey, check_base_url, origin_of
+
+log = logging.getLogger("packstation.api")
+
+PRODUCTION_URL: Final = "https://api.smart-gift.co.uk"
+DEVELOPMENT_URL: Final = "https://api.devsmartgift.co.uk"
+ENVIRONMENTS: Final = {"production": PRODUCTION_URL, "development": DEVELOPMENT_URL}
+
+TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+_JSON: Final = "application/json"
+_PDF_ACCEPT: Final = "application/pdf, application/json"
+_IDEMPOTENT: Final = frozenset({"GET", "PUT", "HEAD", "DELETE"})
+
+R = TypeVar("R")
+
+
+def _parse_list(
+    body: Any, reader: Callable[[Mapping[str, Any]], R], what: str
+) -> Parsed[R]:
+    if isinstance(body, Mapping) and isinstance(body.get("data"), list):
+        body = body["data"]
+    if not isinstance(body, list):
+        raise e.BadResponse(f"Smart Gift sent {what} in a shape we do not know (not a list).")
+    items: list[R] = []
+    problems: list[ParseProblem] = []
+    for entry in body:
+        if not isinstance(entry, Mapping):
+            problems.append(ParseProblem(None, f"expected an object, got {type(entry).__name__}"))
+            continue
+        try:
+            items.append(reader(entry))
+        except FieldError as exc:
+            problems.append(ParseProblem(entry.get("id"), str(exc)))
+    for problem in problems:
+        log.warning("%s: %s", what, problem)
+    return Parsed(items, problems)
+
+
+def _parse_one(body: Any, reader: Callable[[Mapping[str, Any]], R], what: str) -> R:
+    if not isinstance(body, Mapping):
+        raise e.BadResponse(f"Smart Gift sent {what} in a shape we do not know (not an object).")
+    try:
+        return reader(body)
+    except FieldError as exc:
+        raise e.BadResponse(f"Smart Gift sent {what} we could not read: {exc}") from None
+
+
+class SmartGiftClient:
+    """Async client for the Smart Gift fulfilment and POS endpoints."""
+
+    def __init__(
+        self,
+        base_url: str,
+        key: ApiKey,
+        *,
+        budget: RateBudget | None = None,
+        max_retries: int = 3,
+        max_retry_wait: float = 60.0,
+        backoff: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self._origin = origin_of(self.base_url)
+        self._key = key
+        self.budget = budget or budget_for(self.base_url, key.fingerprint)
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self.backoff = backoff
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=TIMEOUT,
+            follow_redirects=False,  # a redirect could carry Smart-Auth elsewhere
+            headers={"User-Agent": f"packstation/{__version__}", "Content-Type": _JSON},
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"SmartGiftClient({self.base_url!r}, key={self._key!r})"
+
+    async def __aenter__(self) -> SmartGiftClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- endpoints -------------------------------------------------------------------
+
+    async def list_jobs(
+        self,
+        status: str | None = None,
+        after: date | datetime | None = None,
+        *,
+        priority: Priority = Priority.NORMAL,
+    ) -> Parsed[Job]:
+        params: dict[str, str] = {}
+        if status:
+            params["status"] = status
+        if after is not None:
+            params["after"] = format_after(after)
+        body = await self._json("GET", "/fulfilment/jobs", params=params, priority=priority)
+        return _parse_list(body, Job.from_json, "jobs")
+
+    async def update_job(
+        self,
+        job_id: int,
+        status: str,
+        tracking_reference: str | None = None,
+        *,
+        priority: Priority = Priority.INTERACTIVE,
+    ) -> Job:
+        if status not in UPDATE_STATUSES:
+            raise e.ApiValidationError(
+                f"A job can be set to {', '.join(UPDATE_STATUSES)}, not {status!r}.",
+                status=None, field_errors={"status": ["not allowed"]},
+            )
+        payload: dict[str, Any] = {"status": status}
+        if tracking_reference is not None:
+            if len(tracking_reference) > MAX_TRACKING_REFERENCE:
+                raise e.ApiValidationError(
+                    f"The tracking reference is {len(tracking_reference)} characters long; "
+                    f"Smart Gift accepts at most {MAX_TRACKING_REFERENCE}.",
+                    status=None, field_errors={"tracking_reference": ["too long"]},
+                )
+            payload["tracking_reference"] = tracking_reference
+        body = await self._json(
+            "PUT", f"/fulfilment/jobs/{int(job_id)}", json_body=payload, priority=priority
+        )
+        return _parse_one(body, Job.from_json, "the updated job")
+
+    async def download_pdf(
+        self, url: str, *, priority: Priority = Priority.NORMAL
+    ) -> bytes:
+        """Fetch a voucher PDF from its ``pdf_copy`` URL (only on the API's own origin)."""
+        if origin_of(url) != self._origin:
+            raise e.ConfigError(
+                f"Refused to fetch a voucher PDF from {origin_of(url)[1] or url!r}: it is not "
+                f"the Smart Gift API ({self._origin[1]}), so the API key was not sent."
+            )
+        response = await self._send("GET", url, accept=_PDF_ACCEPT, priority=priority)
+        content = response.content
+        if content.lstrip()[:5] == b"%PDF-":
+            return content
+        message = _server_message(response)
+        if message is not None:
+            raise e.PdfNotReady(f"The voucher PDF is not ready yet: {message}", status=200)
+        kind = response.headers.get("content-type", "unknown").split(";")[0]
+        raise e.BadResponse(f"Smart Gift sent {kind} where a voucher PDF was expected.")
+
+    async def list_agreements(
+        self, status: str | None = None, *, priority: Priority = Priority.NORMAL
+    ) -> Parsed[Agreement]:
+        params = {"status": status} if status else {}
+        body = await self._json("GET", "/fulfilment/agreements", params=params, priority=priority)
+        return _parse_list(body, Agreement.from_json, "agreements")
+
+    async def price_agreement(
+        self, agreement_id: int, price: Decimal, price_type: str = "per_order"
+    ) -> Agreement:
+        if price_type not in PRICE_TYPES:
+            raise e.ApiValidationError(
+                f"The price type must be per_order or per_item, not {price_type!r}.",
+                status=None, field_errors={"price_type": ["not allowed"]},
+            )
+        if not price.is_finite() or price <= 0 or price != price.quantize(Decimal("0.01")):
+            raise e.ApiValidationError(
+                f"The price must be a positive amount in pounds and pence, not {price}.",
+                status=None, field_errors={"price": ["invalid"]},
+            )
+        body = await self._json(
+            "PUT", f"/fulfilment/agreements/{int(agreement_id)}/price",
+            json_body={"price": float(price), "price_type": price_type},
+            priority=Priority.INTERACTIVE,
+        )
+        return _parse_one(body, Agreement.from_json, "the priced agreement")
+
+    async def terminate_agreement(self, agreement_id: int, reason: str = "") -> Agreement:
+        body = await self._json(
+            "PUT", f"/fulfilment/agreements/{int(agreement_id)}/terminate",
+            json_body={"reason": reason}, priority=Priority.INTERACTIVE,
+        )
+        return _parse_one(body, Agreement.from_json, "the terminated agreement")
+
+    async def create_pos_sale(self, sale: PosSale) -> PosSaleResult:
+        problems = sale.problems()
+        if problems:
+            raise e.ApiValidationError(
+                "The order is not complete: " + "; ".join(problems.values()),
+                status=None, field_errors={k: [v] for k, v in problems.items()},
+            )
+        body = await self._json(
+            "POST", "/pos-sale", json_body=sale.to_json(), priority=Priority.INTERACTIVE
+        )
+        return _parse_one(body, PosSaleResult.from_json, "the order result")
+
+    # -- transport -------------------------------------------------------------------
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+        priority: Priority,
+    ) -> Any:
+        response = await self._send(method, path, params=params, json_body=json_body,
+                                    accept=_JSON, priority=priority)
+        try:
+            return json.loads(response.content, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError):
+            kind = response.headers.get("content-type", "unknown").split(";")[0]
+            raise e.BadResponse(
+                f"Smart Gift sent an answer we could not read ({kind}, not JSON)."
+            ) from None
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        accept: str,
+        priority: Priority,
+        params: Mapping[str, str] | None = None,
+        json_body: Any = None,
+    ) -> httpx.Response:
+        retry_allowed = method in _IDEMPOTENT
+        attempt = 0
+        while True:
+            try:
+                return await self._send_once(method, url, accept, priority, params, json_body)
+            except e.RETRYABLE as exc:
+                attempt += 1
+                if not retry_allowed or attempt > self.max_retries:
+                    raise
+                wait = self._backoff_for(attempt, exc)
+                if wait > self.max_retry_wait:
+                    raise
+                log.info("retrying %s %s in %.1f s: %s", method, _path(url), wait, exc)
+                await asyncio.sleep(wait)
+
+    def _backoff_for(self, attempt: int, exc: e.ApiError) -> float:
+        jittered = random.uniform(0.5, 1.0) * self.backoff * 2 ** (attempt - 1)
+        asked = getattr(exc, "retry_after", None) or 0.0
+        return max(float(asked), jittered)
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        accept: str,
+        priority: Priority,
+        params: Mapping[str, str] | None,
+        json_body: Any,
+    ) -> httpx.Response:
+        headers = {"Accept": accept, "Smart-Auth": self._key.reveal()}
+        await self.budget.acquire(priority)
+        started = time.perf_counter()
+        response: httpx.Response | None = None
+        try:
+            response = await self._http.request(
+                method, url, params=params, json=json_body, headers=headers
+            )
+        except httpx.TimeoutException:
+            raise e.NetworkError(
+                f"Smart Gift at {self._origin[1]} did not answer in time."
+            ) from None
+        except httpx.TransportError as exc:
+            raise e.NetworkError(
+                f"Could not reach Smart Gift at {self._origin[1]}: {_describe_transport(exc)}."
+            ) from None
+        finally:
+            await self.budget.release(
+                response.headers if response is not None else None,
+                response.status_code if response is not None else None,
+            )
+        log.info("%s %s -> %d in %.0f ms", method, _path(url), response.status_code,
+                 (time.perf_counter() - started) * 1000)
+        _raise_for_status(response, asset=accept == _PDF_ACCEPT)
+        return response
+
+
+def _path(url: str) -> str:
+    return httpx.URL(url).raw_path.decode("ascii", "replace")
+
+
+def _describe_transport(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return "the connection was refused or the address could not be found"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return "the connection was dropped"
+    return "the network failed"
+
+
+def _server_message(response: httpx.Response) -> str | None:
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return None
+
+
+def _field_errors(response: httpx.Response) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return {}, {}
+    if not isinstance(body, dict):
+        return {}, {}
+    found: dict[str, list[str]] = {}
+    errors = body.get("errors")
+    if isinstance(errors, Mapping):
+        for field, value in errors.items():
+            messages = value if isinstance(value, list) else [value]
+            found[str(field)] = [str(m) for m in messages]
+    return found, body
+
+
+def _raise_for_status(response: httpx.Response, *, asset: bool) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    message = _server_message(response)
+    if status in (401, 403):
+        raise e.AuthError(
+            f"Smart Gift did not accept the API key (HTTP {status}): it may be wrong, revoked "
+            "or not allowed this. Check it with 'packstation key status'.", status=status)
+    if asset and status in (404, 422):
+        raise e.PdfNotReady(
+            f"The voucher PDF is not ready yet: {message or 'Smart Gift has not made it yet'}.",
+            status=status)
+    if status == 404:
+        raise e.NotFound(f"Smart Gift has no such record (HTTP 404): {_path(str(response.url))}",
+                         status=status)
+    if status == 422 or (400 <= status < 500 and status != 429 and message):
+        fields, body = _field_errors(response)
+        raise e.ApiValidationError(message or f"Smart Gift refused the request (HTTP {status}).",
+                                   status=status, field_errors=fields, body=body)
+    if status == 429:
+        wait = retry_after_seconds(response.headers)
+        raise e.RateLimited(
+            f"Smart Gift asked us to slow down; it will take requests again in {wait:.0f} s.",
+            retry_after=wait)
+    if status == 503:
+        wait = retry_after_seconds(response.headers, default=0.0) or None
+        raise e.Unavailable(
+            "Smart Gift is temporarily unavailable (maintenance or overload); try again shortly.",
+            retry_after=wait)
+    if status >= 500:
+        raise e.ServerError(
+            f"Smart Gift was unable to process the request (HTTP {status}).", status=status)
+    raise e.BadResponse(f"Smart Gift answered with an unexpected HTTP {status}.", status=status)

@@ -1,0 +1,209 @@
+"""One request budget per API key, shared by every caller in the process.
+
+Smart Gift allows about 60 requests a minute per key and says so in
+``X-RateLimit-Limit``/``-Remaining`` (and ``-Reset`` or ``Retry-After`` on a
+429). The budget waits instead of sending a request the server would refuse,
+and when several callers wait it lets the most urgent go first: a packer's
+dispatch before a background sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from enum import IntEnum
+from typing import Final
+
+DEFAULT_LIMIT: Final = 60
+DEFAULT_WINDOW: Final = 60.0
+# Margin after a reset instant: the header is whole seconds and clocks differ a little.
+_RESET_MARGIN: Final = 0.05
+
+
+class Priority(IntEnum):
+    """Lower goes first."""
+
+    INTERACTIVE = 0
+    NORMAL = 5
+    BACKGROUND = 10
+
+
+def _header_number(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+class RateBudget:
+    """Decides when the next request may go.
+
+    Two models, chosen by what the server tells us:
+    - with ``X-RateLimit-Reset``: a fixed window; ``Remaining`` less the requests
+      still in flight may go before the reset instant;
+    - without it: a sliding window of ``window`` seconds over our own sends,
+      never more than ``Limit`` in it, and none once the server says 0 remain.
+    """
+
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        window: float = DEFAULT_WINDOW,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._wall = wall_clock
+        self._sends: deque[float] = deque()
+        self._in_flight = 0
+        self._remaining: int | None = None  # server's word, less what we sent since
+        self._reset_at: float | None = None  # monotonic instant of the fixed window's end
+        self._blocked_until = 0.0  # after a 429
+        self._waiters: list[tuple[int, int]] = []
+        self._seq = itertools.count()
+        self._changed: asyncio.Condition | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- state the waiters look at -------------------------------------------------
+
+    def _delay(self) -> float:
+        """Seconds until one more request may be sent (0 = now)."""
+        now = self._clock()
+        if now < self._blocked_until:
+            return self._blocked_until - now
+        if self._reset_at is not None:
+            if now >= self._reset_at:
+                # A new window: everything we know is the limit, less what is in flight.
+                self._reset_at = None
+                self._remaining = self.limit - self._in_flight
+                self._sends.clear()
+            elif self._remaining is not None and self._remaining <= 0:
+                return self._reset_at - now
+            else:
+                return 0.0
+        while self._sends and self._sends[0] <= now - self.window:
+            self._sends.popleft()
+        if len(self._sends) >= self.limit or (
+            self._remaining is not None and self._remaining <= 0 and self._sends
+        ):
+            return self._sends[0] + self.window - now
+        return 0.0
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
+    @property
+    def remaining(self) -> int | None:
+        return self._remaining
+
+    # -- used by the client ----------------------------------------------------------
+
+    def _condition(self) -> asyncio.Condition:
+        # asyncio primitives belong to one loop; a process that runs a new loop
+        # (a CLI command after another, a test) gets a fresh condition and queue.
+        loop = asyncio.get_running_loop()
+        if self._changed is None or self._loop is not loop:
+            self._changed = asyncio.Condition()
+            self._loop = loop
+            self._waiters.clear()
+            self._in_flight = 0
+        return self._changed
+
+    async def acquire(self, priority: Priority = Priority.NORMAL) -> None:
+        """Wait for our turn and for the budget; then count one request as sent."""
+        changed = self._condition()
+        ticket = (int(priority), next(self._seq))
+        heapq.heappush(self._waiters, ticket)
+        try:
+            async with changed:
+                while True:
+                    timeout: float | None = None
+                    if self._waiters[0] == ticket:
+                        timeout = self._delay()
+                        if timeout <= 0:
+                            heapq.heappop(self._waiters)
+                            self._sends.append(self._clock())
+                            self._in_flight += 1
+                            if self._remaining is not None:
+                                self._remaining -= 1
+                            changed.notify_all()
+                            return
+                    try:
+                        await asyncio.wait_for(changed.wait(), timeout)
+                    except TimeoutError:
+                        pass
+        except BaseException:
+            if ticket in self._waiters:
+                self._waiters.remove(ticket)
+                heapq.heapify(self._waiters)
+                async with changed:
+                    changed.notify_all()
+            raise
+
+    async def release(self, headers: Mapping[str, str] | None, status: int | None) -> None:
+        """Record a finished request and what its response said about the budget."""
+        changed = self._condition()
+        self._in_flight = max(0, self._in_flight - 1)
+        if headers is not None:
+            self._learn(headers, status)
+        async with changed:
+            changed.notify_all()
+
+    def _learn(self, headers: Mapping[str, str], status: int | None) -> None:
+        now, wall = self._clock(), self._wall()
+        limit = _header_number(headers, "x-ratelimit-limit")
+        if limit is not None and limit >= 1:
+            self.limit = int(limit)
+        reset_epoch = _header_number(headers, "x-ratelimit-reset")
+        reset_at = now + max(0.0, reset_epoch - wall) + _RESET_MARGIN if reset_epoch else None
+        remaining = _header_number(headers, "x-ratelimit-remaining")
+        if remaining is not None:
+            seen = int(remaining) - self._in_flight
+            new_window = reset_at is not None and (
+                self._reset_at is None or reset_at > self._reset_at + 0.5
+            )
+            if self._remaining is None or new_window:
+                self._remaining = seen
+            else:
+                self._remaining = min(self._remaining, seen)
+        if reset_at is not None:
+            self._reset_at = reset_at
+        if status == 429:
+            retry = retry_after_seconds(headers, wall_now=wall)
+            self._blocked_until = max(self._blocked_until, now + retry)
+            self._remaining = 0
+
+    def blocked_for(self) -> float:
+        return max(0.0, self._blocked_until - self._clock())
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str], *, wall_now: float | None = None, default: float = 1.0
+) -> float:
+    """How long a 429/503 asks us to wait: ``Retry-After`` first, then ``X-RateLimit-Reset``."""
+    retry = _header_number(headers, "retry-after")
+    if retry is not None and retry >= 0:
+        return retry
+    reset = _header_number(headers, "x-ratelimit-reset")
+    if reset is not None:
+        return max(0.0, reset - (wall_now if wall_now is not None else time.time()))
+    return default
+
+
+_BUDGETS: dict[tuple[str, str], RateBudget] = {}
+
+
+def budget_for(origin: str, key_fingerprint: str) -> RateBudget:
+    """The budget of one key at one origin; every client for that key shares it."""
+    return _BUDGETS.setdefault((origin, key_fingerprint), RateBudget())

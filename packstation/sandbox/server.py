@@ -1,0 +1,283 @@
+"""The sandbox's HTTP face: a real server on loopback, speaking Smart Gift.
+
+Standard library only (``http.server``), HTTP/1.1 with keep-alive, so the
+client is exercised exactly as against the real service: ``Smart-Auth``
+check, rate-limit headers, 422 bodies with ``message``, and injected faults.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import re
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from packstation.sandbox.state import Rejected, SandboxState
+
+log = logging.getLogger("packstation.sandbox")
+
+DEMO_KEY = "sk_demo_packstation_sandbox"
+FAULT_KINDS = ("500", "503", "429", "drop", "malformed", "html", "slow")
+
+
+@dataclass
+class Faults:
+    """Trouble to cause on purpose: for tests and for training packers."""
+
+    error_rate: float = 0.0  # share of requests answered with a random fault of ``kinds``
+    kinds: tuple[str, ...] = ("500", "503", "429", "drop", "malformed")
+    latency: float = 0.0  # seconds added to every answer
+    slow_seconds: float = 35.0  # how long a "slow" fault stalls (past the client's timeout)
+    queued: deque[str] = field(default_factory=deque)  # exact faults for the next requests
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
+
+    def inject(self, kind: str, count: int = 1) -> None:
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
+        with self._lock:
+            self.queued.extend([kind] * count)
+
+    def next(self) -> str | None:
+        with self._lock:
+            if self.queued:
+                return self.queued.popleft()
+            if self.error_rate > 0 and self._rng.random() < self.error_rate:
+                return self._rng.choice(self.kinds)
+        return None
+
+
+class FixedWindowLimit:
+    """Per-key fixed windows, like the service: ``limit`` requests per ``window`` s."""
+
+    def __init__(self, limit: int = 60, window: float = 60.0) -> None:
+        self.limit, self.window = limit, window
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> tuple[bool, dict[str, str]]:
+        now = time.time()
+        with self._lock:
+            start, used = self._windows.get(key, (now, 0))
+            if now >= start + self.window:
+                start, used = now, 0
+            allowed = used < self.limit
+            if allowed:
+                used += 1
+            self._windows[key] = (start, used)
+        reset = math.ceil(start + self.window)
+        headers = {"X-RateLimit-Limit": str(self.limit),
+                   "X-RateLimit-Remaining": str(max(0, self.limit - used)),
+                   "X-RateLimit-Reset": str(reset)}
+        if not allowed:
+            headers["Retry-After"] = str(max(1, math.ceil(start + self.window - now)))
+        return allowed, headers
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"^/fulfilment/jobs/?$"), "list_jobs"),
+    ("PUT", re.compile(r"^/fulfilment/jobs/(\d+)$"), "update_job"),
+    ("GET", re.compile(r"^/fulfilment/assets/(\d+)/voucher-pdf/(\d+)/(\d+)$"), "pdf"),
+    ("GET", re.compile(r"^/fulfilment/agreements/?$"), "list_agreements"),
+    ("PUT", re.compile(r"^/fulfilment/agreements/(\d+)/price$"), "price"),
+    ("PUT", re.compile(r"^/fulfilment/agreements/(\d+)/terminate$"), "terminate"),
+    ("POST", re.compile(r"^/pos-sale$"), "pos_sale"),
+]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise Rejected(422, "The request body is not valid JSON.") from None
+
+    def _handle(self, method: str) -> None:
+        sandbox = self.server.sandbox
+        url = urlsplit(self.path)
+        # Read the body first so a refused request leaves the connection usable.
+        try:
+            payload = self._body() if method != "GET" else None
+        except Rejected as exc:
+            payload = exc
+        if sandbox.faults.latency:
+            time.sleep(sandbox.faults.latency)
+        fault = sandbox.faults.next()
+        if fault == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault == "slow":
+            time.sleep(sandbox.faults.slow_seconds)
+        key = self.headers.get("Smart-Auth") or ""
+        if key != sandbox.key:
+            self._send(401, {"message": "Unauthenticated."})
+            return
+        allowed, limit_headers = sandbox.limit.hit(key)
+        if not allowed:
+            self._send(429, {"message": "Too Many Attempts."}, limit_headers)
+            return
+        if fault in ("500", "503", "429"):
+            extra = {**limit_headers, "Retry-After": "1"} if fault != "500" else limit_headers
+            messages = {"500": "Server Error", "503": "Service Unavailable",
+                        "429": "Too Many Attempts."}
+            self._send(int(fault), {"message": messages[fault]}, extra)
+            return
+        if fault == "html":
+            self._send_raw(200, b"<html><body>Bad gateway</body></html>", "text/html",
+                           limit_headers)
+            return
+        try:
+            if isinstance(payload, Rejected):
+                raise payload
+            status, body, content_type = self._route(method, url.path, url.query, payload)
+        except Rejected as exc:
+            self._send(exc.status, exc.body, limit_headers)
+            return
+        if fault == "malformed":
+            self._send_raw(200, b'{"id": 1, "status": "pend', "application/json", limit_headers)
+        elif isinstance(body, bytes):
+            self._send_raw(status, body, content_type, limit_headers)
+        else:
+            self._send(status, body, limit_headers)
+
+    def _route(self, method: str, path: str, query: str, payload: Any
+               ) -> tuple[int, Any, str]:
+        state = self.server.sandbox.state
+        params = {k: v[-1] for k, v in parse_qs(query).items()}
+        for verb, pattern, name in _ROUTES:
+            match = pattern.match(path)
+            if not match:
+                continue
+            if verb != method:
+                raise Rejected(405, "Method not allowed.")
+            ids = [int(g) for g in match.groups()]
+            json_type = "application/json"
+            if name == "list_jobs":
+                return 200, state.list_jobs(params.get("status"), params.get("after")), json_type
+            if name == "update_job":
+                return 200, state.update_job(ids[0], payload), json_type
+            if name == "pdf":
+                if "application/pdf" not in (self.headers.get("Accept") or ""):
+                    raise Rejected(406, "This asset is served as application/pdf.")
+                return 200, state.voucher_pdf(ids[0], ids[1]), "application/pdf"
+            if name == "list_agreements":
+                return 200, state.list_agreements(params.get("status")), json_type
+            if name == "price":
+                return 200, state.price_agreement(ids[0], payload), json_type
+            if name == "terminate":
+                return 200, state.terminate_agreement(ids[0], payload), json_type
+            return 200, state.pos_sale(payload), json_type
+        raise Rejected(404, "Not found.")
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        self._send_raw(status, raw, "application/json", headers)
+
+    def _send_raw(self, status: int, raw: bytes, content_type: str,
+                  headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8"
+                         if content_type != "application/pdf" else content_type)
+        self.send_header("Content-Length", str(len(raw)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(raw)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    sandbox: SandboxServer
+
+
+class SandboxServer:
+    """A running fake Smart Gift on 127.0.0.1. Start, use ``base_url``, stop."""
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        key: str = DEMO_KEY,
+        seed: int = 1,
+        jobs: int = 40,
+        pdf_delay: float = 3.0,
+        accept_delay: float = 20.0,
+        new_job_every: float = 0.0,
+        rate_limit: int = 60,
+        rate_window: float = 60.0,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.key = key
+        self.state = SandboxState(seed=seed, job_count=jobs, pdf_delay=pdf_delay,
+                                  accept_delay=accept_delay, new_job_every=new_job_every)
+        self.limit = FixedWindowLimit(rate_limit, rate_window)
+        self.faults = faults or Faults(seed=seed)
+        self._httpd = _Server((host, port), _Handler)
+        self._httpd.sandbox = self
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.base_url = f"http://{bound_host}:{bound_port}"
+        self.state.base_url = self.base_url
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"SandboxServer({self.base_url!r})"
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def start(self) -> SandboxServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever,
+                                        kwargs={"poll_interval": 0.1},
+                                        name="packstation-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
