@@ -270,9 +270,12 @@ class SandboxServer:
     def serve_forever(self) -> None:
         self._httpd.serve_forever(poll_interval=0.2)
 
+    def close(self) -> None:
+        self._httpd.server_close()
+
     def stop(self) -> None:
         self._httpd.shutdown()
-        self._httpd.server_close()
+        self.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

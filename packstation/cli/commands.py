@@ -1,0 +1,237 @@
+"""The CLI's commands: thin wrappers over ``packstation.api`` and ``packstation.config``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from packstation.api import (
+    ApiKey,
+    ApiValidationError,
+    ConfigError,
+    NotFound,
+    PdfNotReady,
+    SmartGiftClient,
+)
+from packstation.api.fields import FieldError, parse_after
+from packstation.api.models import Job
+from packstation.api.pos import PosSale
+from packstation.cli import output
+from packstation.config import keys
+from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
+
+
+@asynccontextmanager
+async def open_client(args: argparse.Namespace) -> AsyncIterator[SmartGiftClient]:
+    if args.demo:
+        with SandboxServer(pdf_delay=0) as sandbox:
+            async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY)) as client:
+                yield client
+        return
+    url = keys.resolve_api_url(args.api_url)
+    async with SmartGiftClient(url, keys.load_key(url)) as client:
+        yield client
+
+
+async def run_api_command(args: argparse.Namespace) -> int:
+    handlers: dict[tuple[str, str | None], Callable[[SmartGiftClient, argparse.Namespace],
+                                                    Awaitable[int]]] = {
+        ("jobs", "list"): jobs_list,
+        ("jobs", "dispatch"): jobs_dispatch,
+        ("jobs", "set-status"): jobs_set_status,
+        ("jobs", "pdf"): jobs_pdf,
+        ("agreements", "list"): agreements_list,
+        ("agreements", "price"): agreements_price,
+        ("agreements", "terminate"): agreements_terminate,
+        ("pos-sale", None): pos_sale,
+    }
+    handler = handlers[(args.command, getattr(args, "action", None))]
+    # Read local input before the first request, so a typo costs no rate budget.
+    if args.command == "pos-sale":
+        args.sale = _read_sale(args.file)
+    async with open_client(args) as client:
+        return await handler(client, args)
+
+
+async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    try:
+        after = parse_after(args.after) if args.after else None
+    except ValueError:
+        raise ConfigError(f"--after {args.after!r} is not a date or a date and time.") from None
+    result = await client.list_jobs(status=args.status, after=after)
+    for problem in result.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if args.json:
+        output.print_json([dict(job.raw) for job in result.items])
+    else:
+        output.print_jobs(result.items)
+    return 0
+
+
+async def jobs_dispatch(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    job = await client.update_job(args.job_id, "dispatched", args.tracking)
+    print(f"Job {job.id} ({job.order_reference}) is {job.status}, "
+          f"tracking {job.tracking_reference}.")
+    return 0
+
+
+async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    job = await client.update_job(args.job_id, args.status)
+    print(f"Job {job.id} ({job.order_reference}) is {job.status}.")
+    return 0
+
+
+async def _find_job(client: SmartGiftClient, job_id: int) -> Job:
+    # The API has no single-job endpoint: pending first (small), then everything.
+    for status in ("pending", None):
+        found = next((j for j in (await client.list_jobs(status=status)).items
+                      if j.id == job_id), None)
+        if found is not None:
+            return found
+    raise NotFound(f"Smart Gift has no job {job_id}.")
+
+
+async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    job = await _find_job(client, args.job_id)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + max(0.0, args.wait)
+    missing = 0
+    for voucher in job.vouchers:
+        if not voucher.pdf_copy:
+            print(f"Voucher {voucher.id}: no PDF link yet (not ready yet).", file=sys.stderr)
+            missing += 1
+            continue
+        pdf = await _download_waiting(client, voucher.pdf_copy, deadline)
+        if pdf is None:
+            print(f"Voucher {voucher.id}: the PDF is not ready yet "
+                  "(Smart Gift takes up to 5 minutes; try --wait 300).", file=sys.stderr)
+            missing += 1
+            continue
+        path = out / f"job-{job.id}-voucher-{voucher.id}.pdf"
+        path.write_bytes(pdf)
+        print(f"{path} ({len(pdf):,} bytes)")
+    if missing:
+        raise PdfNotReady(f"{missing} of {len(job.vouchers)} voucher PDFs are not ready yet.")
+    return 0
+
+
+async def _download_waiting(client: SmartGiftClient, url: str, deadline: float) -> bytes | None:
+    delay = 1.0
+    while True:
+        try:
+            return await client.download_pdf(url)
+        except PdfNotReady:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            await asyncio.sleep(min(delay, left))
+            delay = min(delay * 2, 15.0)  # the service needs up to 300 s: no tight polling
+
+
+async def agreements_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    result = await client.list_agreements(status=args.status)
+    for problem in result.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if args.json:
+        output.print_json([output.agreement_json(a) for a in result.items])
+    else:
+        output.print_agreements(result.items)
+    return 0
+
+
+async def agreements_price(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    try:
+        price = Decimal(args.price.strip().lstrip("£"))
+    except InvalidOperation:
+        raise ApiValidationError(f"--price {args.price!r} is not an amount.", status=None) \
+            from None
+    agreement = await client.price_agreement(args.agreement_id, price, args.price_type)
+    print(f"Agreement {agreement.id} with {agreement.company_name} is {agreement.status}: "
+          f"£{agreement.price} {output.price_type_text(agreement.price_type)}.")
+    return 0
+
+
+async def agreements_terminate(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    agreement = await client.terminate_agreement(args.agreement_id, args.reason)
+    print(f"Agreement {agreement.id} with {agreement.company_name} "
+          f"({agreement.delivery_method_name}) is {agreement.status}.")
+    return 0
+
+
+def _read_sale(path: str) -> PosSale:
+    try:
+        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path} is not valid JSON: {exc}.") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object (the /pos-sale request body).")
+    try:
+        return PosSale.from_json(data)
+    except (FieldError, ValueError) as exc:
+        raise ApiValidationError(f"{path}: {exc}", status=None) from None
+
+
+async def pos_sale(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    result = await client.create_pos_sale(args.sale)
+    if args.json:
+        output.print_json({"message": result.message, "order_reference": result.order_reference,
+                           "voucher_codes": list(result.voucher_codes)})
+    else:
+        print(f"{result.message or 'Order processed.'} Order reference: {result.order_reference}")
+        for code in result.voucher_codes:
+            print(f"  voucher code {code}")
+    return 0
+
+
+def key_command(args: argparse.Namespace) -> int:
+    url = keys.resolve_api_url(args.api_url)
+    if args.action == "set":
+        if sys.stdin.isatty():
+            secret = getpass.getpass(f"API key for {url} (not shown): ")
+        else:
+            secret = sys.stdin.readline()
+        keys.store_key(url, ApiKey(secret))
+        print(f"The API key for {url} is stored in the keyring ({keys.backend_name()}).")
+        return 0
+    if args.action == "delete":
+        if keys.delete_key(url):
+            print(f"The API key for {url} was removed from the keyring.")
+        else:
+            print(f"No API key was stored for {url}.")
+        return 0
+    stored = keys.stored_key(url)
+    if stored is None:
+        print(f"No API key is stored for {url} (keyring: {keys.backend_name()}).")
+        return 3
+    print(f"An API key is stored for {url} (keyring: {keys.backend_name()}, "
+          f"fingerprint {stored.fingerprint}).")
+    return 0
+
+
+def run_sandbox(args: argparse.Namespace) -> int:
+    faults = Faults(error_rate=args.error_rate, latency=args.latency, seed=args.seed)
+    server = SandboxServer(port=args.port, key=args.key or DEMO_KEY, seed=args.seed,
+                           jobs=args.jobs, pdf_delay=args.pdf_delay,
+                           rate_limit=args.rate_limit, rate_window=args.rate_window,
+                           faults=faults, new_job_every=args.new_job_every)
+    print(f"Smart Gift sandbox on {server.base_url} (key: {'your --key' if args.key else DEMO_KEY})",
+          flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0

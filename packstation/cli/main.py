@@ -1,0 +1,144 @@
+"""``packstation``: the GUI with no sub-command, the CLI otherwise.
+
+Exit codes: 0 ok, 2 usage, 3 auth, 4 rejected by the API (422, 404),
+5 network, server, rate limit or bad response. No traceback reaches the user
+for any of these (``-v`` shows one for an unexpected error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from packstation import __version__
+from packstation.api import ApiError
+from packstation.api.secret import install_log_redaction
+
+EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_REJECTED, EXIT_FAILED = 0, 2, 3, 4, 5
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="packstation",
+        description="Packing station for Smart Gift fulfilment providers. "
+                    "With no command, starts the window.")
+    parser.add_argument("--version", action="version", version=f"packstation {__version__}")
+    parser.add_argument("--api-url", metavar="URL",
+                        help="API address, or 'production' / 'development' "
+                             "(default: settings, then PACKSTATION_API_URL, then production)")
+    parser.add_argument("--demo", action="store_true",
+                        help="run against a built-in sandbox server with demo data")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log each request (method, path, status, time) to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    jobs = sub.add_parser("jobs", help="list and update fulfilment jobs").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = jobs.add_parser("list", help="list jobs")
+    p.add_argument("--status", choices=["pending", "dispatched", "delivered", "cancelled"])
+    p.add_argument("--after", metavar="T",
+                   help="only jobs changed since T: YYYY-MM-DD or 'YYYY-MM-DD HH:MM[:SS]' "
+                        "(UK time unless it has a zone)")
+    p.add_argument("--json", action="store_true", help="the jobs as JSON")
+    p = jobs.add_parser("dispatch", help="mark a job dispatched")
+    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("--tracking", required=True, metavar="REF", help="tracking reference")
+    p = jobs.add_parser("set-status", help="mark a job delivered or cancelled")
+    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("status", choices=["delivered", "cancelled"])
+    p = jobs.add_parser("pdf", help="download a job's voucher PDFs")
+    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="wait this long for PDFs still being generated (default 0)")
+
+    agreements = sub.add_parser("agreements", help="fulfilment agreements").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = agreements.add_parser("list", help="list agreements")
+    p.add_argument("--status", choices=["new", "sent", "active", "cancelled"])
+    p.add_argument("--json", action="store_true")
+    p = agreements.add_parser("price", help="price a new agreement")
+    p.add_argument("agreement_id", type=int, metavar="ID")
+    p.add_argument("--price", required=True, metavar="P", help="price in GBP, e.g. 3.40")
+    p.add_argument("--type", dest="price_type", required=True, choices=["per_order", "per_item"])
+    p = agreements.add_parser("terminate", help="terminate an agreement")
+    p.add_argument("agreement_id", type=int, metavar="ID")
+    p.add_argument("--reason", default="", metavar="R")
+
+    p = sub.add_parser("pos-sale", help="create an order (POS sale) from a JSON file")
+    p.add_argument("--file", required=True, metavar="ORDER.json")
+    p.add_argument("--json", action="store_true")
+
+    key = sub.add_parser("key", help="the API key in the OS keyring").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    key.add_parser("set", help="store a key (prompted without echo, or read from stdin)")
+    key.add_parser("delete", help="remove the stored key")
+    key.add_parser("status", help="say whether a key is stored (never prints it)")
+
+    p = sub.add_parser("sandbox", help="run the sandbox server alone")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--jobs", type=int, default=40, help="how many jobs to seed")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--key", default=None, help="key clients must send (default: the demo key)")
+    p.add_argument("--pdf-delay", type=float, default=3.0,
+                   help="seconds before a new job's PDFs exist (default 3)")
+    p.add_argument("--rate-limit", type=int, default=60, help="requests per window (default 60)")
+    p.add_argument("--rate-window", type=float, default=60.0, help="seconds (default 60)")
+    p.add_argument("--error-rate", type=float, default=0.0,
+                   help="share of requests that fail on purpose (0-1)")
+    p.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    p.add_argument("--new-job-every", type=float, default=0.0,
+                   help="seconds between new pending jobs (0: none)")
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # httpx logs whole URLs with query strings at INFO; our own line says enough.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    install_log_redaction(root)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    if args.command is None:
+        from packstation.ui.app import run_gui  # Qt only when the window is wanted
+
+        return run_gui(api_url=args.api_url, demo=args.demo)
+    from packstation.cli import commands
+
+    try:
+        if args.command == "sandbox":
+            return commands.run_sandbox(args)
+        if args.command == "key":
+            return commands.key_command(args)
+        return asyncio.run(commands.run_api_command(args))
+    except ApiError as exc:
+        print(f"packstation: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head`: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
+        return 0
+    except Exception as exc:  # a bug of ours: say so briefly, details only with -v
+        logging.getLogger("packstation").debug("unexpected error", exc_info=True)
+        print(f"packstation: unexpected error ({type(exc).__name__}); run with -v for details",
+              file=sys.stderr)
+        if args.verbose:
+            raise
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Where the app finds its API address and key. No Qt here."""

@@ -1,0 +1,96 @@
+"""The API key in the OS keyring: service ``packstation``, user name = the API URL.
+
+``PACKSTATION_API_KEY`` overrides the keyring for headless use. A plain-text
+keyring backend (keyrings.alt) is refused unless the user chose it explicitly
+(``PYTHON_KEYRING_BACKEND`` or keyring's own config file): the key must never
+end up in a file by accident.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+import keyring.core
+import keyring.errors
+from keyring.backend import KeyringBackend
+
+from packstation.api import ENVIRONMENTS, PRODUCTION_URL, ApiKey, MissingKeyError
+from packstation.api.secret import check_base_url
+from packstation.config.settings import Settings
+
+SERVICE = "packstation"
+
+
+def resolve_api_url(cli_url: str | None = None, settings: Settings | None = None) -> str:
+    """``--api-url`` > ``PACKSTATION_API_URL`` > settings file > production."""
+    if settings is None and not cli_url and not os.environ.get("PACKSTATION_API_URL"):
+        settings = Settings.load()
+    url = (cli_url or os.environ.get("PACKSTATION_API_URL")
+           or (settings.api_url if settings else "") or PRODUCTION_URL)
+    return check_base_url(ENVIRONMENTS.get(url.strip().lower(), url.strip()))
+
+
+def _explicitly_chosen() -> bool:
+    return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or keyring.core.load_config() is not None
+
+
+def backend() -> KeyringBackend:
+    """The usable keyring backend, or :class:`MissingKeyError` saying why there is none."""
+    chosen = keyring.get_keyring()
+    module = type(chosen).__module__
+    if module.startswith("keyring.backends.fail") or module.startswith("keyring.backends.null"):
+        raise MissingKeyError(
+            "No keyring is available to keep the API key (on Linux: a Secret Service such as "
+            "GNOME Keyring or KWallet). Set PACKSTATION_API_KEY for headless use instead.")
+    if module.startswith("keyrings.alt") and not _explicitly_chosen():
+        raise MissingKeyError(
+            "Only a plain-text keyring is available; packstation will not write the API key to "
+            "a file unless you choose that backend explicitly (PYTHON_KEYRING_BACKEND).")
+    return chosen
+
+
+def backend_name() -> str:
+    chosen = keyring.get_keyring()
+    return f"{type(chosen).__module__}.{type(chosen).__name__}"
+
+
+def load_key(api_url: str) -> ApiKey:
+    env = os.environ.get("PACKSTATION_API_KEY")
+    if env:
+        return ApiKey(env)
+    try:
+        secret = backend().get_password(SERVICE, api_url)
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    if not secret:
+        raise MissingKeyError(
+            f"No API key is stored for {api_url}. Run 'packstation key set' "
+            "(or set PACKSTATION_API_KEY).")
+    return ApiKey(secret)
+
+
+def store_key(api_url: str, key: ApiKey) -> None:
+    try:
+        backend().set_password(SERVICE, api_url, key.reveal())
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring refused the key ({type(exc).__name__}).") from None
+
+
+def delete_key(api_url: str) -> bool:
+    """True when a key was deleted, False when none was stored."""
+    try:
+        backend().delete_password(SERVICE, api_url)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring refused ({type(exc).__name__}).") from None
+    return True
+
+
+def stored_key(api_url: str) -> ApiKey | None:
+    try:
+        secret = backend().get_password(SERVICE, api_url)
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    return ApiKey(secret) if secret else None

@@ -1,0 +1,67 @@
+"""Typed settings, stored as versioned JSON in the per-user config folder.
+
+Each setting is declared once with its type and default; a file written by an
+older version is upgraded step by step by ``_UPGRADES`` when read. The API key
+is never a setting: it lives in the OS keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+# version n -> function turning a version-n mapping into version n+1.
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def config_dir() -> Path:
+    override = os.environ.get("PACKSTATION_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir("packstation"))
+
+
+@dataclass
+class Settings:
+    api_url: str = ""  # empty: production, unless PACKSTATION_API_URL or --api-url say otherwise
+
+    @classmethod
+    def path(cls) -> Path:
+        return config_dir() / "settings.json"
+
+    @classmethod
+    def load(cls) -> Settings:
+        path = cls.path()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+            return cls()
+        if not isinstance(raw, dict):
+            return cls()
+        version = raw.pop("version", 1)
+        while isinstance(version, int) and version < VERSION and version in _UPGRADES:
+            raw = _UPGRADES[version](raw)
+            version += 1
+        known = {f.name: f for f in fields(cls)}
+        values = {k: v for k, v in raw.items()
+                  if k in known and isinstance(v, type(getattr(cls(), k)))}
+        return cls(**values)
+
+    def save(self) -> None:
+        path = self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"version": VERSION, **asdict(self)}, indent=2),
+                       encoding="utf-8")
+        os.replace(tmp, path)

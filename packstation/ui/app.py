@@ -1,0 +1,56 @@
+"""Starting the window: QApplication, the asyncio loop inside Qt, and the collaborators."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from packstation.api import ApiError, ApiKey, Job, Parsed, Priority, SmartGiftClient
+from packstation.config import keys
+from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.ui.main_window import MainWindow
+
+
+def run_gui(api_url: str | None = None, demo: bool = False) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("packstation")
+    app.setOrganizationName("packstation")
+    sandbox: SandboxServer | None = None
+    client: SmartGiftClient | None = None
+    problem: str | None = None
+    try:
+        if demo:
+            sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()
+            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY))
+            origin = f"Demo: built-in sandbox at {sandbox.base_url}"
+        else:
+            url = keys.resolve_api_url(api_url)
+            origin = f"Smart Gift at {url}"
+            client = SmartGiftClient(url, keys.load_key(url))
+    except ApiError as exc:
+        origin, problem = "Not connected", str(exc)
+
+    async def pending() -> Parsed[Job]:
+        assert client is not None
+        return await client.list_jobs(status="pending", priority=Priority.INTERACTIVE)
+
+    window = MainWindow(pending if client else None, origin, problem)
+
+    async def main() -> None:
+        closed = asyncio.Event()
+        app.aboutToQuit.connect(closed.set)
+        window.show()
+        window.start_refresh()
+        await closed.wait()
+        if client is not None:
+            await client.aclose()
+
+    try:
+        qasync.run(main())
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    return 0
