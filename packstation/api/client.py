@@ -94,6 +94,7 @@ class SmartGiftClient:
         max_retry_wait: float = 60.0,
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._origin = origin_of(self.base_url)
@@ -104,7 +105,7 @@ class SmartGiftClient:
         self.backoff = backoff
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
-            timeout=TIMEOUT,
+            timeout=timeout,
             follow_redirects=False,  # a redirect could carry Smart-Auth elsewhere
             headers={"User-Agent": f"packstation/{__version__}", "Content-Type": _JSON},
             transport=transport,

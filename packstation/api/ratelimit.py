@@ -180,8 +180,10 @@ class RateBudget:
         if reset_at is not None:
             self._reset_at = reset_at
         if status == 429:
+            # The refusal's own wait wins over any window we had worked out.
             retry = retry_after_seconds(headers, wall_now=wall)
             self._blocked_until = max(self._blocked_until, now + retry)
+            self._reset_at = self._blocked_until + _RESET_MARGIN
             self._remaining = 0
 
     def blocked_for(self) -> float:

@@ -29,6 +29,16 @@ DEMO_KEY = "sk_demo_packstation_sandbox"
 FAULT_KINDS = ("500", "503", "429", "drop", "malformed", "html", "slow")
 
 
+@dataclass(frozen=True)
+class SeenRequest:
+    """What the sandbox saw of a request (never the key itself)."""
+
+    method: str
+    path: str
+    query: str
+    had_key: bool
+
+
 @dataclass
 class Faults:
     """Trouble to cause on purpose: for tests and for training packers."""
@@ -126,6 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         sandbox = self.server.sandbox
         url = urlsplit(self.path)
+        sandbox.requests.append(SeenRequest(method, url.path, url.query,
+                                            "Smart-Auth" in self.headers))
         # Read the body first so a refused request leaves the connection usable.
         try:
             payload = self._body() if method != "GET" else None
@@ -252,6 +264,7 @@ class SandboxServer:
         self.base_url = f"http://{bound_host}:{bound_port}"
         self.state.base_url = self.base_url
         self._thread: threading.Thread | None = None
+        self.requests: list[SeenRequest] = []
 
     def __repr__(self) -> str:
         return f"SandboxServer({self.base_url!r})"
