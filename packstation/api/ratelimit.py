@@ -69,6 +69,7 @@ class RateBudget:
         self._remaining: int | None = None  # server's word, less what we sent since
         self._reset_at: float | None = None  # monotonic instant of the fixed window's end
         self._blocked_until = 0.0  # after a 429
+        self._heard = False  # has any response told us the limit yet?
         self._waiters: list[tuple[int, int]] = []
         self._seq = itertools.count()
         self._changed: asyncio.Condition | None = None
@@ -81,6 +82,10 @@ class RateBudget:
         now = self._clock()
         if now < self._blocked_until:
             return self._blocked_until - now
+        if not self._heard and self._in_flight:
+            # Until the first answer tells us the limit, one request at a time: a burst
+            # sent on the assumed 60 could overrun a smaller real limit.
+            return 1.0
         if self._reset_at is not None:
             if now >= self._reset_at:
                 # A new window: everything we know is the limit, less what is in flight.
@@ -162,6 +167,7 @@ class RateBudget:
 
     def _learn(self, headers: Mapping[str, str], status: int | None) -> None:
         now, wall = self._clock(), self._wall()
+        self._heard = True
         limit = _header_number(headers, "x-ratelimit-limit")
         if limit is not None and limit >= 1:
             self.limit = int(limit)

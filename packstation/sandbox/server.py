@@ -76,6 +76,7 @@ class FixedWindowLimit:
         self.limit, self.window = limit, window
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
+        self.refused = 0  # how many requests got a 429 for going over the limit
 
     def hit(self, key: str) -> tuple[bool, dict[str, str]]:
         now = time.time()
@@ -86,6 +87,8 @@ class FixedWindowLimit:
             allowed = used < self.limit
             if allowed:
                 used += 1
+            else:
+                self.refused += 1
             self._windows[key] = (start, used)
         reset = math.ceil(start + self.window)
         headers = {"X-RateLimit-Limit": str(self.limit),
