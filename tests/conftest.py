@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -35,6 +36,26 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     for name in ("PACKSTATION_API_KEY", "PACKSTATION_API_URL", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def qt_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
+    """asyncio inside Qt's event loop, as in the app, while pytest-qt spins Qt.
+
+    ``already_running`` makes qasync's loop the running loop without entering
+    ``exec()``, so ``qtbot.waitUntil`` drives both Qt events and asyncio tasks.
+    """
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    # Undo "already running" (qasync has no public call for it) so the loop can close
+    # and pytest-asyncio can run its own loops in later tests.
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    asyncio.events._set_running_loop(None)
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

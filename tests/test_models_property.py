@@ -72,7 +72,7 @@ def check_job(job: Job) -> None:
     assert all(isinstance(t, dict) for t in job.tickets)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(job_dicts(), min_size=1, max_size=5))
 def test_job_lists_never_crash_and_keep_good_jobs(records: list[dict[str, Any]]) -> None:
     result = _parse_list([DOC_JOB, *records], Job.from_json, "jobs")
@@ -84,7 +84,7 @@ def test_job_lists_never_crash_and_keep_good_jobs(records: list[dict[str, Any]])
         assert problem.reason
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(agreement_dicts(), min_size=1, max_size=5))
 def test_agreement_lists_never_crash(records: list[dict[str, Any]]) -> None:
     result = _parse_list(records, Agreement.from_json, "agreements")

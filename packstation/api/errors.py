@@ -53,6 +53,8 @@ class NotFound(ApiError):
 class PdfNotReady(NotFound):
     """The voucher PDF has not been generated yet (the service takes up to 300 s)."""
 
+    exit_code = 5  # temporary: worth trying again, unlike a real 404
+
 
 class ApiValidationError(ApiError):
     """422: the server refused the request; carries its ``message`` and field errors."""

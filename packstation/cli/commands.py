@@ -157,7 +157,7 @@ async def agreements_price(client: SmartGiftClient, args: argparse.Namespace) ->
             from None
     agreement = await client.price_agreement(args.agreement_id, price, args.price_type)
     print(f"Agreement {agreement.id} with {agreement.company_name} is {agreement.status}: "
-          f"£{agreement.price} {output.price_type_text(agreement.price_type)}.")
+          f"{output.money(agreement.price)} {output.price_type_text(agreement.price_type)}.")
     return 0
 
 

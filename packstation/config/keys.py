@@ -35,23 +35,41 @@ def _explicitly_chosen() -> bool:
     return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or keyring.core.load_config() is not None
 
 
+def _is_plaintext(candidate: KeyringBackend) -> bool:
+    return type(candidate).__module__.startswith("keyrings.alt")
+
+
+def _is_unusable(candidate: KeyringBackend) -> bool:
+    module = type(candidate).__module__
+    return module.startswith(("keyring.backends.fail", "keyring.backends.null"))
+
+
 def backend() -> KeyringBackend:
-    """The usable keyring backend, or :class:`MissingKeyError` saying why there is none."""
+    """The usable keyring backend, or :class:`MissingKeyError` saying why there is none.
+
+    keyring's default chain may end in a plain-text file backend; that one is
+    skipped unless chosen explicitly, so the key never lands in a file silently.
+    """
     chosen = keyring.get_keyring()
-    module = type(chosen).__module__
-    if module.startswith("keyring.backends.fail") or module.startswith("keyring.backends.null"):
-        raise MissingKeyError(
-            "No keyring is available to keep the API key (on Linux: a Secret Service such as "
-            "GNOME Keyring or KWallet). Set PACKSTATION_API_KEY for headless use instead.")
-    if module.startswith("keyrings.alt") and not _explicitly_chosen():
+    candidates = list(getattr(chosen, "backends", None) or [chosen])  # a ChainerBackend
+    usable = [c for c in candidates if not _is_unusable(c)]
+    safe = [c for c in usable if not _is_plaintext(c) or _explicitly_chosen()]
+    if safe:
+        return safe[0]
+    if usable:
         raise MissingKeyError(
             "Only a plain-text keyring is available; packstation will not write the API key to "
             "a file unless you choose that backend explicitly (PYTHON_KEYRING_BACKEND).")
-    return chosen
+    raise MissingKeyError(
+        "No keyring is available to keep the API key (on Linux: a Secret Service such as "
+        "GNOME Keyring or KWallet). Set PACKSTATION_API_KEY for headless use instead.")
 
 
 def backend_name() -> str:
-    chosen = keyring.get_keyring()
+    try:
+        chosen = backend()
+    except MissingKeyError:
+        chosen = keyring.get_keyring()
     return f"{type(chosen).__module__}.{type(chosen).__name__}"
 
 

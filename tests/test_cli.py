@@ -1,0 +1,181 @@
+"""Every CLI command and exit code, against the sandbox over loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from packstation.cli.main import main
+from packstation.sandbox import DEMO_KEY, SandboxServer
+
+Run = tuple[int, str, str]
+
+
+@pytest.fixture
+def cli(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PACKSTATION_API_URL", sandbox.base_url)
+    monkeypatch.setenv("PACKSTATION_API_KEY", DEMO_KEY)
+
+    def run(*argv: str) -> Run:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_jobs_list_human_and_json(cli, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("jobs", "list", "--status", "pending")
+    assert code == 0 and "ORDER" in out and "pending" in out
+    code, out, _ = cli("jobs", "list", "--json")
+    jobs = json.loads(out)
+    assert code == 0 and len(jobs) == 40
+    assert jobs[0]["vouchers"][0]["pdf_copy"].startswith(sandbox.base_url)
+    code, out, _ = cli("jobs", "list", "--after", "2000-01-01", "--json")
+    assert code == 0 and len(json.loads(out)) == 40
+    code, _, err = cli("jobs", "list", "--after", "last tuesday")
+    assert code == 2 and "not a date" in err
+
+
+def test_dispatch_set_status_and_rejections(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("jobs", "dispatch", "1", "--tracking", "JD0001GB")
+    assert code == 0 and "dispatched" in out and "JD0001GB" in out
+    code, out, _ = cli("jobs", "set-status", "1", "delivered")
+    assert code == 0 and "delivered" in out
+    code, _, err = cli("jobs", "set-status", "999999", "cancelled")
+    assert code == 4 and "404" in err
+    code, _, err = cli("jobs", "dispatch", "1", "--tracking", "x" * 300)
+    assert code == 4 and "255" in err and "Traceback" not in err
+
+
+def test_usage_error_is_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as caught:
+        cli("jobs", "set-status", "1", "pending")
+    assert caught.value.code == 2
+
+
+def test_jobs_pdf_writes_every_voucher(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("jobs", "list", "--json")
+    job = next(j for j in json.loads(out) if len(j["vouchers"]) > 1)
+    code, out, _ = cli("jobs", "pdf", str(job["id"]), "--out", str(tmp_path))
+    assert code == 0
+    files = sorted(tmp_path.glob("*.pdf"))
+    assert len(files) == len(job["vouchers"])
+    for voucher in job["vouchers"]:
+        text = pypdf.PdfReader(tmp_path / f"job-{job['id']}-voucher-{voucher['id']}.pdf"
+                               ).pages[0].extract_text()
+        assert voucher["code"] in text
+
+
+def test_jobs_pdf_not_ready(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    with SandboxServer(pdf_delay=600) as sandbox:
+        monkeypatch.setenv("PACKSTATION_API_URL", sandbox.base_url)
+        monkeypatch.setenv("PACKSTATION_API_KEY", DEMO_KEY)
+        code = main(["jobs", "pdf", "1", "--out", str(tmp_path), "--wait", "0"])
+    err = capsys.readouterr().err
+    assert code == 5 and "not ready yet" in err
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_agreements_commands(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("agreements", "list", "--status", "new", "--json")
+    new = json.loads(out)
+    assert code == 0 and new and all(a["status_text"] == "new" for a in new)
+    code, out, _ = cli("agreements", "list")
+    assert code == 0 and "not set" in out
+    code, out, _ = cli("agreements", "price", str(new[0]["id"]), "--price", "3.40",
+                       "--type", "per_item")
+    assert code == 0 and "£3.40 per item" in out and "sent" in out
+    code, _, err = cli("agreements", "price", str(new[0]["id"]), "--price", "abc",
+                       "--type", "per_item")
+    assert code == 4 and "not an amount" in err
+    code, out, _ = cli("agreements", "terminate", str(new[0]["id"]), "--reason", "Retiring")
+    assert code == 0 and "cancelled" in out
+    code, _, err = cli("agreements", "terminate", str(new[0]["id"]), "--reason", "again")
+    assert code == 4 and "already been terminated" in err
+
+
+def test_pos_sale_from_file(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    order = {"items": [{"id": 1, "price": 100.00, "code": "CLICODE1"}],
+             "customer": {"email": "customer@example.com"},
+             "delivery": {"method": 1, "email": "recipient@example.com"},
+             "payment_method": 1}
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(order))
+    code, out, _ = cli("pos-sale", "--file", str(path), "--json")
+    assert code == 0 and json.loads(out)["voucher_codes"] == ["CLICODE1"]
+    code, _, err = cli("pos-sale", "--file", str(path))
+    assert code == 4 and "already been taken" in err
+    path.write_text("{not json")
+    code, _, err = cli("pos-sale", "--file", str(path))
+    assert code == 2 and "not valid JSON" in err
+
+
+def test_auth_and_network_exit_codes(cli, monkeypatch: pytest.MonkeyPatch,
+                                     sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PACKSTATION_API_KEY", "sk_wrong")
+    code, _, err = cli("jobs", "list")
+    assert code == 3 and "did not accept the API key" in err and "sk_wrong" not in err
+    monkeypatch.setenv("PACKSTATION_API_KEY", DEMO_KEY)
+    sandbox.faults.inject("500", 10)
+    code, _, err = cli("jobs", "list")
+    assert code == 5 and "unable to process" in err and "Traceback" not in err
+    monkeypatch.setenv("PACKSTATION_API_URL", "http://api.smart-gift.co.uk")
+    code, _, err = cli("jobs", "list")
+    assert code == 2 and "HTTPS" in err
+
+
+def test_no_key_is_exit_3(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("PACKSTATION_API_KEY")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    code, _, err = cli("jobs", "list")
+    assert code == 3 and "keyring" in err.lower()
+
+
+def test_verbose_logs_requests_not_the_key(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("-v", "agreements", "list")
+    assert code == 0
+    assert "GET /fulfilment/agreements -> 200 in" in err
+    assert DEMO_KEY not in err
+
+
+def test_module_entry_point_and_version() -> None:
+    result = subprocess.run([sys.executable, "-m", "packstation", "--version"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("packstation ")
+    result = subprocess.run([sys.executable, "-m", "packstation", "--demo", "jobs", "list",
+                             "--status", "cancelled"],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PACKSTATION_API_KEY": ""})
+    assert result.returncode == 0 and "cancelled" in result.stdout
+
+
+def test_sandbox_command_serves(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "packstation", "sandbox", "--port",
+                             str(port), "--jobs", "5", "--seed", "3"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        banner = proc.stdout.readline()  # printed once it is listening
+        assert f"127.0.0.1:{port}" in banner
+        result = subprocess.run(
+            [sys.executable, "-m", "packstation", "--api-url", f"http://127.0.0.1:{port}",
+             "jobs", "list", "--json"], capture_output=True, text=True, timeout=60,
+            env={**os.environ, "PACKSTATION_API_KEY": DEMO_KEY})
+        assert result.returncode == 0 and len(json.loads(result.stdout)) == 5
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
