@@ -11,9 +11,9 @@ import pytest
 # Before any Qt import: the GUI tests drive real widgets without a screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from packstation.api import ApiKey, SmartGiftClient  # noqa: E402
-from packstation.api.ratelimit import RateBudget  # noqa: E402
-from packstation.sandbox import DEMO_KEY, SandboxServer  # noqa: E402
+from packstation.api import ApiKey, SmartGiftClient
+from packstation.api.ratelimit import RateBudget
+from packstation.sandbox import DEMO_KEY, SandboxServer
 
 STRICT = os.environ.get("PACKSTATION_NO_SKIP") == "1" or os.environ.get("CI") == "true"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+
 from pytestqt.qtbot import QtBot
 
 from packstation.api import ApiKey, Job, Parsed, RateBudget, SmartGiftClient

@@ -52,7 +52,8 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[st
         proc.wait(timeout=10)
 
 
-def packstation(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def packstation(env: dict[str, str], *args: str,
+                stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "packstation", *args], input=stdin, env=env,
                           capture_output=True, text=True, timeout=60)
 

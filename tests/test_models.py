@@ -133,3 +133,21 @@ def test_pos_result_requires_a_reference() -> None:
     assert result.voucher_codes == ("A", "B")
     with pytest.raises(ValueError):
         PosSaleResult.from_json({"message": "ok"})
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1.5, True, "x1", [1]])
+def test_bad_numbers_are_reported_not_crashed(bad: object) -> None:
+    result = _parse_list([{"id": 1, "company_id": bad}], Agreement.from_json, "agreements")
+    assert not result.items and "company_id" in result.problems[0].reason
+
+
+def test_generated_readers_fill_the_right_fields() -> None:
+    # The readers are generated from (key, kind) lists in the dataclasses' field order.
+    job = Job.from_json(DOC_JOB)
+    assert (job.option_name, job.order_reference, job.customer_phone) == (
+        "Gift Card in a Luxury Envelope", "rEJzAQ732r", "01234 567890")
+    assert job.received_at == datetime(2024, 11, 27, 16, 18, 40, tzinfo=UTC)
+    voucher = job.vouchers[0]
+    assert (voucher.to, voucher.sender, voucher.message) == ("John", "Jack", "Happy Birthday!")
+    assert voucher.valid_until == datetime(2025, 11, 27, 16, 10, 50, tzinfo=UTC)
+    assert job.delivery_address is not None and job.delivery_address.county == "Newport"

@@ -9,6 +9,7 @@ what is safe to retry.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import random
@@ -59,6 +60,23 @@ def _parse_list(
         raise e.BadResponse(f"Smart Gift sent {what} in a shape we do not know (not a list).")
     items: list[R] = []
     problems: list[ParseProblem] = []
+    # The records built here hold no reference cycles; pausing the cyclic collector
+    # while thousands are made saves it from rescanning the growing heap again and
+    # again (a third of the parse time for 5,000 jobs). Reference counting still frees.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _read_entries(body, reader, items, problems)
+    finally:
+        if collecting:
+            gc.enable()
+    for problem in problems:
+        log.warning("%s: %s", what, problem)
+    return Parsed(items, problems)
+
+
+def _read_entries(body: list[Any], reader: Callable[[Mapping[str, Any]], R], items: list[R],
+                  problems: list[ParseProblem]) -> None:
     for entry in body:
         if not isinstance(entry, Mapping):
             problems.append(ParseProblem(None, f"expected an object, got {type(entry).__name__}"))
@@ -67,9 +85,6 @@ def _parse_list(
             items.append(reader(entry))
         except FieldError as exc:
             problems.append(ParseProblem(entry.get("id"), str(exc)))
-    for problem in problems:
-        log.warning("%s: %s", what, problem)
-    return Parsed(items, problems)
 
 
 def _parse_one(body: Any, reader: Callable[[Mapping[str, Any]], R], what: str) -> R:
@@ -279,9 +294,9 @@ class SmartGiftClient:
                 await asyncio.sleep(wait)
 
     def _backoff_for(self, attempt: int, exc: e.ApiError) -> float:
-        jittered = random.uniform(0.5, 1.0) * self.backoff * 2 ** (attempt - 1)
-        asked = getattr(exc, "retry_after", None) or 0.0
-        return max(float(asked), jittered)
+        jittered = random.uniform(0.5, 1.0) * self.backoff * 2.0 ** (attempt - 1)
+        asked: float | None = getattr(exc, "retry_after", None)
+        return max(float(asked or 0.0), jittered)
 
     async def _send_once(
         self,
@@ -383,10 +398,9 @@ def _raise_for_status(response: httpx.Response, *, asset: bool) -> None:
             f"Smart Gift asked us to slow down; it will take requests again in {wait:.0f} s.",
             retry_after=wait)
     if status == 503:
-        wait = retry_after_seconds(response.headers, default=0.0) or None
         raise e.Unavailable(
             "Smart Gift is temporarily unavailable (maintenance or overload); try again shortly.",
-            retry_after=wait)
+            retry_after=retry_after_seconds(response.headers, default=0.0) or None)
     if status >= 500:
         raise e.ServerError(
             f"Smart Gift was unable to process the request (HTTP {status}).", status=status)

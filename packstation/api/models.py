@@ -12,7 +12,7 @@ the mapping it was read from in ``raw`` so the store can cache it as received.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +27,43 @@ PRICE_TYPES = ("per_order", "per_item")
 MAX_TRACKING_REFERENCE = 255
 
 
+_COMPANY_SPEC = (("id", "int"), ("name", "text"), ("company_terms_url", "text"))
+_ADDRESS_SPEC = tuple((k, "text") for k in
+                      ("first_name", "last_name", "line1", "line2", "city", "county", "postcode"))
+_VOUCHER_SPEC = (
+    ("id", "required_int"), ("name", "text"), ("value", "money"), ("type", "text"),
+    ("persons", "int"), ("valid_from", "when"), ("valid_until", "when"), ("code", "text"),
+    ("to", "text"), ("from", "text"), ("message", "text"), ("pdf_copy", "text"),
+)
+# The job's own scalar fields, in the order of the Job dataclass.
+_JOB_SPEC = (
+    ("id", "required_int"), ("status", "text"), ("delivery_method_name", "text"),
+    ("delivery_method_description", "text"), ("option_name", "text"),
+    ("option_description", "text"), ("order_reference", "text"),
+    ("tracking_reference", "text"), ("delivery_date", "when"), ("customer_name", "text"),
+    ("customer_email", "text"), ("customer_phone", "text"), ("received_at", "when"),
+    ("dispatched_at", "when"),
+)
+T = TypeVar("T")
+
+
+def _build(cls: Callable[..., T], values: tuple[Any, ...], **named: Any) -> T:
+    # The positional values come from a generated reader (f.compile_reader) in the
+    # order of the dataclass's fields; the tests check that order, mypy cannot.
+    return cls(*values, **named)
+
+
+_read_company = f.compile_reader(_COMPANY_SPEC)
+_read_address = f.compile_reader(_ADDRESS_SPEC)
+_read_voucher = f.compile_reader(_VOUCHER_SPEC)
+_read_job = f.compile_reader(_JOB_SPEC)
+_COMPANY_KEYS = frozenset(k for k, _ in _COMPANY_SPEC)
+_ADDRESS_KEYS = frozenset(k for k, _ in _ADDRESS_SPEC)
+_VOUCHER_KEYS = frozenset(k for k, _ in _VOUCHER_SPEC)
+_JOB_KEYS = frozenset(k for k, _ in _JOB_SPEC) | {"company", "delivery_address", "vouchers",
+                                                  "tickets"}
+
+
 @dataclass(frozen=True, slots=True)
 class Company:
     id: int | None
@@ -34,16 +71,9 @@ class Company:
     terms_url: str | None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    _KNOWN = frozenset({"id", "name", "company_terms_url"})
-
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Company:
-        return cls(
-            id=f.integer(data, "id"),
-            name=f.text(data, "name"),
-            terms_url=f.text(data, "company_terms_url"),
-            extra=f.extras(data, cls._KNOWN),
-        )
+        return _build(cls, _read_company(data), extra=f.extras(data, _COMPANY_KEYS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +87,9 @@ class DeliveryAddress:
     postcode: str | None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    _KNOWN = frozenset({"first_name", "last_name", "line1", "line2", "city", "county", "postcode"})
-
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DeliveryAddress:
-        return cls(
-            first_name=f.text(data, "first_name"),
-            last_name=f.text(data, "last_name"),
-            line1=f.text(data, "line1"),
-            line2=f.text(data, "line2"),
-            city=f.text(data, "city"),
-            county=f.text(data, "county"),
-            postcode=f.text(data, "postcode"),
-            extra=f.extras(data, cls._KNOWN),
-        )
+        return _build(cls, _read_address(data), extra=f.extras(data, _ADDRESS_KEYS))
 
     @property
     def recipient(self) -> str:
@@ -98,35 +117,15 @@ class Voucher:
     pdf_copy: str | None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    _KNOWN = frozenset(
-        {"id", "name", "value", "type", "persons", "valid_from", "valid_until", "code",
-         "to", "from", "message", "pdf_copy"}
-    )
-
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Voucher:
-        return cls(
-            id=f.required_integer(data, "id"),
-            name=f.text(data, "name"),
-            value=f.money(data, "value"),
-            type=f.text(data, "type"),
-            persons=f.integer(data, "persons"),
-            valid_from=f.when(data, "valid_from"),
-            valid_until=f.when(data, "valid_until"),
-            code=f.text(data, "code"),
-            to=f.text(data, "to"),
-            sender=f.text(data, "from"),
-            message=f.text(data, "message"),
-            pdf_copy=f.text(data, "pdf_copy"),
-            extra=f.extras(data, cls._KNOWN),
-        )
+        return _build(cls, _read_voucher(data), extra=f.extras(data, _VOUCHER_KEYS))
 
 
 @dataclass(frozen=True, slots=True)
 class Job:
     id: int
     status: str  # kept as sent, even when not one of JOB_STATUSES
-    company: Company | None
     delivery_method_name: str | None
     delivery_method_description: str | None
     option_name: str | None
@@ -137,23 +136,20 @@ class Job:
     customer_name: str | None
     customer_email: str | None
     customer_phone: str | None
+    received_at: datetime | None
+    dispatched_at: datetime | None
+    company: Company | None
     delivery_address: DeliveryAddress | None
     vouchers: tuple[Voucher, ...]
     tickets: tuple[Mapping[str, Any], ...]  # undocumented shape: kept raw
-    received_at: datetime | None
-    dispatched_at: datetime | None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    _KNOWN = frozenset(
-        {"id", "status", "company", "delivery_method_name", "delivery_method_description",
-         "option_name", "option_description", "order_reference", "tracking_reference",
-         "delivery_date", "customer_name", "customer_email", "customer_phone",
-         "delivery_address", "vouchers", "tickets", "received_at", "dispatched_at"}
-    )
-
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Job:
+        scalars = _read_job(data)
+        if scalars[1] is None:
+            scalars = (scalars[0], "unknown", *scalars[2:])
         company = f.mapping(data, "company")
         address = f.mapping(data, "delivery_address")
         vouchers = []
@@ -165,28 +161,13 @@ class Job:
             except f.FieldError as exc:
                 raise f.FieldError(f"vouchers[{index}].{exc.field}", exc.reason) from None
         tickets = f.sequence(data, "tickets")
-        return cls(
-            id=f.required_integer(data, "id"),
-            status=f.text(data, "status") or "unknown",
-            company=Company.from_json(company) if company is not None else None,
-            delivery_method_name=f.text(data, "delivery_method_name"),
-            delivery_method_description=f.text(data, "delivery_method_description"),
-            option_name=f.text(data, "option_name"),
-            option_description=f.text(data, "option_description"),
-            order_reference=f.text(data, "order_reference"),
-            tracking_reference=f.text(data, "tracking_reference"),
-            delivery_date=f.when(data, "delivery_date"),
-            customer_name=f.text(data, "customer_name"),
-            customer_email=f.text(data, "customer_email"),
-            customer_phone=f.text(data, "customer_phone"),
-            delivery_address=DeliveryAddress.from_json(address) if address is not None else None,
-            vouchers=tuple(vouchers),
-            tickets=tuple(t if isinstance(t, Mapping) else {"value": t} for t in tickets),
-            received_at=f.when(data, "received_at"),
-            dispatched_at=f.when(data, "dispatched_at"),
-            extra=f.extras(data, cls._KNOWN),
-            raw=data,
-        )
+        return _build(cls, (
+            *scalars,
+            Company.from_json(company) if company is not None else None,
+            DeliveryAddress.from_json(address) if address is not None else None,
+            tuple(vouchers),
+            tuple(t if isinstance(t, Mapping) else {"value": t} for t in tickets),
+        ), extra=f.extras(data, _JOB_KEYS), raw=data)
 
     @property
     def total_value(self) -> Decimal:
@@ -267,9 +248,6 @@ class ParseProblem:
     def __str__(self) -> str:
         who = f"#{self.id}" if self.id is not None else "without a readable id"
         return f"record {who} skipped: {self.reason}"
-
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)

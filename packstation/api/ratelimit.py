@@ -10,6 +10,7 @@ dispatch before a background sync.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import time
@@ -144,10 +145,8 @@ class RateBudget:
                                 self._remaining -= 1
                             changed.notify_all()
                             return
-                    try:
+                    with contextlib.suppress(TimeoutError):  # woken by time or by a change
                         await asyncio.wait_for(changed.wait(), timeout)
-                    except TimeoutError:
-                        pass
         except BaseException:
             if ticket in self._waiters:
                 self._waiters.remove(ticket)

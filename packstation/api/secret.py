@@ -12,7 +12,7 @@ import hashlib
 import ipaddress
 import logging
 import weakref
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from packstation.api.errors import ConfigError
@@ -57,7 +57,7 @@ class ApiKey:
     def __hash__(self) -> int:
         return hash(("ApiKey", self._secret))
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("ApiKey cannot be pickled")
 
 

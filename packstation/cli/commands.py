@@ -226,8 +226,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
                            jobs=args.jobs, pdf_delay=args.pdf_delay,
                            rate_limit=args.rate_limit, rate_window=args.rate_window,
                            faults=faults, new_job_every=args.new_job_every)
-    print(f"Smart Gift sandbox on {server.base_url} (key: {'your --key' if args.key else DEMO_KEY})",
-          flush=True)
+    key_text = "your --key" if args.key else DEMO_KEY
+    print(f"Smart Gift sandbox on {server.base_url} (key: {key_text})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from packstation.api.fields import uk_zone
@@ -90,7 +90,7 @@ def london(dt: datetime) -> str:
 
 def utc_z(dt: datetime) -> str:
     """A time in the server's UTC form, ``2024-11-27T12:34:04.453427Z``."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Seeder:
         return "".join(self.rng.choices(string.ascii_letters + string.digits, k=10))
 
     def voucher(self, received: datetime) -> dict[str, Any]:
-        vid, name, kind, fixed, low, high = self.rng.choice(CATALOGUE)
+        _, name, kind, fixed, low, high = self.rng.choice(CATALOGUE)
         persons = self.rng.randint(low, high)
         value = fixed or self.rng.choice(["10.00", "25.00", "40.00", "50.00", "100.00", "7.50"])
         self.next_voucher_id += 1
@@ -122,7 +122,7 @@ class Seeder:
             "valid_until": london(received + timedelta(days=365)),
             "code": self.code(),
             "to": self.rng.choice(FIRST_NAMES),
-            "from": self.rng.choice(FIRST_NAMES + ["Mum & Dad", "The Team at Work"]),
+            "from": self.rng.choice([*FIRST_NAMES, "Mum & Dad", "The Team at Work"]),
             "message": self.rng.choice(MESSAGES) or None,
             "pdf_copy": None,  # filled in by the server with its own address
         }

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -54,7 +54,7 @@ class SandboxState:
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
-        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        now = datetime.fromtimestamp(self.clock(), UTC)
         self._seeder = data.Seeder(random.Random(self.seed), now)
         started = time.monotonic()
         # Seeded jobs were last changed when received or dispatched, not at start-up,
@@ -83,7 +83,7 @@ class SandboxState:
 
     def add_job(self, status: str = "pending") -> dict[str, Any]:
         with self.lock:
-            now = datetime.fromtimestamp(self.clock(), timezone.utc)
+            now = datetime.fromtimestamp(self.clock(), UTC)
             body = self._seeder.job(status, now)
             self._jobs[body["id"]] = _JobRecord(body, self.clock(), time.monotonic())
             return self._public(self._jobs[body["id"]])
@@ -131,7 +131,7 @@ class SandboxState:
             if "tracking_reference" in payload:
                 body["tracking_reference"] = tracking
             if status == "dispatched" and not body.get("dispatched_at"):
-                body["dispatched_at"] = data.london(datetime.now(timezone.utc))
+                body["dispatched_at"] = data.london(datetime.now(UTC))
             record.updated = self.clock()
             return self._public(record)
 
@@ -163,7 +163,7 @@ class SandboxState:
         if agreement["status_text"] == "sent" and priced is not None \
                 and time.monotonic() - priced >= self.accept_delay:
             agreement["status_text"] = "active"
-            agreement["accepted_at"] = data.utc_z(datetime.now(timezone.utc))
+            agreement["accepted_at"] = data.utc_z(datetime.now(UTC))
 
     def list_agreements(self, status: str | None) -> list[dict[str, Any]]:
         if status is not None and status not in ("new", "sent", "active", "cancelled"):
@@ -203,7 +203,7 @@ class SandboxState:
                 raise Rejected(422, f"This agreement is {agreement['status_text']} and can no "
                                "longer be priced.")
             agreement.update(price=float(price), price_type=price_type, status_text="sent",
-                             priced_at=data.utc_z(datetime.now(timezone.utc)))
+                             priced_at=data.utc_z(datetime.now(UTC)))
             self._priced_mono[agreement_id] = time.monotonic()
             return copy.deepcopy(agreement)
 
@@ -216,7 +216,7 @@ class SandboxState:
             if agreement["status_text"] == "cancelled":
                 raise Rejected(422, "This agreement has already been terminated.")
             agreement.update(status_text="cancelled",
-                             terminated_at=data.utc_z(datetime.now(timezone.utc)))
+                             terminated_at=data.utc_z(datetime.now(UTC)))
             return copy.deepcopy(agreement)
 
     # -- pos-sale ----------------------------------------------------------------------
