@@ -53,3 +53,31 @@ def test_window_without_a_key_explains(qtbot: QtBot) -> None:
     qtbot.addWidget(window)
     assert not window.refresh_button.isEnabled()
     assert "No API key" in window.status_label.text()
+
+
+def test_demo_entry_point_opens_the_window_with_jobs() -> None:
+    """`packstation --demo` for real: its own sandbox, window, and jobs on screen."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from packstation.cli.main import main\n"
+        "from packstation.ui.main_window import MainWindow\n"
+        "app = QApplication(sys.argv)\n"
+        "def check():\n"
+        "    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]\n"
+        "    if windows and windows[0].jobs_list.count():\n"
+        "        print('jobs:', windows[0].jobs_list.count(), windows[0].origin_label.text())\n"
+        "        windows[0].close()\n"
+        "timer = QTimer(); timer.timeout.connect(check); timer.start(50)\n"
+        "QTimer.singleShot(20000, lambda: [w.close() for w in app.topLevelWidgets()])\n"
+        "sys.exit(main(['--demo']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert "jobs:" in result.stdout and "Demo: built-in sandbox" in result.stdout

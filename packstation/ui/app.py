@@ -18,6 +18,7 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("packstation")
     app.setOrganizationName("packstation")
+    app.setQuitOnLastWindowClosed(False)  # main() below ends the loop itself
     sandbox: SandboxServer | None = None
     client: SmartGiftClient | None = None
     problem: str | None = None
@@ -40,8 +41,10 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
     window = MainWindow(pending if client else None, origin, problem)
 
     async def main() -> None:
+        # End when the window closes, not on aboutToQuit: by then Qt's loop has
+        # stopped and this coroutine could never finish its clean-up.
         closed = asyncio.Event()
-        app.aboutToQuit.connect(closed.set)
+        window.closed.connect(closed.set)
         window.show()
         window.start_refresh()
         await closed.wait()

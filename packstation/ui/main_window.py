@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -22,6 +24,8 @@ JobsSource = Callable[[], Awaitable[Parsed[Job]]]
 
 class MainWindow(QMainWindow):
     """Shows the pending jobs; refreshes without blocking the UI thread."""
+
+    closed = Signal()
 
     def __init__(self, jobs_source: JobsSource | None, origin_text: str,
                  problem: str | None = None) -> None:
@@ -44,6 +48,10 @@ class MainWindow(QMainWindow):
         central.setLayout(layout)
         self.setCentralWidget(central)
         self._task: asyncio.Task[None] | None = None
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        super().closeEvent(event)
+        self.closed.emit()
 
     def _refresh_clicked(self) -> None:
         self.start_refresh()

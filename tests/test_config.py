@@ -1,0 +1,33 @@
+"""Which API address is used, and the settings file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from packstation.api import ConfigError
+from packstation.config.keys import resolve_api_url
+from packstation.config.settings import Settings
+
+
+def test_precedence_flag_env_settings_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_api_url() == "https://api.smart-gift.co.uk"
+    Settings(api_url="development").save()
+    assert resolve_api_url() == "https://api.devsmartgift.co.uk"
+    monkeypatch.setenv("PACKSTATION_API_URL", "http://127.0.0.1:8765/")
+    assert resolve_api_url() == "http://127.0.0.1:8765"
+    assert resolve_api_url("production") == "https://api.smart-gift.co.uk"
+    with pytest.raises(ConfigError):
+        resolve_api_url("http://api.smart-gift.co.uk")
+
+
+def test_settings_round_trip_and_bad_files() -> None:
+    Settings(api_url="https://custom.example").save()
+    saved = json.loads(Settings.path().read_text())
+    assert saved == {"version": 1, "api_url": "https://custom.example"}
+    assert Settings.load().api_url == "https://custom.example"
+    Settings.path().write_text("{broken")
+    assert Settings.load() == Settings()  # unreadable: defaults, no crash
+    Settings.path().write_text(json.dumps({"version": 1, "api_url": 5, "unknown": True}))
+    assert Settings.load() == Settings()
