@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._task: asyncio.Task[None] | None = None
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
         self.closed.emit()
 
