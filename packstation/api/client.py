@@ -34,7 +34,13 @@ from packstation.api.models import (
     ParseProblem,
 )
 from packstation.api.pos import PosSale, PosSaleResult
-from packstation.api.ratelimit import Priority, RateBudget, budget_for, retry_after_seconds
+from packstation.api.ratelimit import Priority, RateBudget, budget_for
+from packstation.api.responses import (
+    describe_transport,
+    path_of,
+    raise_for_status,
+    server_message,
+)
 from packstation.api.secret import ApiKey, check_base_url, origin_of
 
 log = logging.getLogger("packstation.api")
@@ -195,7 +201,7 @@ class SmartGiftClient:
         content = response.content
         if content.lstrip()[:5] == b"%PDF-":
             return content
-        message = _server_message(response)
+        message = server_message(response)
         if message is not None:
             raise e.PdfNotReady(f"The voucher PDF is not ready yet: {message}", status=200)
         kind = response.headers.get("content-type", "unknown").split(";")[0]
@@ -290,7 +296,7 @@ class SmartGiftClient:
                 wait = self._backoff_for(attempt, exc)
                 if wait > self.max_retry_wait:
                     raise
-                log.info("retrying %s %s in %.1f s: %s", method, _path(url), wait, exc)
+                log.info("retrying %s %s in %.1f s: %s", method, path_of(url), wait, exc)
                 await asyncio.sleep(wait)
 
     def _backoff_for(self, attempt: int, exc: e.ApiError) -> float:
@@ -321,87 +327,14 @@ class SmartGiftClient:
             ) from None
         except httpx.TransportError as exc:
             raise e.NetworkError(
-                f"Could not reach Smart Gift at {self._origin[1]}: {_describe_transport(exc)}."
+                f"Could not reach Smart Gift at {self._origin[1]}: {describe_transport(exc)}."
             ) from None
         finally:
             await self.budget.release(
                 response.headers if response is not None else None,
                 response.status_code if response is not None else None,
             )
-        log.info("%s %s -> %d in %.0f ms", method, _path(url), response.status_code,
+        log.info("%s %s -> %d in %.0f ms", method, path_of(url), response.status_code,
                  (time.perf_counter() - started) * 1000)
-        _raise_for_status(response, asset=accept == _PDF_ACCEPT)
+        raise_for_status(response, asset=accept == _PDF_ACCEPT)
         return response
-
-
-def _path(url: str) -> str:
-    return httpx.URL(url).raw_path.decode("ascii", "replace")
-
-
-def _describe_transport(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return "the connection was refused or the address could not be found"
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return "the connection was dropped"
-    return "the network failed"
-
-
-def _server_message(response: httpx.Response) -> str | None:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return None
-
-
-def _field_errors(response: httpx.Response) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return {}, {}
-    if not isinstance(body, dict):
-        return {}, {}
-    found: dict[str, list[str]] = {}
-    errors = body.get("errors")
-    if isinstance(errors, Mapping):
-        for field, value in errors.items():
-            messages = value if isinstance(value, list) else [value]
-            found[str(field)] = [str(m) for m in messages]
-    return found, body
-
-
-def _raise_for_status(response: httpx.Response, *, asset: bool) -> None:
-    status = response.status_code
-    if 200 <= status < 300:
-        return
-    message = _server_message(response)
-    if status in (401, 403):
-        raise e.AuthError(
-            f"Smart Gift did not accept the API key (HTTP {status}): it may be wrong, revoked "
-            "or not allowed this. Check it with 'packstation key status'.", status=status)
-    if asset and status in (404, 422):
-        raise e.PdfNotReady(
-            f"The voucher PDF is not ready yet: {message or 'Smart Gift has not made it yet'}.",
-            status=status)
-    if status == 404:
-        raise e.NotFound(f"Smart Gift has no such record (HTTP 404): {_path(str(response.url))}",
-                         status=status)
-    if status == 422 or (400 <= status < 500 and status != 429 and message):
-        fields, body = _field_errors(response)
-        raise e.ApiValidationError(message or f"Smart Gift refused the request (HTTP {status}).",
-                                   status=status, field_errors=fields, body=body)
-    if status == 429:
-        wait = retry_after_seconds(response.headers)
-        raise e.RateLimited(
-            f"Smart Gift asked us to slow down; it will take requests again in {wait:.0f} s.",
-            retry_after=wait)
-    if status == 503:
-        raise e.Unavailable(
-            "Smart Gift is temporarily unavailable (maintenance or overload); try again shortly.",
-            retry_after=retry_after_seconds(response.headers, default=0.0) or None)
-    if status >= 500:
-        raise e.ServerError(
-            f"Smart Gift was unable to process the request (HTTP {status}).", status=status)
-    raise e.BadResponse(f"Smart Gift answered with an unexpected HTTP {status}.", status=status)

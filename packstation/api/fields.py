@@ -8,7 +8,7 @@ reported instead of silently misread.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from types import MappingProxyType
@@ -200,7 +200,3 @@ def parse_after(value: str) -> date | datetime:
         return date.fromisoformat(value)
     parsed = parse_datetime(value)
     return parsed
-
-
-def start_of_day(value: date) -> datetime:
-    return datetime.combine(value, time(0), tzinfo=uk_zone())
