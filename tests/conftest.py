@@ -14,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.api.ratelimit import RateBudget
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from tests.cups import CupsQueue, ensure_queue
 
 STRICT = os.environ.get("PACKSTATION_NO_SKIP") == "1" or os.environ.get("CI") == "true"
 
@@ -34,6 +35,8 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
                      monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads or writes the developer's own settings, key or API address."""
     monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("PACKSTATION_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    monkeypatch.setenv("PACKSTATION_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     for name in ("PACKSTATION_API_KEY", "PACKSTATION_API_URL", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.delenv(name, raising=False)
 
@@ -56,6 +59,12 @@ def qt_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
     asyncio.events._set_running_loop(None)
     loop.close()
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture(scope="session")
+def cups_queue() -> CupsQueue:
+    """A real CUPS queue printing to PDF files (started here if need be)."""
+    return ensure_queue()
 
 
 @pytest.fixture

@@ -25,9 +25,18 @@ def test_precedence_flag_env_settings_default(monkeypatch: pytest.MonkeyPatch) -
 def test_settings_round_trip_and_bad_files() -> None:
     Settings(api_url="https://custom.example").save()
     saved = json.loads(Settings.path().read_text())
-    assert saved == {"version": 1, "api_url": "https://custom.example"}
+    assert saved["version"] == 2 and saved["api_url"] == "https://custom.example"
     assert Settings.load().api_url == "https://custom.example"
     Settings.path().write_text("{broken")
     assert Settings.load() == Settings()  # unreadable: defaults, no crash
     Settings.path().write_text(json.dumps({"version": 1, "api_url": 5, "unknown": True}))
     assert Settings.load() == Settings()
+
+
+def test_version_1_settings_are_upgraded() -> None:
+    Settings.path().parent.mkdir(parents=True, exist_ok=True)
+    Settings.path().write_text(json.dumps({"version": 1, "api_url": "development",
+                                           "printer": "Front desk"}))
+    loaded = Settings.load()
+    assert loaded.api_url == "development" and loaded.voucher_printer == "Front desk"
+    assert loaded.label_size == "4x6in" and loaded.print_path == "auto"

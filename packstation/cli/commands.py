@@ -25,7 +25,7 @@ from packstation.api import (
 from packstation.api.fields import FieldError, parse_after
 from packstation.api.models import Job
 from packstation.api.pos import PosSale
-from packstation.cli import output
+from packstation.cli import output, printing_commands
 from packstation.config import keys
 from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
 
@@ -53,6 +53,8 @@ async def run_api_command(args: argparse.Namespace) -> int:
         ("agreements", "price"): agreements_price,
         ("agreements", "terminate"): agreements_terminate,
         ("pos-sale", None): pos_sale,
+        ("jobs", "print"): printing_commands.jobs_print,
+        ("prints", "reprint"): printing_commands.prints_reprint,
     }
     handler = handlers[(args.command, getattr(args, "action", None))]
     # Read local input before the first request, so a typo costs no rate budget.
@@ -90,7 +92,7 @@ async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> 
     return 0
 
 
-async def _find_job(client: SmartGiftClient, job_id: int) -> Job:
+async def find_job(client: SmartGiftClient, job_id: int) -> Job:
     # The API has no single-job endpoint: pending first (small), then everything.
     for status in ("pending", None):
         found = next((j for j in (await client.list_jobs(status=status)).items
@@ -101,7 +103,7 @@ async def _find_job(client: SmartGiftClient, job_id: int) -> Job:
 
 
 async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    job = await _find_job(client, args.job_id)
+    job = await find_job(client, args.job_id)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + max(0.0, args.wait)

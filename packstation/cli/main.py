@@ -1,7 +1,7 @@
 """``packstation``: the GUI with no sub-command, the CLI otherwise.
 
 Exit codes: 0 ok, 2 usage, 3 auth, 4 rejected by the API (422, 404),
-5 network, server, rate limit or bad response. No traceback reaches the user
+5 network, server, rate limit or bad response, 7 printing failed. No traceback reaches the user
 for any of these (``-v`` shows one for an unexpected error).
 """
 
@@ -55,6 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="wait this long for PDFs still being generated (default 0)")
+
+    p = jobs.add_parser("print", help="print a job's vouchers (or its address label)")
+    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("--printer", metavar="NAME", help="this printer instead of the station's")
+    p.add_argument("--label", action="store_true", help="print the address label instead")
+    p.add_argument("--copies", type=int, default=1, metavar="N")
+    p.add_argument("--wait", action="store_true",
+                   help="wait until the spooler says printed (exit 7 if it does not)")
+
+    printers = sub.add_parser("printers", help="list printers, or assign one to a kind")
+    printer_actions = printers.add_subparsers(dest="action", metavar="ACTION")
+    p = printer_actions.add_parser("assign", help="use a printer for vouchers or labels")
+    p.add_argument("kind", choices=["vouchers", "labels"])
+    p.add_argument("name", help="printer name ('' for the default printer / no labels)")
+    p.add_argument("--size", choices=["4x6in", "100x150mm", "62x100mm", "A6"],
+                   help="label size (labels only)")
+
+    prints = sub.add_parser("prints", help="print history").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = prints.add_parser("list", help="recent prints and their outcome")
+    p.add_argument("--job", type=int, metavar="JOB_ID")
+    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--json", action="store_true")
+    p = prints.add_parser("reprint", help="print again what an earlier print printed")
+    p.add_argument("print_id", type=int, metavar="PRINT_ID")
+    p.add_argument("--printer", metavar="NAME")
 
     agreements = sub.add_parser("agreements", help="fulfilment agreements").add_subparsers(
         dest="action", metavar="ACTION", required=True)
@@ -115,17 +141,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from packstation.ui.app import run_gui  # Qt only when the window is wanted
 
         return run_gui(api_url=args.api_url, demo=args.demo)
-    from packstation.cli import commands
+    from packstation.cli import commands, printing_commands
+    from packstation.printing.pdfcheck import PrintError
 
     try:
         if args.command == "sandbox":
             return commands.run_sandbox(args)
         if args.command == "key":
             return commands.key_command(args)
+        if args.command == "printers":
+            return printing_commands.printers_command(args)
+        if args.command == "prints" and args.action == "list":
+            return printing_commands.prints_list(args)
         return asyncio.run(commands.run_api_command(args))
     except ApiError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return exc.exit_code
+    except PrintError as exc:
+        print(f"packstation: {exc}", file=sys.stderr)
+        return printing_commands.EXIT_PRINT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head`: not an error

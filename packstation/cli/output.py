@@ -37,7 +37,7 @@ def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=_default))
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
@@ -51,7 +51,7 @@ def print_jobs(jobs: Sequence[Job]) -> None:
              (j.delivery_address.postcode or "-") if j.delivery_address else "-",
              str(len(j.vouchers)), money(j.total_value), uk_time(j.received_at)]
             for j in jobs]
-    _table(["ID", "STATUS", "ORDER", "RECIPIENT", "POSTCODE", "VOUCHERS", "VALUE", "RECEIVED"],
+    table(["ID", "STATUS", "ORDER", "RECIPIENT", "POSTCODE", "VOUCHERS", "VALUE", "RECEIVED"],
            rows)
     print(f"{len(jobs)} job{'s' if len(jobs) != 1 else ''}")
 
@@ -74,5 +74,5 @@ def print_agreements(agreements: Sequence[Agreement]) -> None:
              a.fulfilment_option_name or "-",
              f"{money(a.price)} {price_type_text(a.price_type)}" if a.price is not None
              else "not set", uk_time(a.initiated_at)] for a in agreements]
-    _table(["ID", "STATUS", "COMPANY", "DELIVERY METHOD", "OPTION", "PRICE", "INITIATED"], rows)
+    table(["ID", "STATUS", "COMPANY", "DELIVERY METHOD", "OPTION", "PRICE", "INITIATED"], rows)
     print(f"{len(agreements)} agreement{'s' if len(agreements) != 1 else ''}")

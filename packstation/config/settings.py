@@ -19,9 +19,20 @@ import platformdirs
 
 log = logging.getLogger(__name__)
 
-VERSION = 1
+VERSION = 2
+
+
+def _v1_to_v2(old: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 kept a single "printer"; it printed vouchers, so it becomes that.
+    new = dict(old)
+    printer = new.pop("printer", None)
+    if isinstance(printer, str):
+        new.setdefault("voucher_printer", printer)
+    return new
+
+
 # version n -> function turning a version-n mapping into version n+1.
-_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
 def config_dir() -> Path:
@@ -32,6 +43,12 @@ def config_dir() -> Path:
 @dataclass
 class Settings:
     api_url: str = ""  # empty: production, unless PACKSTATION_API_URL or --api-url say otherwise
+    voucher_printer: str = ""  # empty: the system's default printer
+    label_printer: str = ""  # empty: no labels
+    voucher_paper: str = "A4"
+    label_size: str = "4x6in"  # 4x6in, 100x150mm, 62x100mm or A6
+    duplex: bool = False
+    print_path: str = "auto"  # auto (CUPS where installed, else Qt), cups or qt
 
     @classmethod
     def path(cls) -> Path:

@@ -1,0 +1,109 @@
+"""The CUPS path (Linux, macOS): the original PDF bytes to the spooler, printed as vectors.
+
+Submission is ``lp`` (it handles authentication and options the way every CUPS
+user expects); the printer's and the job's real state come from IPP.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+from packstation.printing import ipp
+from packstation.printing.model import (
+    PAPER_SIZES,
+    PrinterMissing,
+    PrinterStatus,
+    PrinterStopped,
+    PrintReceipt,
+    PrintRequest,
+    PrintState,
+)
+from packstation.printing.pdfcheck import PrintError
+
+_REQUEST_ID = re.compile(r"request id is (\S+)-(\d+)")
+_NAMED_MEDIA = {"A4": "A4", "A5": "A5", "A6": "A6", "Letter": "Letter", "4x6in": "Custom.4x6in"}
+
+
+def media_option(paper: str) -> str:
+    """CUPS media name: a standard name, or a custom size in millimetres."""
+    if paper in _NAMED_MEDIA:
+        return _NAMED_MEDIA[paper]
+    width, height = PAPER_SIZES[paper]
+    return f"Custom.{width:g}x{height:g}mm"
+
+
+def cups_available() -> bool:
+    return shutil.which("lp") is not None
+
+
+class CupsPath:
+    name = "cups"
+
+    def __init__(self, server: ipp.CupsServer | None = None) -> None:
+        self.server = server or ipp.CupsServer.from_environment()
+
+    def printer_status(self, printer: str) -> PrinterStatus:
+        try:
+            found = self.server.printer_attributes(printer)
+        except ipp.IppError as exc:
+            if exc.status == 0x0406:  # client-error-not-found
+                raise PrinterMissing(
+                    f"The printer “{printer}” is not there any more: check it is switched on "
+                    "and connected, or choose another printer in Settings.") from None
+            raise PrintError(str(exc)) from None
+        state = {ipp.PRINTER_IDLE: "idle", ipp.PRINTER_PROCESSING: "printing",
+                 ipp.PRINTER_STOPPED: "stopped"}.get(found.get("printer-state", [0])[0],
+                                                     "unknown")
+        reasons = [r for r in found.get("printer-state-reasons", []) if r != "none"]
+        message = (found.get("printer-state-message") or [""])[0] or ", ".join(reasons)
+        return PrinterStatus(printer, state, bool(found.get("printer-is-accepting-jobs",
+                                                             [True])[0]), message)
+
+    def submit(self, request: PrintRequest) -> PrintReceipt:
+        status = self.printer_status(request.printer)
+        if not status.ready:
+            why = "stopped (paused)" if status.state == "stopped" else "not accepting jobs"
+            raise PrinterStopped(
+                f"The printer “{request.printer}” is {why}"
+                f"{': ' + status.message if status.message else ''}. Nothing was sent; start "
+                "the printer again (or choose another) and print again.")
+        command = ["lp", "-d", request.printer, "-t", request.title, "-n", str(request.copies),
+                   "-o", f"media={media_option(request.paper)}", "-o", "fit-to-page",
+                   "-o", "sides=" + ("two-sided-long-edge" if request.duplex else "one-sided"),
+                   "-"]
+        try:
+            done = subprocess.run(command, input=request.pdf.data, capture_output=True,
+                                  timeout=30)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PrintError(f"The print service did not take the job ({type(exc).__name__}).") \
+                from None
+        match = _REQUEST_ID.search(done.stdout.decode(errors="replace"))
+        if done.returncode != 0 or not match:
+            reason = done.stderr.decode(errors="replace").strip() or "no reason given"
+            raise PrintError(f"The print service refused the job: {reason}")
+        return PrintReceipt(request.printer, self.name, int(match.group(2)), request.pdf.pages,
+                            PrintState.SENT, "accepted by the spooler")
+
+    def follow(self, receipt: PrintReceipt) -> PrintReceipt:
+        if receipt.job_id is None or receipt.state.final:
+            return receipt
+        found = self.server.job_attributes(receipt.printer, receipt.job_id)
+        state = found.get("job-state", [0])[0]
+        reasons = ", ".join(r for r in found.get("job-state-reasons", []) if r != "none")
+        new_state, detail = receipt.state, receipt.detail
+        if state == ipp.JOB_COMPLETED:
+            new_state, detail = PrintState.PRINTED, "completed"
+        elif state in (ipp.JOB_CANCELED, ipp.JOB_ABORTED):
+            new_state = PrintState.FAILED
+            detail = f"{'cancelled' if state == ipp.JOB_CANCELED else 'aborted'} ({reasons})"
+        elif state in (ipp.JOB_STOPPED, ipp.JOB_HELD) or (
+                state == ipp.JOB_PENDING and not self.printer_status(receipt.printer).ready):
+            new_state, detail = PrintState.STOPPED, reasons or "the printer is stopped"
+        return PrintReceipt(receipt.printer, receipt.path, receipt.job_id, receipt.pages,
+                            new_state, detail)
+
+    def cancel(self, receipt: PrintReceipt) -> None:
+        if receipt.job_id is not None:
+            self.server.cancel_job(receipt.printer, receipt.job_id)

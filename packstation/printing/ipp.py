@@ -1,0 +1,152 @@
+"""Just enough IPP (RFC 8010) to ask CUPS how a printer and a job really are.
+
+``lpstat`` cannot tell a completed job from a cancelled one, nor a paused
+printer from a busy one in a stable format; IPP's ``job-state`` and
+``printer-state`` can. Only the two read-only queries are implemented.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from typing import Any, Final
+
+import httpx
+
+GET_PRINTER_ATTRIBUTES: Final = 0x000B
+GET_JOB_ATTRIBUTES: Final = 0x0009
+CANCEL_JOB: Final = 0x0008
+
+_OPERATION_TAG, _END_TAG = 0x01, 0x03
+_INTEGER, _BOOLEAN, _ENUM = 0x21, 0x22, 0x23
+_URI, _CHARSET, _LANGUAGE, _KEYWORD, _NAME = 0x45, 0x47, 0x48, 0x44, 0x42
+
+# printer-state
+PRINTER_IDLE, PRINTER_PROCESSING, PRINTER_STOPPED = 3, 4, 5
+# job-state
+JOB_PENDING, JOB_HELD, JOB_PROCESSING, JOB_STOPPED = 3, 4, 5, 6
+JOB_CANCELED, JOB_ABORTED, JOB_COMPLETED = 7, 8, 9
+
+
+class IppError(Exception):
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _attribute(tag: int, name: str, value: bytes) -> bytes:
+    raw = name.encode()
+    return struct.pack(">BH", tag, len(raw)) + raw + struct.pack(">H", len(value)) + value
+
+
+def encode_request(operation: int, request_id: int,
+                   attributes: list[tuple[int, str, Any]]) -> bytes:
+    body = struct.pack(">BBHI", 2, 0, operation, request_id) + bytes([_OPERATION_TAG])
+    body += _attribute(_CHARSET, "attributes-charset", b"utf-8")
+    body += _attribute(_LANGUAGE, "attributes-natural-language", b"en")
+    for tag, name, value in attributes:
+        values = value if isinstance(value, list) else [value]
+        for index, item in enumerate(values):
+            data = struct.pack(">i", item) if tag in (_INTEGER, _ENUM) else str(item).encode()
+            body += _attribute(tag, name if index == 0 else "", data)
+    return body + bytes([_END_TAG])
+
+
+def decode_response(data: bytes) -> tuple[int, dict[str, list[Any]]]:
+    """(status-code, attributes of all groups by name)."""
+    if len(data) < 9:
+        raise IppError("CUPS sent a truncated answer.")
+    status = struct.unpack(">H", data[2:4])[0]
+    attributes: dict[str, list[Any]] = {}
+    position, last = 8, ""
+    while position < len(data):
+        tag = data[position]
+        position += 1
+        if tag == _END_TAG:
+            break
+        if tag < 0x10:  # a group delimiter
+            continue
+        (name_length,) = struct.unpack(">H", data[position:position + 2])
+        name = data[position + 2:position + 2 + name_length].decode("utf-8", "replace")
+        position += 2 + name_length
+        (value_length,) = struct.unpack(">H", data[position:position + 2])
+        raw = data[position + 2:position + 2 + value_length]
+        position += 2 + value_length
+        value: Any
+        if tag in (_INTEGER, _ENUM) and value_length == 4:
+            value = struct.unpack(">i", raw)[0]
+        elif tag == _BOOLEAN:
+            value = raw == b"\x01"
+        else:
+            value = raw.decode("utf-8", "replace")
+        last = name or last
+        attributes.setdefault(last, []).append(value)
+    return status, attributes
+
+
+@dataclass(frozen=True)
+class CupsServer:
+    """Where CUPS listens: ``CUPS_SERVER`` (host[:port] or a socket path), else localhost."""
+
+    host: str = "localhost"
+    port: int = 631
+    socket_path: str | None = None
+
+    @classmethod
+    def from_environment(cls) -> CupsServer:
+        server = os.environ.get("CUPS_SERVER", "")
+        if server.startswith("/"):
+            return cls(socket_path=server)
+        if server:
+            host, _, port = server.partition(":")
+            return cls(host=host, port=int(port or 631))
+        if os.path.exists("/run/cups/cups.sock"):
+            return cls(socket_path="/run/cups/cups.sock")
+        return cls()
+
+    def printer_uri(self, printer: str) -> str:
+        return f"ipp://localhost/printers/{printer}"
+
+    def request(self, operation: int, attributes: list[tuple[int, str, Any]],
+                timeout: float = 5.0) -> dict[str, list[Any]]:
+        transport = httpx.HTTPTransport(uds=self.socket_path) if self.socket_path else None
+        url = f"http://{self.host}:{self.port}/"
+        body = encode_request(operation, 1, attributes)
+        try:
+            with httpx.Client(transport=transport, timeout=timeout) as http:
+                response = http.post(url, content=body,
+                                     headers={"Content-Type": "application/ipp"})
+        except httpx.HTTPError as exc:
+            raise IppError(f"The print service (CUPS) is not answering ({type(exc).__name__}).") \
+                from None
+        if response.status_code != 200:
+            raise IppError(f"The print service (CUPS) answered HTTP {response.status_code}.")
+        status, found = decode_response(response.content)
+        if status >= 0x0400:
+            raise IppError(f"The print service (CUPS) refused the query (IPP 0x{status:04x}).",
+                           status)
+        return found
+
+    def printer_attributes(self, printer: str) -> dict[str, list[Any]]:
+        return self.request(GET_PRINTER_ATTRIBUTES, [
+            (_URI, "printer-uri", self.printer_uri(printer)),
+            (_KEYWORD, "requested-attributes", ["printer-state", "printer-state-reasons",
+                                                "printer-is-accepting-jobs",
+                                                "printer-state-message"]),
+        ])
+
+    def job_attributes(self, printer: str, job_id: int) -> dict[str, list[Any]]:
+        return self.request(GET_JOB_ATTRIBUTES, [
+            (_URI, "printer-uri", self.printer_uri(printer)),
+            (_INTEGER, "job-id", job_id),
+            (_KEYWORD, "requested-attributes", ["job-state", "job-state-reasons",
+                                                "job-printer-state-message"]),
+        ])
+
+    def cancel_job(self, printer: str, job_id: int) -> None:
+        self.request(CANCEL_JOB, [
+            (_URI, "printer-uri", self.printer_uri(printer)),
+            (_INTEGER, "job-id", job_id),
+            (_NAME, "requesting-user-name", os.environ.get("USER", "packstation")),
+        ])

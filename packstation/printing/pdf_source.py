@@ -1,0 +1,132 @@
+"""Voucher PDFs ready before the packer is: cached on disk, prefetched in the background.
+
+Only checked PDFs are cached, so an HTML error page can never be printed
+later from the cache. A PDF the service has not generated yet (it takes up
+to 300 s) is retried with backoff, and the time it has been waited for is
+known so the window can say "PDF being generated (1 min 20 s)".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import time
+from collections.abc import Iterable
+
+from packstation.api import Job, PdfNotReady, Priority, SmartGiftClient
+from packstation.printing.pdfcheck import CheckedPdf, check_pdf
+from packstation.store.pdf_cache import PdfCache
+
+log = logging.getLogger(__name__)
+
+GENERATION_LIMIT = 330.0  # the service promises 300 s; a little slack before giving up
+_FIRST_RETRY, _MAX_RETRY = 5.0, 60.0
+
+
+class PdfSource:
+    def __init__(self, client: SmartGiftClient, cache: PdfCache,
+                 first_retry: float = _FIRST_RETRY) -> None:
+        self._client = client
+        self._cache = cache
+        self._first_retry = first_retry
+        self._waiting_since: dict[str, float] = {}
+        self._failed: dict[str, str] = {}
+        self._queue: list[tuple[float, int, str, float]] = []  # (due, seq, url, delay)
+        self._queued: set[str] = set()
+        self._seq = 0
+        self._wake = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
+
+    def cached(self, url: str) -> bool:
+        return url in self._cache
+
+    def generating_for(self, url: str) -> float | None:
+        """Seconds this PDF has been waited for while the service generates it, or None."""
+        since = self._waiting_since.get(url)
+        return None if since is None else time.monotonic() - since
+
+    def failure(self, url: str) -> str | None:
+        return self._failed.get(url)
+
+    async def get(self, url: str, priority: Priority = Priority.INTERACTIVE) -> CheckedPdf:
+        """From the cache, else downloaded now (a packer's print goes before the prefetch)."""
+        data = await asyncio.to_thread(self._cache.get, url)
+        if data is not None:
+            return check_pdf(data)
+        try:
+            data = await self._client.download_pdf(url, priority=priority)
+        except PdfNotReady:
+            self._waiting_since.setdefault(url, time.monotonic())
+            raise
+        checked = check_pdf(data)  # NotAPdf: never cached, never printed
+        await asyncio.to_thread(self._cache.put, url, data)
+        self._waiting_since.pop(url, None)
+        self._failed.pop(url, None)
+        return checked
+
+    async def for_job(self, job: Job, priority: Priority = Priority.INTERACTIVE
+                      ) -> list[CheckedPdf]:
+        """Every voucher PDF of a job, in voucher order."""
+        missing = [v.id for v in job.vouchers if not v.pdf_copy]
+        if missing:
+            raise PdfNotReady(f"Job {job.id}: vouchers {missing} have no PDF link yet.")
+        return [await self.get(v.pdf_copy or "", priority) for v in job.vouchers]
+
+    # -- background prefetch -----------------------------------------------------------
+
+    def prefetch(self, jobs: Iterable[Job]) -> None:
+        """Queue the PDFs of these jobs for download at background priority."""
+        for job in jobs:
+            for voucher in job.vouchers:
+                url = voucher.pdf_copy
+                if url and url not in self._queued and not self.cached(url):
+                    self._schedule(url, 0.0, self._first_retry)
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._run())
+        self._wake.set()
+
+    def _schedule(self, url: str, after: float, delay: float) -> None:
+        self._seq += 1
+        heapq.heappush(self._queue, (time.monotonic() + after, self._seq, url, delay))
+        self._queued.add(url)
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    async def _run(self) -> None:
+        while self._queue:
+            due, _, url, delay = self._queue[0]
+            wait = due - time.monotonic()
+            if wait > 0:
+                self._wake.clear()
+                # Sleeps until the next retry is due, or new work arrives.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                continue
+            heapq.heappop(self._queue)
+            self._queued.discard(url)
+            if self.cached(url):
+                continue
+            try:
+                await self.get(url, Priority.BACKGROUND)
+            except PdfNotReady:
+                waited = self.generating_for(url) or 0.0
+                if waited < GENERATION_LIMIT:
+                    self._schedule(url, delay, min(delay * 2, _MAX_RETRY))
+                else:
+                    self._failed[url] = f"not generated after {waited:.0f} s"
+            except Exception as exc:  # keep prefetching the rest, report this one
+                self._failed[url] = str(exc)
+                log.warning("prefetch of a voucher PDF failed: %s", exc)
+
+    async def idle(self) -> None:
+        """Wait until the prefetch queue is empty (for tests and the benchmark)."""
+        if self._worker is not None:
+            await self._worker
+
+    async def aclose(self) -> None:
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()

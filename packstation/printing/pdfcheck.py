@@ -1,0 +1,79 @@
+"""Check voucher PDFs before anything reaches a printer, and merge a job's into one.
+
+HTML error pages, JSON error bodies and truncated downloads are refused here
+with a message a packer can act on; they never reach the spooler.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+
+# Sane page sizes, in points: a small label (25 mm) up to A2 (420 x 594 mm).
+_MIN_SIDE = 70.0
+_MAX_SIDE = 1700.0
+
+
+class PrintError(Exception):
+    """Printing could not be done; the message says why, for a packer."""
+
+
+class NotAPdf(PrintError):
+    """The bytes are not a printable PDF."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPdf:
+    data: bytes
+    pages: int
+    sizes: tuple[tuple[float, float], ...]  # (width, height) in points, per page
+
+
+def _describe(data: bytes) -> str:
+    head = data.lstrip()[:64].lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "a web page (HTML)"
+    if head[:1] in (b"{", b"["):
+        return "an error message (JSON)"
+    if not data:
+        return "empty"
+    return "not a PDF"
+
+
+def check_pdf(data: bytes, what: str = "The voucher PDF") -> CheckedPdf:
+    """Open ``data`` with pypdf and check it is a PDF fit to print; else :class:`NotAPdf`."""
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise NotAPdf(f"{what} is {_describe(data)}; nothing was sent to the printer.")
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise NotAPdf(f"{what} is password-protected; nothing was sent to the printer.")
+        sizes = tuple((float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages)
+    except NotAPdf:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
+        raise NotAPdf(f"{what} is damaged or incomplete ({type(exc).__name__}); "
+                      "nothing was sent to the printer.") from None
+    if not sizes:
+        raise NotAPdf(f"{what} has no pages; nothing was sent to the printer.")
+    for number, (width, height) in enumerate(sizes, 1):
+        if not (_MIN_SIDE <= width <= _MAX_SIDE and _MIN_SIDE <= height <= _MAX_SIDE):
+            raise NotAPdf(f"{what} has a page {number} of {width:.0f} x {height:.0f} pt, "
+                          "not a paper size; nothing was sent to the printer.")
+    return CheckedPdf(data, len(sizes), sizes)
+
+
+def merge_pdfs(parts: list[CheckedPdf]) -> CheckedPdf:
+    """One PDF of all parts in order, so a job's pages come out together."""
+    if len(parts) == 1:
+        return parts[0]
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part.data), strict=False))
+    out = io.BytesIO()
+    writer.write(out)
+    return CheckedPdf(out.getvalue(), sum(p.pages for p in parts),
+                      tuple(s for p in parts for s in p.sizes))

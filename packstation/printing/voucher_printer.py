@@ -1,0 +1,157 @@
+"""Print a job: its checked, merged vouchers (or its address label) to the right printer.
+
+The blocking work (checking, merging, spooling, asking the spooler) runs in a
+worker thread, so the caller's loop (and the UI thread) never waits on the
+disk or the printer. Every attempt, refused ones included, is in the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from packstation.api import Job
+from packstation.printing.cups_path import CupsPath, cups_available
+from packstation.printing.label import label_pdf
+from packstation.printing.model import (
+    PrinterMissing,
+    PrinterStopped,
+    PrintPath,
+    PrintReceipt,
+    PrintRequest,
+    PrintState,
+)
+from packstation.printing.pdf_source import PdfSource
+from packstation.printing.pdfcheck import CheckedPdf, NotAPdf, PrintError, check_pdf, merge_pdfs
+from packstation.printing.printers import DocumentKind, StationPrinters, resolve_printer
+from packstation.store.print_history import PrintHistory
+
+QUEUE_LIMIT = 300.0  # a job still queued after this is cancelled and reported
+
+
+@dataclass(frozen=True, slots=True)
+class _What:
+    """What is being printed, for the spooler's title and the history."""
+
+    kind: DocumentKind
+    title: str
+    copies: int
+    job_id: int | None
+    order_reference: str | None
+    voucher_ids: list[int]
+    urls: list[str]
+
+
+def default_path(preference: str = "auto") -> PrintPath:
+    """CUPS where it is installed (vectors, real job status), else Qt."""
+    if preference == "cups" or (preference == "auto" and cups_available()):
+        return CupsPath()
+    from packstation.printing.qt_path import QtPath  # QtPdf only when needed
+
+    return QtPath()
+
+
+class VoucherPrinter:
+    def __init__(self, pdfs: PdfSource, history: PrintHistory, station: StationPrinters,
+                 path: PrintPath | None = None, queue_limit: float = QUEUE_LIMIT) -> None:
+        self.pdfs = pdfs
+        self.history = history
+        self.station = station
+        self.path = path or default_path()
+        self.queue_limit = queue_limit
+
+    async def print_job(self, job: Job, *, printer: str | None = None, copies: int = 1,
+                        label: bool = False) -> tuple[int, PrintReceipt]:
+        """Send a job's vouchers (or label); returns (history id, receipt) once spooled.
+
+        Raises :class:`PrintError` (and records why) when nothing could be sent.
+        """
+        what = _What(
+            kind=DocumentKind.LABELS if label else DocumentKind.VOUCHERS,
+            title=f"{'Label' if label else 'Vouchers'} order {job.order_reference or job.id}",
+            copies=copies, job_id=job.id, order_reference=job.order_reference,
+            voucher_ids=[] if label else [v.id for v in job.vouchers],
+            urls=[] if label else [v.pdf_copy or "" for v in job.vouchers])
+
+        async def prepare() -> CheckedPdf:
+            if label:
+                return await asyncio.to_thread(lambda: check_pdf(
+                    label_pdf(job, self.station.label_size), "The address label"))
+            return await asyncio.to_thread(merge_pdfs, await self.pdfs.for_job(job))
+
+        return await self._send(what, prepare, printer)
+
+    async def reprint(self, record_id: int, printer: str | None = None
+                      ) -> tuple[int, PrintReceipt]:
+        record = self.history.get(record_id)
+        if record is None:
+            raise PrintError(f"There is no print {record_id} in the history.")
+        if record.kind == DocumentKind.LABELS.value or not record.pdf_urls:
+            raise PrintError("Only voucher prints can be reprinted from the history; "
+                             "print the job's label again from the job.")
+        what = _What(kind=DocumentKind(record.kind),
+                     title=f"Reprint order {record.order_reference or record.job_id}",
+                     copies=record.copies, job_id=record.job_id,
+                     order_reference=record.order_reference,
+                     voucher_ids=list(record.voucher_ids), urls=list(record.pdf_urls))
+
+        async def prepare() -> CheckedPdf:
+            parts = [await self.pdfs.get(url) for url in record.pdf_urls]
+            return await asyncio.to_thread(merge_pdfs, parts)
+
+        return await self._send(what, prepare, printer or record.printer)
+
+    async def _send(self, what: _What, prepare: Callable[[], Awaitable[CheckedPdf]],
+                    printer: str | None) -> tuple[int, PrintReceipt]:
+        name, pages = printer or "", 0
+        try:
+            pdf = await prepare()
+            pages = pdf.pages
+            name = await asyncio.to_thread(resolve_printer, self.station, what.kind, printer)
+            request = PrintRequest(pdf, name, what.title, self.station.paper_for(what.kind),
+                                   what.copies,
+                                   self.station.duplex and what.kind is DocumentKind.VOUCHERS)
+            receipt = await asyncio.to_thread(self.path.submit, request)
+        except PrintError as exc:
+            state = (PrintState.STOPPED if isinstance(exc, PrinterStopped)
+                     else PrintState.MISSING if isinstance(exc, PrinterMissing)
+                     else PrintState.REFUSED if isinstance(exc, NotAPdf) else PrintState.FAILED)
+            failed = PrintReceipt(name or "(none)", self.path.name, None, pages, state, str(exc))
+            await asyncio.to_thread(self._record, what, failed)
+            raise
+        return await asyncio.to_thread(self._record, what, receipt), receipt
+
+    def _record(self, what: _What, receipt: PrintReceipt) -> int:
+        return self.history.record(
+            job_id=what.job_id, order_reference=what.order_reference, kind=what.kind.value,
+            voucher_ids=what.voucher_ids, pdf_urls=what.urls, printer=receipt.printer,
+            path=receipt.path, spool_job_id=receipt.job_id, pages=receipt.pages,
+            copies=what.copies, outcome=receipt.state.value, detail=receipt.detail)
+
+    async def watch(self, record_id: int, receipt: PrintReceipt, poll: float = 0.2,
+                    max_poll: float = 2.0) -> PrintReceipt:
+        """Follow the spooler until it says printed, failed or stopped; record the end.
+
+        A job still queued after ``queue_limit`` s, or whose printer stopped, is
+        cancelled so it cannot come out hours later unnoticed.
+        """
+        started = time.monotonic()
+        while not receipt.state.final:
+            if receipt.job_id is None:  # the Qt path cannot see the spooler's job
+                return receipt
+            if time.monotonic() - started > self.queue_limit:
+                receipt = replace(receipt, state=PrintState.TOO_SLOW,
+                                  detail=f"still queued after {self.queue_limit:.0f} s; "
+                                         "cancelled so it does not print later unnoticed")
+                await asyncio.to_thread(self.path.cancel, receipt)
+                break
+            await asyncio.sleep(poll)
+            poll = min(poll * 1.5, max_poll)
+            receipt = await asyncio.to_thread(self.path.follow, receipt)
+            if receipt.state is PrintState.STOPPED:
+                await asyncio.to_thread(self.path.cancel, receipt)
+        await asyncio.to_thread(self.history.update, record_id, receipt.state.value,
+                                receipt.detail)
+        return receipt

@@ -1,0 +1,89 @@
+"""The station's SQLite database: WAL mode, a schema version and forward migrations.
+
+Each migration runs once, in order, in its own transaction; the version is
+kept in ``PRAGMA user_version``. A database from a newer packstation is
+refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Final
+
+import platformdirs
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: print history
+    """
+    CREATE TABLE print_history (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,          -- UTC, ISO 8601
+        job_id INTEGER,                    -- NULL for prints not of a job
+        order_reference TEXT,
+        kind TEXT NOT NULL,                -- 'vouchers' or 'labels'
+        voucher_ids TEXT NOT NULL,         -- JSON list, in print order
+        pdf_urls TEXT NOT NULL,            -- JSON list: what a reprint fetches from the cache
+        printer TEXT NOT NULL,
+        path TEXT NOT NULL,                -- 'cups' or 'qt'
+        spool_job_id INTEGER,
+        pages INTEGER NOT NULL,
+        copies INTEGER NOT NULL,
+        outcome TEXT NOT NULL,             -- a PrintState value
+        detail TEXT NOT NULL DEFAULT '',
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX print_history_job ON print_history(job_id);
+    """,
+)
+
+
+class DatabaseError(Exception):
+    pass
+
+
+def data_dir() -> Path:
+    override = os.environ.get("PACKSTATION_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir("packstation"))
+
+
+class Database:
+    """One connection, shared by threads under a lock (printing and sync use workers)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else data_dir() / "packstation.sqlite3"
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(str(self.path), check_same_thread=False,
+                                           isolation_level=None)
+        self._connection.row_factory = sqlite3.Row
+        self.lock = threading.RLock()
+        with self.lock:
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
+            self._connection.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+
+    @property
+    def version(self) -> int:
+        return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        current = self.version
+        if current > len(MIGRATIONS):
+            raise DatabaseError(
+                f"The local database {self.path} was written by a newer packstation "
+                f"(schema {current}, this one knows {len(MIGRATIONS)}); update packstation.")
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            self._connection.executescript(
+                f"BEGIN; {script}; PRAGMA user_version = {version}; COMMIT;")
+
+    def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self._connection.execute(sql, parameters)
+
+    def close(self) -> None:
+        with self.lock:
+            self._connection.close()
