@@ -30,6 +30,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped in CI (PACKSTATION_NO_SKIP=1): {reason}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _qt_application_first(qapp: object) -> object:
+    """Create the QApplication in the main thread before any test touches Qt from a
+    worker thread (printer discovery runs in one), as the app itself does."""
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
                      monkeypatch: pytest.MonkeyPatch) -> None:

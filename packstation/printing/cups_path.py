@@ -105,5 +105,8 @@ class CupsPath:
                             new_state, detail)
 
     def cancel(self, receipt: PrintReceipt) -> None:
+        # `cancel`, like `lp`, authenticates as the user who sent the job; a bare IPP
+        # Cancel-Job would be refused (401) by CUPS's default policy.
         if receipt.job_id is not None:
-            self.server.cancel_job(receipt.printer, receipt.job_id)
+            subprocess.run(["cancel", f"{receipt.printer}-{receipt.job_id}"],
+                           capture_output=True, timeout=30)

@@ -16,11 +16,10 @@ import httpx
 
 GET_PRINTER_ATTRIBUTES: Final = 0x000B
 GET_JOB_ATTRIBUTES: Final = 0x0009
-CANCEL_JOB: Final = 0x0008
 
 _OPERATION_TAG, _END_TAG = 0x01, 0x03
 _INTEGER, _BOOLEAN, _ENUM = 0x21, 0x22, 0x23
-_URI, _CHARSET, _LANGUAGE, _KEYWORD, _NAME = 0x45, 0x47, 0x48, 0x44, 0x42
+_URI, _CHARSET, _LANGUAGE, _KEYWORD = 0x45, 0x47, 0x48, 0x44
 
 # printer-state
 PRINTER_IDLE, PRINTER_PROCESSING, PRINTER_STOPPED = 3, 4, 5
@@ -142,11 +141,4 @@ class CupsServer:
             (_INTEGER, "job-id", job_id),
             (_KEYWORD, "requested-attributes", ["job-state", "job-state-reasons",
                                                 "job-printer-state-message"]),
-        ])
-
-    def cancel_job(self, printer: str, job_id: int) -> None:
-        self.request(CANCEL_JOB, [
-            (_URI, "printer-uri", self.printer_uri(printer)),
-            (_INTEGER, "job-id", job_id),
-            (_NAME, "requesting-user-name", os.environ.get("USER", "packstation")),
         ])

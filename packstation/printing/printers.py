@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PySide6.QtPrintSupport import QPrinterInfo
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
 from packstation.config.settings import Settings
 from packstation.printing.cups_path import CupsPath, cups_available
@@ -68,9 +68,9 @@ def printer_status(name: str) -> PrinterStatus:
     info = QPrinterInfo.printerInfo(name)
     if info.isNull():
         raise PrinterMissing(f"The printer “{name}” is not there any more.")
-    state = {QPrinterInfo.PrinterState.Idle: "idle", QPrinterInfo.PrinterState.Active: "printing",
-             QPrinterInfo.PrinterState.Aborted: "stopped",
-             QPrinterInfo.PrinterState.Error: "stopped"}.get(info.state(), "unknown")
+    state = {QPrinter.PrinterState.Idle: "idle", QPrinter.PrinterState.Active: "printing",
+             QPrinter.PrinterState.Aborted: "stopped",
+             QPrinter.PrinterState.Error: "stopped"}.get(info.state(), "unknown")
     return PrinterStatus(name, state, state != "stopped")
 
 
