@@ -179,3 +179,31 @@ def test_sandbox_command_serves(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_print_commands_through_cups(cli, cups_queue, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("printers")
+    assert code == 0 and cups_queue.name in out and "idle" in out
+    code, out, _ = cli("printers", "assign", "labels", cups_queue.name, "--size", "62x100mm")
+    assert code == 0
+    code, out, _ = cli("printers")
+    assert "labels" in out
+    code, out, err = cli("jobs", "print", "1", "--printer", cups_queue.name, "--wait")
+    assert code == 0, err
+    assert "spooler job" in out and "printed" in out
+    code, out, _ = cli("jobs", "print", "1", "--label", "--wait")
+    assert code == 0 and "address label" in out
+    code, out, _ = cli("prints", "list", "--json")
+    records = json.loads(out)
+    assert [r["kind"] for r in records] == ["labels", "vouchers"]
+    assert all(r["outcome"] == "printed" for r in records)
+    code, out, _ = cli("prints", "reprint", str(records[1]["id"]))
+    assert code == 0 and "Reprinted" in out
+    cups_queue.stop()
+    try:
+        code, _, err = cli("jobs", "print", "1", "--printer", cups_queue.name)
+    finally:
+        cups_queue.start()
+    assert code == 7 and "stopped" in err and "Traceback" not in err
+    code, _, err = cli("jobs", "print", "1", "--printer", "No-Such-Printer")
+    assert code == 7 and "No-Such-Printer" in err

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import struct
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import httpx
@@ -84,13 +85,29 @@ def decode_response(data: bytes) -> tuple[int, dict[str, list[Any]]]:
     return status, attributes
 
 
-@dataclass(frozen=True)
+@dataclass
 class CupsServer:
     """Where CUPS listens: ``CUPS_SERVER`` (host[:port] or a socket path), else localhost."""
 
     host: str = "localhost"
     port: int = 631
     socket_path: str | None = None
+    _http: httpx.Client | None = field(default=None, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def _client(self) -> httpx.Client:
+        # One client, kept: building one (and its SSL context) costs ~50 ms, more than
+        # the whole print. httpx clients may be shared between threads.
+        with self._lock:
+            if self._http is None:
+                transport = httpx.HTTPTransport(uds=self.socket_path) if self.socket_path \
+                    else None
+                self._http = httpx.Client(transport=transport, timeout=5.0)
+            return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
 
     @classmethod
     def from_environment(cls) -> CupsServer:
@@ -107,15 +124,13 @@ class CupsServer:
     def printer_uri(self, printer: str) -> str:
         return f"ipp://localhost/printers/{printer}"
 
-    def request(self, operation: int, attributes: list[tuple[int, str, Any]],
-                timeout: float = 5.0) -> dict[str, list[Any]]:
-        transport = httpx.HTTPTransport(uds=self.socket_path) if self.socket_path else None
+    def request(self, operation: int, attributes: list[tuple[int, str, Any]]
+                ) -> dict[str, list[Any]]:
         url = f"http://{self.host}:{self.port}/"
         body = encode_request(operation, 1, attributes)
         try:
-            with httpx.Client(transport=transport, timeout=timeout) as http:
-                response = http.post(url, content=body,
-                                     headers={"Content-Type": "application/ipp"})
+            response = self._client().post(url, content=body,
+                                           headers={"Content-Type": "application/ipp"})
         except httpx.HTTPError as exc:
             raise IppError(f"The print service (CUPS) is not answering ({type(exc).__name__}).") \
                 from None

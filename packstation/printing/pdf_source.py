@@ -16,13 +16,17 @@ import time
 from collections.abc import Iterable
 
 from packstation.api import Job, PdfNotReady, Priority, SmartGiftClient
-from packstation.printing.pdfcheck import CheckedPdf, check_pdf
+from packstation.printing.pdfcheck import CheckedPdf, check_pdf, merge_pdfs
 from packstation.store.pdf_cache import PdfCache
 
 log = logging.getLogger(__name__)
 
 GENERATION_LIMIT = 330.0  # the service promises 300 s; a little slack before giving up
 _FIRST_RETRY, _MAX_RETRY = 5.0, 60.0
+
+
+def _merged_key(job: Job) -> str:
+    return "merged:" + "\n".join(v.pdf_copy or "" for v in job.vouchers)
 
 
 class PdfSource:
@@ -38,6 +42,7 @@ class PdfSource:
         self._seq = 0
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
+        self._to_merge: dict[str, Job] = {}
 
     def cached(self, url: str) -> bool:
         return url in self._cache
@@ -74,11 +79,24 @@ class PdfSource:
             raise PdfNotReady(f"Job {job.id}: vouchers {missing} have no PDF link yet.")
         return [await self.get(v.pdf_copy or "", priority) for v in job.vouchers]
 
+    async def merged_for(self, job: Job, priority: Priority = Priority.INTERACTIVE
+                         ) -> CheckedPdf:
+        """The job's vouchers as one PDF, merged ahead of time when prefetched."""
+        key = _merged_key(job)
+        data = await asyncio.to_thread(self._cache.get, key)
+        if data is not None:
+            return check_pdf(data)  # checked again: a disk can still go wrong
+        merged = await asyncio.to_thread(merge_pdfs, await self.for_job(job, priority))
+        await asyncio.to_thread(self._cache.put, key, merged.data)
+        return merged
+
     # -- background prefetch -----------------------------------------------------------
 
     def prefetch(self, jobs: Iterable[Job]) -> None:
         """Queue the PDFs of these jobs for download at background priority."""
         for job in jobs:
+            if job.vouchers and _merged_key(job) not in self._cache:
+                self._to_merge[_merged_key(job)] = job
             for voucher in job.vouchers:
                 url = voucher.pdf_copy
                 if url and url not in self._queued and not self.cached(url):
@@ -96,7 +114,18 @@ class PdfSource:
     def pending(self) -> int:
         return len(self._queue)
 
+    async def _merge_ready(self) -> None:
+        """Merge each job whose vouchers are all here, so printing it is one file."""
+        for key, job in list(self._to_merge.items()):
+            if all(v.pdf_copy and self.cached(v.pdf_copy) for v in job.vouchers):
+                del self._to_merge[key]
+                try:
+                    await self.merged_for(job, Priority.BACKGROUND)
+                except Exception as exc:  # printing will merge (and report) on demand
+                    log.warning("merging the PDFs of job %s ahead failed: %s", job.id, exc)
+
     async def _run(self) -> None:
+        await self._merge_ready()
         while self._queue:
             due, _, url, delay = self._queue[0]
             wait = due - time.monotonic()
@@ -112,6 +141,7 @@ class PdfSource:
                 continue
             try:
                 await self.get(url, Priority.BACKGROUND)
+                await self._merge_ready()
             except PdfNotReady:
                 waited = self.generating_for(url) or 0.0
                 if waited < GENERATION_LIMIT:

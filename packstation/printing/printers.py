@@ -78,16 +78,13 @@ def resolve_printer(station: StationPrinters, kind: DocumentKind,
                     override: str | None = None) -> str:
     """The printer to use for ``kind``: the override, else the station's, else the default.
 
-    A chosen printer that has vanished raises :class:`PrinterMissing` naming it.
+    A chosen printer is not looked up here: each print path asks the system for it
+    as it sends, and reports one that has vanished by name (never the default).
     """
-    names = available_printers()
     chosen = override or station.printer_for(kind)
     if chosen:
-        if chosen not in names:
-            raise PrinterMissing(
-                f"The {kind.value} printer “{chosen}” is not there any more. Printers now: "
-                f"{', '.join(names) or 'none'}. Check it is on, or choose another in Settings.")
         return chosen
+    names = available_printers()
     default = QPrinterInfo.defaultPrinterName()
     if kind is DocumentKind.VOUCHERS and default:
         return default

@@ -79,7 +79,7 @@ class VoucherPrinter:
             if label:
                 return await asyncio.to_thread(lambda: check_pdf(
                     label_pdf(job, self.station.label_size), "The address label"))
-            return await asyncio.to_thread(merge_pdfs, await self.pdfs.for_job(job))
+            return await self.pdfs.merged_for(job)
 
         return await self._send(what, prepare, printer)
 
