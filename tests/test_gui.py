@@ -81,3 +81,30 @@ def test_demo_entry_point_opens_the_window_with_jobs() -> None:
                             timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert "jobs:" in result.stdout and "Demo: built-in sandbox" in result.stdout
+
+
+def test_window_prefetches_and_shows_pdf_state(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop,
+                                               tmp_path: object) -> None:
+    """PDFs not generated yet say so with the time waited, then become ready."""
+    from pathlib import Path
+
+    from packstation.printing.pdf_source import PdfSource
+    from packstation.store.pdf_cache import PdfCache
+
+    with SandboxServer(pdf_delay=1.5, jobs=3, seed=4) as sandbox:
+        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
+        pdfs = PdfSource(client, PdfCache(Path(str(tmp_path))), first_retry=0.3)
+
+        async def pending() -> Parsed[Job]:
+            return await client.list_jobs(status="pending")
+
+        window = MainWindow(pending, "test", pdf_state=pdfs.describe, on_jobs=pdfs.prefetch)
+        qtbot.addWidget(window)
+        window.start_refresh()
+        qtbot.waitUntil(lambda: window.jobs_list.count() > 0, timeout=10_000)
+        qtbot.waitUntil(lambda: "PDF being generated" in window.jobs_list.item(0).text(),
+                        timeout=10_000)
+        qtbot.waitUntil(lambda: all("PDFs ready" in window.jobs_list.item(i).text()
+                                    for i in range(window.jobs_list.count())), timeout=15_000)
+        qtbot.waitUntil(asyncio.ensure_future(pdfs.aclose()).done)
+        qtbot.waitUntil(asyncio.ensure_future(client.aclose()).done)

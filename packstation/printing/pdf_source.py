@@ -55,6 +55,25 @@ class PdfSource:
     def failure(self, url: str) -> str | None:
         return self._failed.get(url)
 
+    def describe(self, job: Job) -> str:
+        """A packer's word on a job's PDFs: ready, being generated (for how long), or why not."""
+        urls = [v.pdf_copy for v in job.vouchers]
+        if not urls:
+            return "no vouchers"
+        if not all(urls):
+            return "PDF not ready yet"
+        if all(self.cached(u or "") for u in urls):
+            return "PDFs ready"
+        failures = [f for u in urls if (f := self.failure(u or ""))]
+        if failures:
+            return f"PDF problem: {failures[0]}"
+        waits = [w for u in urls if (w := self.generating_for(u or "")) is not None]
+        if waits:
+            minutes, seconds = divmod(int(max(waits)), 60)
+            waited = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+            return f"PDF being generated ({waited})"
+        return "fetching PDFs"
+
     async def get(self, url: str, priority: Priority = Priority.INTERACTIVE) -> CheckedPdf:
         """From the cache, else downloaded now (a packer's print goes before the prefetch)."""
         data = await asyncio.to_thread(self._cache.get, url)
@@ -158,5 +177,8 @@ class PdfSource:
             await self._worker
 
     async def aclose(self) -> None:
+        """Stop prefetching and wait until it has stopped (nothing left to run later)."""
         if self._worker is not None and not self._worker.done():
             self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker

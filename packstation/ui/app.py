@@ -10,7 +10,9 @@ from PySide6.QtWidgets import QApplication
 
 from packstation.api import ApiError, ApiKey, Job, Parsed, Priority, SmartGiftClient
 from packstation.config import keys
+from packstation.printing.pdf_source import PdfSource
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.store.pdf_cache import PdfCache
 from packstation.ui.main_window import MainWindow
 
 
@@ -38,7 +40,10 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
         assert client is not None
         return await client.list_jobs(status="pending", priority=Priority.INTERACTIVE)
 
-    window = MainWindow(pending if client else None, origin, problem)
+    pdfs = PdfSource(client, PdfCache()) if client else None
+    window = MainWindow(pending if client else None, origin, problem,
+                        pdf_state=pdfs.describe if pdfs else None,
+                        on_jobs=pdfs.prefetch if pdfs else None)
 
     async def main() -> None:
         # End when the window closes, not on aboutToQuit: by then Qt's loop has
@@ -48,6 +53,8 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
         window.show()
         window.start_refresh()
         await closed.wait()
+        if pdfs is not None:
+            await pdfs.aclose()
         if client is not None:
             await client.aclose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -20,6 +20,8 @@ from packstation import __version__
 from packstation.api import ApiError, Job, Parsed
 
 JobsSource = Callable[[], Awaitable[Parsed[Job]]]
+# Given a job, a short word on its voucher PDFs ("PDFs ready", "PDF being generated (45 s)").
+PdfState = Callable[[Job], str]
 
 
 class MainWindow(QMainWindow):
@@ -28,9 +30,13 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, jobs_source: JobsSource | None, origin_text: str,
-                 problem: str | None = None) -> None:
+                 problem: str | None = None, pdf_state: PdfState | None = None,
+                 on_jobs: Callable[[list[Job]], None] | None = None) -> None:
         super().__init__()
         self._jobs_source = jobs_source
+        self._pdf_state = pdf_state
+        self._on_jobs = on_jobs
+        self._jobs: list[Job] = []
         self.setWindowTitle(f"packstation {__version__}")
         self.resize(900, 600)
         self.origin_label = QLabel(origin_text)
@@ -48,6 +54,11 @@ class MainWindow(QMainWindow):
         central.setLayout(layout)
         self.setCentralWidget(central)
         self._task: asyncio.Task[None] | None = None
+        # The PDF state changes as the prefetch works: redraw it each second (no I/O).
+        self._pdf_timer = QTimer(self)
+        self._pdf_timer.timeout.connect(self._show_jobs)
+        if pdf_state is not None:
+            self._pdf_timer.start(1000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
@@ -70,12 +81,25 @@ class MainWindow(QMainWindow):
         except ApiError as exc:
             self.status_label.setText(str(exc))
             return
-        self.jobs_list.clear()
-        for job in sorted(result.items, key=lambda j: (j.received_at is None, j.received_at)):
-            address = job.delivery_address
-            self.jobs_list.addItem(
-                f"{job.order_reference or job.id} · {address.recipient if address else '-'} · "
-                f"{(address.postcode if address else None) or '-'} · "
-                f"{len(job.vouchers)} voucher(s) · £{job.total_value:,.2f}")
+        self._jobs = sorted(result.items, key=lambda j: (j.received_at is None, j.received_at))
+        self._show_jobs()
+        if self._on_jobs is not None:
+            self._on_jobs(self._jobs)
         note = f"; {len(result.problems)} could not be read" if result.problems else ""
         self.status_label.setText(f"{len(result.items)} pending jobs{note}.")
+
+    def _show_jobs(self) -> None:
+        lines = []
+        for job in self._jobs:
+            address = job.delivery_address
+            pdfs = f" · {self._pdf_state(job)}" if self._pdf_state else ""
+            lines.append(
+                f"{job.order_reference or job.id} · {address.recipient if address else '-'} · "
+                f"{(address.postcode if address else None) or '-'} · "
+                f"{len(job.vouchers)} voucher(s) · £{job.total_value:,.2f}{pdfs}")
+        if lines == [self.jobs_list.item(i).text() for i in range(self.jobs_list.count())]:
+            return
+        row = self.jobs_list.currentRow()
+        self.jobs_list.clear()
+        self.jobs_list.addItems(lines)
+        self.jobs_list.setCurrentRow(row)
