@@ -37,6 +37,7 @@ class SeenRequest:
     path: str
     query: str
     had_key: bool
+    body: Any = None  # the JSON body of a PUT or POST, as parsed
 
 
 @dataclass
@@ -139,13 +140,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         sandbox = self.server.sandbox
         url = urlsplit(self.path)
-        sandbox.requests.append(SeenRequest(method, url.path, url.query,
-                                            "Smart-Auth" in self.headers))
         # Read the body first so a refused request leaves the connection usable.
         try:
             payload = self._body() if method != "GET" else None
         except Rejected as exc:
             payload = exc
+        sandbox.requests.append(SeenRequest(method, url.path, url.query,
+                                            "Smart-Auth" in self.headers,
+                                            None if isinstance(payload, Rejected) else payload))
         if sandbox.faults.latency:
             time.sleep(sandbox.faults.latency)
         fault = sandbox.faults.next()

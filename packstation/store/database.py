@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -37,6 +39,50 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX print_history_job ON print_history(job_id);
     """,
+    # 2: jobs cache, sync state, outbox, scan log
+    """
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY,
+        status TEXT NOT NULL,
+        order_reference TEXT,
+        postcode TEXT,                     -- upper case, spaces removed: for lookup
+        tracking_reference TEXT,
+        received_at TEXT,
+        fetched_at REAL NOT NULL,          -- when the request that brought it started
+        body TEXT NOT NULL                 -- the job's JSON as received
+    );
+    CREATE INDEX jobs_status ON jobs(status);
+    CREATE INDEX jobs_order_reference ON jobs(order_reference);
+    CREATE INDEX jobs_postcode ON jobs(postcode);
+    CREATE INDEX jobs_tracking_reference ON jobs(tracking_reference);
+    CREATE TABLE job_voucher_codes (
+        code TEXT NOT NULL,
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        PRIMARY KEY (code, job_id)
+    );
+    CREATE INDEX job_voucher_codes_job ON job_voucher_codes(job_id);
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL UNIQUE,    -- one unsent change per job, never two
+        status TEXT NOT NULL,
+        tracking_reference TEXT,
+        state TEXT NOT NULL,               -- 'pending', 'sending', 'attention'
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE scan_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        scan TEXT NOT NULL,
+        meaning TEXT NOT NULL,             -- 'job', 'voucher', 'tracking', 'unknown', ...
+        outcome TEXT NOT NULL,
+        job_id INTEGER
+    );
+    """,
 )
 
 
@@ -62,7 +108,8 @@ class Database:
         self.lock = threading.RLock()
         with self.lock:
             self._connection.execute("PRAGMA journal_mode=WAL")
-            self._connection.execute("PRAGMA synchronous=NORMAL")
+            # FULL: a commit survives a kicked power strip, not only a crashed process.
+            self._connection.execute("PRAGMA synchronous=FULL")
             self._connection.execute("PRAGMA foreign_keys=ON")
             self._migrate()
 
@@ -80,9 +127,25 @@ class Database:
             self._connection.executescript(
                 f"BEGIN; {script}; PRAGMA user_version = {version}; COMMIT;")
 
-    def execute(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> sqlite3.Cursor:
         with self.lock:
             return self._connection.execute(sql, parameters)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        with self.lock:
+            self._connection.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: statements inside commit together or not at all."""
+        with self.lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
 
     def close(self) -> None:
         with self.lock:

@@ -1,0 +1,162 @@
+"""The jobs cache: every job as received, plus indexed columns to find it by a scan.
+
+Writes are merged by job id, newest wins: a row is replaced only by a job that
+was fetched no earlier than the one stored, so a slow sync cannot overwrite the
+job a dispatch just returned. The sync watermark moves in the same transaction
+as the jobs it covers, never before them.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from packstation.api import Job
+from packstation.api.fields import FieldError
+from packstation.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class JobChange:
+    """A job whose status differs from what the cache held (old is None: new to us)."""
+
+    job: Job
+    old_status: str | None
+
+    @property
+    def left_pending(self) -> bool:
+        return self.old_status == "pending" and self.job.status != "pending"
+
+
+def normalise_postcode(postcode: str | None) -> str | None:
+    return postcode.replace(" ", "").upper() if postcode else None
+
+
+def _row(job: Job, fetched_at: float) -> tuple[object, ...]:
+    address = job.delivery_address
+    return (job.id, job.status, job.order_reference,
+            normalise_postcode(address.postcode if address else None), job.tracking_reference,
+            job.received_at.isoformat() if job.received_at else None, fetched_at,
+            json.dumps(job.raw, ensure_ascii=False, default=str))
+
+
+class JobCache:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def store(self, jobs: Sequence[Job], fetched_at: float, *,
+              watermark: datetime | None = None, full_sync: bool = False,
+              missing_from_pending: Iterable[int] = ()) -> list[JobChange]:
+        """Merge ``jobs`` fetched at ``fetched_at`` (epoch s); return what changed status.
+
+        ``missing_from_pending``: cached pending jobs a full refresh no longer lists;
+        they left pending elsewhere, to a status the refresh cannot tell.
+        """
+        changes: list[JobChange] = []
+        with self._db.transaction() as sql:
+            known = {}
+            ids = [job.id for job in jobs]
+            for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
+                chunk = ids[start:start + 900]
+                marks = ",".join("?" * len(chunk))
+                known.update((row[0], (row[1], row[2])) for row in sql.execute(
+                    f"SELECT id, status, fetched_at FROM jobs WHERE id IN ({marks})", chunk))
+            fresh = []
+            for job in jobs:
+                old = known.get(job.id)
+                if old is not None and old[1] > fetched_at:
+                    continue  # we hold a newer copy
+                fresh.append(job)
+                if old is None or old[0] != job.status:
+                    changes.append(JobChange(job, old[0] if old else None))
+            sql.executemany(
+                "INSERT INTO jobs (id, status, order_reference, postcode, tracking_reference,"
+                " received_at, fetched_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(id) DO UPDATE SET status = excluded.status,"
+                " order_reference = excluded.order_reference, postcode = excluded.postcode,"
+                " tracking_reference = excluded.tracking_reference,"
+                " received_at = excluded.received_at, fetched_at = excluded.fetched_at,"
+                " body = excluded.body", [_row(job, fetched_at) for job in fresh])
+            fresh_ids = [(job.id,) for job in fresh]
+            sql.executemany("DELETE FROM job_voucher_codes WHERE job_id = ?", fresh_ids)
+            sql.executemany("INSERT OR IGNORE INTO job_voucher_codes (code, job_id) VALUES (?, ?)",
+                            [(v.code, job.id) for job in fresh for v in job.vouchers if v.code])
+            for job_id in missing_from_pending:
+                sql.execute("UPDATE jobs SET status = 'left pending' WHERE id = ? AND"
+                            " status = 'pending' AND fetched_at <= ?", (job_id, fetched_at))
+            if watermark is not None:
+                sql.execute("INSERT OR REPLACE INTO sync_state VALUES ('watermark', ?)",
+                            (watermark.isoformat(),))
+            if full_sync:
+                sql.execute("INSERT OR REPLACE INTO sync_state VALUES ('last_full_sync', ?)",
+                            (repr(fetched_at),))
+        return changes
+
+    def _jobs(self, rows: Iterable[Sequence[object]]) -> list[Job]:
+        out = []
+        # Many thousands of acyclic records at once: as in the API list parse, the
+        # cyclic collector's repeated scans would cost more than the work itself.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for (body,) in rows:
+                try:
+                    out.append(Job.from_json(json.loads(str(body))))
+                except (FieldError, ValueError):
+                    continue  # was readable when stored; a newer reader may differ
+        finally:
+            if collecting:
+                gc.enable()
+        return out
+
+    def load(self, statuses: Sequence[str] | None = None) -> list[Job]:
+        if statuses:
+            marks = ",".join("?" * len(statuses))
+            rows = self._db.execute(f"SELECT body FROM jobs WHERE status IN ({marks})"
+                                    " ORDER BY received_at, id", tuple(statuses)).fetchall()
+        else:
+            rows = self._db.execute("SELECT body FROM jobs ORDER BY received_at, id").fetchall()
+        return self._jobs(rows)
+
+    def get(self, job_id: int) -> Job | None:
+        found = self._jobs(self._db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)))
+        return found[0] if found else None
+
+    def status_of(self, job_id: int) -> str | None:
+        row = self._db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def by_order_reference(self, reference: str) -> Job | None:
+        found = self._jobs(self._db.execute(
+            "SELECT body FROM jobs WHERE order_reference = ? COLLATE NOCASE", (reference,)))
+        return found[0] if found else None
+
+    def by_voucher_code(self, code: str) -> Job | None:
+        found = self._jobs(self._db.execute(
+            "SELECT body FROM jobs WHERE id IN"
+            " (SELECT job_id FROM job_voucher_codes WHERE code = ?)", (code,)))
+        return found[0] if found else None
+
+    def by_tracking_reference(self, reference: str) -> list[Job]:
+        return self._jobs(self._db.execute(
+            "SELECT body FROM jobs WHERE tracking_reference = ?", (reference,)))
+
+    def ids_with_status(self, status: str) -> set[int]:
+        return {int(r[0]) for r in self._db.execute("SELECT id FROM jobs WHERE status = ?",
+                                                    (status,))}
+
+    def counts(self) -> dict[str, int]:
+        return {str(s): int(n) for s, n in self._db.execute(
+            "SELECT status, COUNT(*) FROM jobs GROUP BY status")}
+
+    def watermark(self) -> datetime | None:
+        row = self._db.execute("SELECT value FROM sync_state WHERE key = 'watermark'").fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def last_full_sync(self) -> float | None:
+        row = self._db.execute(
+            "SELECT value FROM sync_state WHERE key = 'last_full_sync'").fetchone()
+        return float(row[0]) if row else None

@@ -1,0 +1,107 @@
+"""Keeps the jobs cache current with as few requests as possible.
+
+First sync: the pending jobs in full. After that: ``after=`` the watermark less
+an overlap, so a clock difference can only repeat a job (merged by id), never
+miss one; the watermark moves only once what it covers is stored. ``after`` is
+sent in UTC, which a server reading it as UK time takes as the same instant or
+earlier: overlap again, never a gap. A full refresh of the pending jobs every
+ten minutes heals anything an incremental sync missed. Every request is made at
+background priority, so a packer's own action goes first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from packstation.api import ApiError, Priority, SmartGiftClient
+from packstation.store.jobs import JobCache, JobChange
+
+log = logging.getLogger(__name__)
+
+OVERLAP = timedelta(minutes=5)
+FULL_REFRESH_EVERY = 600.0
+INTERVAL = 30.0
+
+ChangeListener = Callable[[list[JobChange]], None]
+
+
+class JobSync:
+    def __init__(self, client: SmartGiftClient, cache: JobCache, *,
+                 interval: float = INTERVAL, full_every: float = FULL_REFRESH_EVERY,
+                 overlap: timedelta = OVERLAP, listener: ChangeListener | None = None) -> None:
+        self._client = client
+        self._cache = cache
+        self.interval = interval
+        self.full_every = full_every
+        self.overlap = overlap
+        self._listeners: list[ChangeListener] = [listener] if listener else []
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self.last_error: str | None = None
+
+    def subscribe(self, listener: ChangeListener) -> None:
+        self._listeners.append(listener)
+
+    async def sync_once(self) -> list[JobChange]:
+        """One sync (full or incremental, whichever is due); returns what changed."""
+        watermark, last_full = await asyncio.to_thread(
+            lambda: (self._cache.watermark(), self._cache.last_full_sync()))
+        started = time.time()
+        full = watermark is None or last_full is None or started - last_full >= self.full_every
+        if full:
+            result = await self._client.list_jobs(status="pending", priority=Priority.BACKGROUND)
+            listed = {job.id for job in result.items}
+            cached_pending = await asyncio.to_thread(self._cache.ids_with_status, "pending")
+            missing = cached_pending - listed
+        else:
+            assert watermark is not None
+            result = await self._client.list_jobs(after=watermark - self.overlap,
+                                                  priority=Priority.BACKGROUND)
+            missing = set()
+        if missing and watermark is not None:
+            # Left pending elsewhere: ask what became of them (they changed since then).
+            oldest = min(watermark - self.overlap, datetime.now(UTC) - timedelta(days=1))
+            extra = await self._client.list_jobs(after=oldest, priority=Priority.BACKGROUND)
+            result.items.extend(j for j in extra.items if j.id in missing)
+            missing -= {j.id for j in extra.items}
+        # The new watermark is when this request started: anything changed after that
+        # is caught by the next sync (the overlap covers clock differences).
+        changes = await asyncio.to_thread(
+            self._cache.store, result.items, started,
+            watermark=datetime.fromtimestamp(started, UTC), full_sync=full,
+            missing_from_pending=missing)
+        if changes:
+            for listener in self._listeners:
+                listener(changes)
+        return changes
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def sync_soon(self) -> None:
+        """Sync now rather than at the next interval (e.g. the user pressed refresh)."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sync_once()
+                self.last_error = None
+            except ApiError as exc:  # the cache stays as it was; try at the next interval
+                self.last_error = str(exc)
+                log.warning("sync: %s", exc)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+
+    async def aclose(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
