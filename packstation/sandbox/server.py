@@ -48,6 +48,7 @@ class Faults:
     kinds: tuple[str, ...] = ("500", "503", "429", "drop", "malformed")
     latency: float = 0.0  # seconds added to every answer
     slow_seconds: float = 35.0  # how long a "slow" fault stalls (past the client's timeout)
+    retry_after: int = 1  # the Retry-After of an injected 429 or 503
     queued: deque[str] = field(default_factory=deque)  # exact faults for the next requests
     seed: int = 0
 
@@ -166,7 +167,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(429, {"message": "Too Many Attempts."}, limit_headers)
             return
         if fault in ("500", "503", "429"):
-            extra = {**limit_headers, "Retry-After": "1"} if fault != "500" else limit_headers
+            extra = ({**limit_headers, "Retry-After": str(sandbox.faults.retry_after)}
+                     if fault != "500" else limit_headers)
             messages = {"500": "Server Error", "503": "Service Unavailable",
                         "429": "Too Many Attempts."}
             self._send(int(fault), {"message": messages[fault]}, extra)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from packstation.api import Job
@@ -29,6 +29,10 @@ class JobChange:
     @property
     def left_pending(self) -> bool:
         return self.old_status == "pending" and self.job.status != "pending"
+
+
+# A job a full refresh no longer lists as pending, whose new status it cannot tell.
+LEFT_PENDING = "left pending"
 
 
 def normalise_postcode(postcode: str | None) -> str | None:
@@ -57,7 +61,7 @@ class JobCache:
         """
         changes: list[JobChange] = []
         with self._db.transaction() as sql:
-            known = {}
+            known: dict[int, tuple[str, float]] = {}
             ids = [job.id for job in jobs]
             for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
                 chunk = ids[start:start + 900]
@@ -85,8 +89,13 @@ class JobCache:
             sql.executemany("INSERT OR IGNORE INTO job_voucher_codes (code, job_id) VALUES (?, ?)",
                             [(v.code, job.id) for job in fresh for v in job.vouchers if v.code])
             for job_id in missing_from_pending:
-                sql.execute("UPDATE jobs SET status = 'left pending' WHERE id = ? AND"
-                            " status = 'pending' AND fetched_at <= ?", (job_id, fetched_at))
+                row = sql.execute("UPDATE jobs SET status = ? WHERE id = ? AND status ="
+                                  " 'pending' AND fetched_at <= ? RETURNING body",
+                                  (LEFT_PENDING, job_id, fetched_at)).fetchone()
+                if row is not None:
+                    gone = self._jobs([row])
+                    changes.extend(JobChange(replace(j, status=LEFT_PENDING), "pending")
+                                   for j in gone)
             if watermark is not None:
                 sql.execute("INSERT OR REPLACE INTO sync_state VALUES ('watermark', ?)",
                             (watermark.isoformat(),))
