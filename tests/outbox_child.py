@@ -12,6 +12,7 @@ import asyncio
 import json
 import sys
 import time
+from pathlib import Path
 
 from packstation.api import ApiKey, RateBudget, SmartGiftClient
 from packstation.sandbox import DEMO_KEY
@@ -22,7 +23,7 @@ from packstation.sync.outbox_sender import OutboxSender
 
 
 async def main(db_path: str, url: str, plan_path: str) -> int:
-    plan = {int(k): v for k, v in json.loads(open(plan_path).read()).items()}
+    plan = {int(k): v for k, v in json.loads(Path(plan_path).read_text()).items()}
     db = Database(db_path)
     cache, outbox = JobCache(db), DispatchOutbox(db)
     outbox.recover()
