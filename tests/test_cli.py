@@ -207,3 +207,47 @@ def test_print_commands_through_cups(cli, cups_queue, tmp_path: Path) -> None:  
     assert code == 7 and "stopped" in err and "Traceback" not in err
     code, _, err = cli("jobs", "print", "1", "--printer", "No-Such-Printer")
     assert code == 7 and "No-Such-Printer" in err
+
+
+def test_dispatch_goes_through_the_outbox(cli, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    sandbox.faults.retry_after = 60  # Smart Gift busy for a minute: beyond the short wait
+    sandbox.faults.inject("503", 3)
+    code, out, _ = cli("jobs", "dispatch", "2", "--tracking", "SAVED-1")
+    assert code == 6 and "Saved, not confirmed yet" in out
+    code, out, _ = cli("outbox", "list", "--json")
+    [entry] = json.loads(out)
+    assert (entry["job_id"], entry["tracking_reference"], entry["state"]) == (
+        2, "SAVED-1", "pending")
+    # A different reference for the same job needs confirming...
+    code, _, err = cli("jobs", "dispatch", "2", "--tracking", "OTHER-2")
+    assert code == 4 and "--replace" in err and "SAVED-1" in err
+    code, out, _ = cli("outbox", "list")
+    assert "SAVED-1" in out and "OTHER-2" not in out
+    # ...and the saved one goes once Smart Gift is back.
+    sandbox.faults.queued.clear()
+    code, out, _ = cli("outbox", "send", "--wait", "0")
+    assert code == 6  # still waiting for its Retry-After
+    import sqlite3
+
+    from packstation.store.database import data_dir
+    with sqlite3.connect(data_dir() / "packstation.sqlite3") as db:  # as if the minute passed
+        db.execute("UPDATE outbox SET next_attempt_at = 0")
+    code, out, _ = cli("outbox", "send")
+    assert code == 0 and "empty" in out
+    assert sandbox.state.job(2)["tracking_reference"] == "SAVED-1"  # type: ignore[index]
+
+
+def test_outbox_attention_retry_and_discard(cli, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("jobs", "set-status", "999999", "delivered")
+    assert code == 4 and "needing attention" in err
+    code, out, _ = cli("outbox", "list", "--json")
+    [entry] = json.loads(out)
+    assert entry["state"] == "attention" and "404" in entry["last_error"]
+    code, out, _ = cli("outbox", "retry", str(entry["id"]))
+    assert code == 0
+    code, out, _ = cli("outbox", "discard", str(entry["id"]))
+    assert code == 0
+    code, out, _ = cli("outbox", "list", "--json")
+    assert json.loads(out) == []
+    code, _, err = cli("outbox", "discard", "12345")
+    assert code == 4

@@ -168,7 +168,9 @@ class SmartGiftClient:
         tracking_reference: str | None = None,
         *,
         priority: Priority = Priority.INTERACTIVE,
+        retry: bool = True,
     ) -> Job:
+        """Set a job's status; ``retry=False`` for callers that retry themselves (the outbox)."""
         if status not in UPDATE_STATUSES:
             raise e.ApiValidationError(
                 f"A job can be set to {', '.join(UPDATE_STATUSES)}, not {status!r}.",
@@ -184,7 +186,8 @@ class SmartGiftClient:
                 )
             payload["tracking_reference"] = tracking_reference
         body = await self._json(
-            "PUT", f"/fulfilment/jobs/{int(job_id)}", json_body=payload, priority=priority
+            "PUT", f"/fulfilment/jobs/{int(job_id)}", json_body=payload, priority=priority,
+            retry=retry,
         )
         return _parse_one(body, Job.from_json, "the updated job")
 
@@ -263,9 +266,10 @@ class SmartGiftClient:
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
         priority: Priority,
+        retry: bool = True,
     ) -> Any:
         response = await self._send(method, path, params=params, json_body=json_body,
-                                    accept=_JSON, priority=priority)
+                                    accept=_JSON, priority=priority, retry=retry)
         try:
             return json.loads(response.content, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError):
@@ -283,8 +287,9 @@ class SmartGiftClient:
         priority: Priority,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
+        retry: bool = True,
     ) -> httpx.Response:
-        retry_allowed = method in _IDEMPOTENT
+        retry_allowed = retry and method in _IDEMPOTENT
         attempt = 0
         while True:
             try:

@@ -25,7 +25,7 @@ from packstation.api import (
 from packstation.api.fields import FieldError, parse_after
 from packstation.api.models import Job
 from packstation.api.pos import PosSale
-from packstation.cli import output, printing_commands
+from packstation.cli import outbox_commands, output, printing_commands
 from packstation.config import keys
 from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
 
@@ -55,6 +55,7 @@ async def run_api_command(args: argparse.Namespace) -> int:
         ("pos-sale", None): pos_sale,
         ("jobs", "print"): printing_commands.jobs_print,
         ("prints", "reprint"): printing_commands.prints_reprint,
+        ("outbox", "send"): outbox_commands.outbox_send,
     }
     handler = handlers[(args.command, getattr(args, "action", None))]
     # Read local input before the first request, so a typo costs no rate budget.
@@ -80,16 +81,13 @@ async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
 
 
 async def jobs_dispatch(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    job = await client.update_job(args.job_id, "dispatched", args.tracking)
-    print(f"Job {job.id} ({job.order_reference}) is {job.status}, "
-          f"tracking {job.tracking_reference}.")
-    return 0
+    return await outbox_commands.change_job(client, args.job_id, "dispatched", args.tracking,
+                                            args.replace)
 
 
 async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    job = await client.update_job(args.job_id, args.status)
-    print(f"Job {job.id} ({job.order_reference}) is {job.status}.")
-    return 0
+    return await outbox_commands.change_job(client, args.job_id, args.status, None,
+                                            args.replace)
 
 
 async def find_job(client: SmartGiftClient, job_id: int) -> Job:

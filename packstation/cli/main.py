@@ -1,7 +1,8 @@
 """``packstation``: the GUI with no sub-command, the CLI otherwise.
 
 Exit codes: 0 ok, 2 usage, 3 auth, 4 rejected by the API (422, 404),
-5 network, server, rate limit or bad response, 7 printing failed. No traceback reaches the user
+5 network, server, rate limit or bad response, 6 saved in the outbox but not
+confirmed yet, 7 printing failed. No traceback reaches the user
 for any of these (``-v`` shows one for an unexpected error).
 """
 
@@ -47,9 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = jobs.add_parser("dispatch", help="mark a job dispatched")
     p.add_argument("job_id", type=int, metavar="JOB_ID")
     p.add_argument("--tracking", required=True, metavar="REF", help="tracking reference")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a different change still waiting to be sent for this job")
     p = jobs.add_parser("set-status", help="mark a job delivered or cancelled")
     p.add_argument("job_id", type=int, metavar="JOB_ID")
     p.add_argument("status", choices=["delivered", "cancelled"])
+    p.add_argument("--replace", action="store_true",
+                   help="replace a different change still waiting to be sent for this job")
     p = jobs.add_parser("pdf", help="download a job's voucher PDFs")
     p.add_argument("job_id", type=int, metavar="JOB_ID")
     p.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
@@ -94,6 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = agreements.add_parser("terminate", help="terminate an agreement")
     p.add_argument("agreement_id", type=int, metavar="ID")
     p.add_argument("--reason", default="", metavar="R")
+
+    outbox = sub.add_parser("outbox", help="job changes saved but not yet confirmed")
+    outbox_actions = outbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = outbox_actions.add_parser("list", help="what is waiting, and why")
+    p.add_argument("--json", action="store_true")
+    p = outbox_actions.add_parser("send", help="send what is saved (exit 0 once empty)")
+    p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+                   help="keep retrying for this long (default 30)")
+    p = outbox_actions.add_parser("discard", help="drop a saved change")
+    p.add_argument("entry_id", type=int, metavar="ID")
+    p = outbox_actions.add_parser("retry", help="send a change that needs attention again")
+    p.add_argument("entry_id", type=int, metavar="ID")
+    p.add_argument("--tracking", metavar="REF", help="with this tracking reference instead")
 
     p = sub.add_parser("pos-sale", help="create an order (POS sale) from a JSON file")
     p.add_argument("--file", required=True, metavar="ORDER.json")
@@ -141,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from packstation.ui.app import run_gui  # Qt only when the window is wanted
 
         return run_gui(api_url=args.api_url, demo=args.demo)
-    from packstation.cli import commands, printing_commands
+    from packstation.cli import commands, outbox_commands, printing_commands
     from packstation.printing.pdfcheck import PrintError
 
     try:
@@ -153,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return printing_commands.printers_command(args)
         if args.command == "prints" and args.action == "list":
             return printing_commands.prints_list(args)
+        if args.command == "outbox" and args.action != "send":
+            return outbox_commands.outbox_local(args)
         return asyncio.run(commands.run_api_command(args))
     except ApiError as exc:
         print(f"packstation: {exc}", file=sys.stderr)

@@ -116,6 +116,17 @@ class DispatchOutbox:
                         " WHERE id = ?", (OutboxState.SENDING.value, _now(), row["id"]))
             return _entry(row)
 
+    def claim(self, entry_id: int) -> OutboxEntry | None:
+        """This entry, marked as being sent, if it is pending (due or not)."""
+        with self._db.transaction() as sql:
+            row = sql.execute("SELECT * FROM outbox WHERE id = ? AND state = ?",
+                              (entry_id, OutboxState.PENDING.value)).fetchone()
+            if row is None:
+                return None
+            sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1, updated_at = ?"
+                        " WHERE id = ?", (OutboxState.SENDING.value, _now(), entry_id))
+            return _entry(row)
+
     def next_due_at(self) -> float | None:
         row = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = ?",
                                (OutboxState.PENDING.value,)).fetchone()

@@ -81,7 +81,7 @@ class OutboxSender:
             started = time.time()
             job = await self._client.update_job(entry.job_id, entry.status,
                                                 entry.tracking_reference,
-                                                priority=Priority.INTERACTIVE)
+                                                priority=Priority.INTERACTIVE, retry=False)
         except (ApiValidationError, NotFound) as exc:
             await asyncio.to_thread(self._outbox.needs_attention, entry, exc.message)
             self._tell(OutboxEvent(entry, Delivery.ATTENTION, exc.message))
