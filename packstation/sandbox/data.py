@@ -138,8 +138,9 @@ class Seeder:
         if self.rng.random() < 0.15:
             tickets.append({"id": self.rng.randint(1, 999), "event": "Christmas Market Tour",
                             "date": london(received + timedelta(days=20)), "quantity": 2})
-        dispatched = min(received + timedelta(hours=self.rng.randint(1, 30)),
-                         max(received, self.now - timedelta(minutes=2)))
+        # Dispatched some time between receipt and now: never in the future, and
+        # spread out, as real dispatch times are.
+        dispatched = received + (self.now - received) * self.rng.uniform(0.05, 0.9)
         job_id = self.next_job_id
         self.next_job_id += 1
         return {
