@@ -229,8 +229,8 @@ def test_dispatch_goes_through_the_outbox(cli, sandbox: SandboxServer) -> None: 
     assert code == 6  # still waiting for its Retry-After
     import sqlite3
 
-    from packstation.store.database import data_dir
-    with sqlite3.connect(data_dir() / "packstation.sqlite3") as db:  # as if the minute passed
+    from packstation.store.database import database_path
+    with sqlite3.connect(database_path(sandbox.base_url)) as db:  # as if the minute passed
         db.execute("UPDATE outbox SET next_attempt_at = 0")
     code, out, _ = cli("outbox", "send")
     assert code == 0 and "empty" in out

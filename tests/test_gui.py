@@ -6,7 +6,7 @@ import asyncio
 
 from pytestqt.qtbot import QtBot
 
-from packstation.api import ApiKey, Job, Parsed, RateBudget, SmartGiftClient
+from packstation.api import ApiKey, Job, RateBudget, SmartGiftClient
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.ui.main_window import MainWindow
 
@@ -15,8 +15,8 @@ def test_window_lists_pending_jobs(qtbot: QtBot, qt_loop: asyncio.AbstractEventL
                                    sandbox: SandboxServer) -> None:
     client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
 
-    async def pending() -> Parsed[Job]:
-        return await client.list_jobs(status="pending")
+    async def pending() -> list[Job]:
+        return (await client.list_jobs(status="pending")).items
 
     window = MainWindow(pending, f"Demo: {sandbox.base_url}")
     qtbot.addWidget(window)
@@ -36,8 +36,8 @@ def test_window_shows_a_readable_error(qtbot: QtBot, qt_loop: asyncio.AbstractEv
                                        sandbox: SandboxServer) -> None:
     client = SmartGiftClient(sandbox.base_url, ApiKey("sk_wrong"), budget=RateBudget())
 
-    async def pending() -> Parsed[Job]:
-        return await client.list_jobs(status="pending")
+    async def pending() -> list[Job]:
+        return (await client.list_jobs(status="pending")).items
 
     window = MainWindow(pending, "test")
     qtbot.addWidget(window)
@@ -95,8 +95,8 @@ def test_window_prefetches_and_shows_pdf_state(qtbot: QtBot, qt_loop: asyncio.Ab
         client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
         pdfs = PdfSource(client, PdfCache(Path(str(tmp_path))), first_retry=0.3)
 
-        async def pending() -> Parsed[Job]:
-            return await client.list_jobs(status="pending")
+        async def pending() -> list[Job]:
+            return (await client.list_jobs(status="pending")).items
 
         window = MainWindow(pending, "test", pdf_state=pdfs.describe, on_jobs=pdfs.prefetch)
         qtbot.addWidget(window)
@@ -108,3 +108,43 @@ def test_window_prefetches_and_shows_pdf_state(qtbot: QtBot, qt_loop: asyncio.Ab
                                     for i in range(window.jobs_list.count())), timeout=15_000)
         qtbot.waitUntil(asyncio.ensure_future(pdfs.aclose()).done)
         qtbot.waitUntil(asyncio.ensure_future(client.aclose()).done)
+
+
+def test_queue_comes_from_the_cache_first_then_sync_updates_it(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+        tmp_path: object) -> None:
+    """Start-up shows the cached queue with no request; a change elsewhere is announced."""
+    from pathlib import Path
+
+    from packstation.config.settings import Settings
+    from packstation.station import Station
+    from packstation.store.database import Database
+    from packstation.ui.app import build_window
+
+    db_path = Path(str(tmp_path)) / "station.sqlite3"
+
+    def station() -> Station:
+        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
+        return Station(sandbox.base_url, client, Database(db_path), Settings())
+
+    first = station()  # an earlier session filled the cache
+    qtbot.waitUntil(asyncio.ensure_future(first.sync.sync_once()).done, timeout=10_000)
+    qtbot.waitUntil(asyncio.ensure_future(first.aclose()).done)
+    requests_before = len(sandbox.requests)
+
+    second = station()
+    window = build_window(second, "test")
+    qtbot.addWidget(window)
+    window.start_refresh()
+    qtbot.waitUntil(lambda: window.jobs_list.count() > 0, timeout=10_000)
+    assert not [r for r in sandbox.requests[requests_before:] if "/assets/" not in r.path]
+    window.jobs_list.setCurrentRow(0)
+    open_job = window.current_job()
+    assert open_job is not None
+    sandbox.state.update_job(open_job.id, {"status": "dispatched",
+                                           "tracking_reference": "OTHER-BENCH"})
+    qtbot.waitUntil(asyncio.ensure_future(second.sync.sync_once()).done, timeout=10_000)
+    qtbot.waitUntil(lambda: "was dispatched elsewhere" in window.notice_label.text(),
+                    timeout=10_000)
+    qtbot.waitUntil(lambda: open_job.id not in {j.id for j in window._jobs}, timeout=10_000)
+    qtbot.waitUntil(asyncio.ensure_future(second.aclose()).done)

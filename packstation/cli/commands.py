@@ -8,8 +8,7 @@ import getpass
 import json
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -26,20 +25,9 @@ from packstation.api.fields import FieldError, parse_after
 from packstation.api.models import Job
 from packstation.api.pos import PosSale
 from packstation.cli import outbox_commands, output, printing_commands
+from packstation.cli.context import open_client, station_database
 from packstation.config import keys
 from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
-
-
-@asynccontextmanager
-async def open_client(args: argparse.Namespace) -> AsyncIterator[SmartGiftClient]:
-    if args.demo:
-        with SandboxServer(pdf_delay=0) as sandbox:
-            async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY)) as client:
-                yield client
-        return
-    url = keys.resolve_api_url(args.api_url)
-    async with SmartGiftClient(url, keys.load_key(url)) as client:
-        yield client
 
 
 async def run_api_command(args: argparse.Namespace) -> int:
@@ -81,13 +69,14 @@ async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
 
 
 async def jobs_dispatch(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    return await outbox_commands.change_job(client, args.job_id, "dispatched", args.tracking,
+    return await outbox_commands.change_job(client, station_database(args, client.base_url),
+                                            args.job_id, "dispatched", args.tracking,
                                             args.replace)
 
 
 async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    return await outbox_commands.change_job(client, args.job_id, args.status, None,
-                                            args.replace)
+    return await outbox_commands.change_job(client, station_database(args, client.base_url),
+                                            args.job_id, args.status, None, args.replace)
 
 
 async def find_job(client: SmartGiftClient, job_id: int) -> Job:

@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from packstation.api import ApiValidationError, SmartGiftClient
 from packstation.cli import output
+from packstation.cli.context import station_database
 from packstation.store.database import Database
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxConflict, OutboxEntry
@@ -21,8 +22,7 @@ SHORT_WAIT = 15.0  # how long a command waits for Smart Gift before leaving it s
 
 
 @contextmanager
-def _outbox() -> Iterator[tuple[JobCache, DispatchOutbox]]:
-    db = Database()
+def _outbox(db: Database) -> Iterator[tuple[JobCache, DispatchOutbox]]:
     try:
         yield JobCache(db), DispatchOutbox(db)
     finally:
@@ -34,9 +34,9 @@ def _describe(entry: OutboxEntry) -> str:
     return f"job {entry.job_id} {entry.status}{ref}"
 
 
-async def change_job(client: SmartGiftClient, job_id: int, status: str,
+async def change_job(client: SmartGiftClient, db: Database, job_id: int, status: str,
                      tracking: str | None, replace: bool) -> int:
-    with _outbox() as (cache, outbox):
+    with _outbox(db) as (cache, outbox):
         try:
             entry = await asyncio.to_thread(outbox.add, job_id, status, tracking,
                                             replace=replace)
@@ -72,7 +72,7 @@ async def change_job(client: SmartGiftClient, job_id: int, status: str,
 
 
 async def outbox_send(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    with _outbox() as (cache, outbox):
+    with _outbox(station_database(args, client.base_url)) as (cache, outbox):
         sender = OutboxSender(client, outbox, cache, backoff=1.0, max_backoff=10.0)
         await sender.drain(deadline=time.time() + args.wait)
         left = outbox.entries()
@@ -87,7 +87,7 @@ async def outbox_send(client: SmartGiftClient, args: argparse.Namespace) -> int:
 
 def outbox_local(args: argparse.Namespace) -> int:
     """The commands that need no network: list, discard, retry."""
-    with _outbox() as (_, outbox):
+    with _outbox(station_database(args)) as (_, outbox):
         if args.action == "list":
             entries = outbox.entries()
             if args.json:

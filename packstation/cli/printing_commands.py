@@ -9,6 +9,7 @@ from dataclasses import asdict
 
 from packstation.api import SmartGiftClient
 from packstation.cli import output
+from packstation.cli.context import station_database
 from packstation.config.settings import Settings
 from packstation.printing.pdf_source import PdfSource
 from packstation.printing.printers import DocumentKind, list_printers, station_from
@@ -29,9 +30,9 @@ def _ensure_qt_for(path_name: str) -> None:
             QGuiApplication([sys.argv[0], "-platform", "offscreen"])
 
 
-def voucher_printer(client: SmartGiftClient, settings: Settings,
+def voucher_printer(client: SmartGiftClient, settings: Settings, db: Database,
                     stack: AsyncExitStack) -> VoucherPrinter:
-    db = Database()
+    stack.callback(db.close)
     stack.callback(db.close)
     source = PdfSource(client, PdfCache())
     stack.push_async_callback(source.aclose)
@@ -45,7 +46,8 @@ async def jobs_print(client: SmartGiftClient, args: argparse.Namespace) -> int:
 
     job = await find_job(client, args.job_id)
     async with AsyncExitStack() as stack:
-        printer = voucher_printer(client, Settings.load(), stack)
+        printer = voucher_printer(client, Settings.load(),
+                                  station_database(args, client.base_url), stack)
         record_id, receipt = await printer.print_job(job, printer=args.printer,
                                                      copies=args.copies, label=args.label)
         what = "address label" if args.label else f"{len(job.vouchers)} voucher(s)"
@@ -62,7 +64,8 @@ async def jobs_print(client: SmartGiftClient, args: argparse.Namespace) -> int:
 
 async def prints_reprint(client: SmartGiftClient, args: argparse.Namespace) -> int:
     async with AsyncExitStack() as stack:
-        printer = voucher_printer(client, Settings.load(), stack)
+        printer = voucher_printer(client, Settings.load(),
+                                  station_database(args, client.base_url), stack)
         record_id, receipt = await printer.reprint(args.print_id, printer=args.printer)
         print(f"Reprinted print {args.print_id} to “{receipt.printer}” as print {record_id}: "
               f"{receipt.pages} page(s).")
@@ -70,7 +73,7 @@ async def prints_reprint(client: SmartGiftClient, args: argparse.Namespace) -> i
 
 
 def prints_list(args: argparse.Namespace) -> int:
-    db = Database()
+    db = station_database(args)
     try:
         records = PrintHistory(db).recent(args.limit, job_id=args.job)
     finally:

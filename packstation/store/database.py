@@ -7,6 +7,7 @@ refused rather than damaged.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -95,11 +97,21 @@ def data_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_data_dir("packstation"))
 
 
+def database_path(api_url: str) -> Path:
+    """One database per API address: production, development and a custom URL never mix.
+
+    The window and the CLI of one station share it (and so share the outbox).
+    """
+    host = urlsplit(api_url).hostname or "api"
+    digest = hashlib.sha256(api_url.rstrip("/").encode()).hexdigest()[:8]
+    return data_dir() / f"{host}-{digest}.sqlite3"
+
+
 class Database:
     """One connection, shared by threads under a lock (printing and sync use workers)."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
-        self.path = Path(path) if path is not None else data_dir() / "packstation.sqlite3"
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(str(self.path), check_same_thread=False,

@@ -1,4 +1,4 @@
-"""Starting the window: QApplication, the asyncio loop inside Qt, and the collaborators."""
+"""Starting the window: QApplication, the asyncio loop inside Qt, and the station."""
 
 from __future__ import annotations
 
@@ -8,12 +8,17 @@ import sys
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from packstation.api import ApiError, ApiKey, Job, Parsed, Priority, SmartGiftClient
-from packstation.config import keys
-from packstation.printing.pdf_source import PdfSource
-from packstation.sandbox import DEMO_KEY, SandboxServer
-from packstation.store.pdf_cache import PdfCache
+from packstation.api import ApiError
+from packstation.station import Station
 from packstation.ui.main_window import MainWindow
+
+
+def build_window(station: Station, origin: str) -> MainWindow:
+    """The window wired to a station: queue from the cache, changes from the sync."""
+    window = MainWindow(station.cached_pending, origin, pdf_state=station.pdfs.describe,
+                        on_jobs=station.pdfs.prefetch, on_refresh=station.sync.sync_soon)
+    station.sync.subscribe(window.jobs_changed)
+    return window
 
 
 def run_gui(api_url: str | None = None, demo: bool = False) -> int:
@@ -21,29 +26,15 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
     app.setApplicationName("packstation")
     app.setOrganizationName("packstation")
     app.setQuitOnLastWindowClosed(False)  # main() below ends the loop itself
-    sandbox: SandboxServer | None = None
-    client: SmartGiftClient | None = None
-    problem: str | None = None
+    station: Station | None = None
     try:
-        if demo:
-            sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()
-            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY))
-            origin = f"Demo: built-in sandbox at {sandbox.base_url}"
-        else:
-            url = keys.resolve_api_url(api_url)
-            origin = f"Smart Gift at {url}"
-            client = SmartGiftClient(url, keys.load_key(url))
+        station = Station.open(api_url, demo=demo)
     except ApiError as exc:
-        origin, problem = "Not connected", str(exc)
-
-    async def pending() -> Parsed[Job]:
-        assert client is not None
-        return await client.list_jobs(status="pending", priority=Priority.INTERACTIVE)
-
-    pdfs = PdfSource(client, PdfCache()) if client else None
-    window = MainWindow(pending if client else None, origin, problem,
-                        pdf_state=pdfs.describe if pdfs else None,
-                        on_jobs=pdfs.prefetch if pdfs else None)
+        window = MainWindow(None, "Not connected", str(exc))
+    else:
+        origin = (f"Demo: built-in sandbox at {station.api_url}" if demo
+                  else f"Smart Gift at {station.api_url}")
+        window = build_window(station, origin)
 
     async def main() -> None:
         # End when the window closes, not on aboutToQuit: by then Qt's loop has
@@ -51,16 +42,12 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
-        window.start_refresh()
+        window.start_refresh()  # the cached queue first, before any request
+        if station is not None:
+            station.start()
         await closed.wait()
-        if pdfs is not None:
-            await pdfs.aclose()
-        if client is not None:
-            await client.aclose()
+        if station is not None:
+            await station.aclose()
 
-    try:
-        qasync.run(main())
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
+    qasync.run(main())
     return 0

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from packstation import __version__
-from packstation.api import ApiError, Job, Parsed
+from packstation.api import ApiError, Job
+from packstation.store.jobs import JobChange
 
-JobsSource = Callable[[], Awaitable[Parsed[Job]]]
+JobsSource = Callable[[], Awaitable[list[Job]]]
 # Given a job, a short word on its voucher PDFs ("PDFs ready", "PDF being generated (45 s)").
 PdfState = Callable[[Job], str]
 
@@ -31,24 +32,28 @@ class MainWindow(QMainWindow):
 
     def __init__(self, jobs_source: JobsSource | None, origin_text: str,
                  problem: str | None = None, pdf_state: PdfState | None = None,
-                 on_jobs: Callable[[list[Job]], None] | None = None) -> None:
+                 on_jobs: Callable[[list[Job]], None] | None = None,
+                 on_refresh: Callable[[], None] | None = None) -> None:
         super().__init__()
         self._jobs_source = jobs_source
         self._pdf_state = pdf_state
         self._on_jobs = on_jobs
+        self._on_refresh = on_refresh
         self._jobs: list[Job] = []
         self.setWindowTitle(f"packstation {__version__}")
         self.resize(900, 600)
         self.origin_label = QLabel(origin_text)
         self.status_label = QLabel(problem or "Loading pending jobs…")
         self.status_label.setWordWrap(True)
+        self.notice_label = QLabel("")
+        self.notice_label.setWordWrap(True)
         self.jobs_list = QListWidget()
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setEnabled(jobs_source is not None)
         self.refresh_button.clicked.connect(self._refresh_clicked)
         layout = QVBoxLayout()
-        for widget in (self.origin_label, self.status_label, self.jobs_list,
-                       self.refresh_button):
+        for widget in (self.origin_label, self.status_label, self.notice_label,
+                       self.jobs_list, self.refresh_button):
             layout.addWidget(widget)
         central = QWidget()
         central.setLayout(layout)
@@ -65,6 +70,8 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     def _refresh_clicked(self) -> None:
+        if self._on_refresh is not None:
+            self._on_refresh()  # ask Smart Gift now; the list follows when it answers
         self.start_refresh()
 
     def start_refresh(self) -> None:
@@ -75,18 +82,33 @@ class MainWindow(QMainWindow):
     async def refresh(self) -> None:
         if self._jobs_source is None:
             return
-        self.status_label.setText("Loading pending jobs…")
+        if not self._jobs:
+            self.status_label.setText("Loading pending jobs…")
         try:
-            result = await self._jobs_source()
+            jobs = await self._jobs_source()
         except ApiError as exc:
             self.status_label.setText(str(exc))
             return
-        self._jobs = sorted(result.items, key=lambda j: (j.received_at is None, j.received_at))
+        self._jobs = sorted(jobs, key=lambda j: (j.received_at is None, j.received_at))
         self._show_jobs()
         if self._on_jobs is not None:
             self._on_jobs(self._jobs)
-        note = f"; {len(result.problems)} could not be read" if result.problems else ""
-        self.status_label.setText(f"{len(result.items)} pending jobs{note}.")
+        self.status_label.setText(f"{len(jobs)} pending jobs.")
+
+    def jobs_changed(self, changes: list[JobChange]) -> None:
+        """A sync brought changes: show them, and say so if the open job left pending."""
+        current = self.current_job()
+        self.start_refresh()
+        gone = next((c for c in changes if current and c.job.id == current.id
+                     and c.left_pending), None)
+        if gone is not None:
+            self.notice_label.setText(
+                f"Order {gone.job.order_reference or gone.job.id} was {gone.job.status} "
+                "elsewhere (another station or the dashboard).")
+
+    def current_job(self) -> Job | None:
+        row = self.jobs_list.currentRow()
+        return self._jobs[row] if 0 <= row < len(self._jobs) else None
 
     def _show_jobs(self) -> None:
         lines = []

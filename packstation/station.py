@@ -1,0 +1,91 @@
+"""One running packing station: the client, the local store, sync, outbox and printing.
+
+Built the same way for the window and for tests; holds no Qt widgets. The
+window gets what it needs from here through its constructor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from packstation.api import ApiKey, Job, SmartGiftClient
+from packstation.config import keys
+from packstation.config.settings import Settings
+from packstation.printing.pdf_source import PdfSource
+from packstation.printing.printers import station_from
+from packstation.printing.voucher_printer import VoucherPrinter, default_path
+from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.store.database import Database, database_path
+from packstation.store.jobs import JobCache, settle_long_lived
+from packstation.store.outbox import DispatchOutbox
+from packstation.store.pdf_cache import PdfCache
+from packstation.store.print_history import PrintHistory
+from packstation.sync.job_sync import JobSync
+from packstation.sync.outbox_sender import OutboxSender
+
+
+@dataclass
+class Station:
+    api_url: str
+    client: SmartGiftClient
+    db: Database
+    settings: Settings
+    sandbox: SandboxServer | None = None
+    cache: JobCache = field(init=False)
+    outbox: DispatchOutbox = field(init=False)
+    history: PrintHistory = field(init=False)
+    pdfs: PdfSource = field(init=False)
+    sync: JobSync = field(init=False)
+    sender: OutboxSender = field(init=False)
+    _printer: VoucherPrinter | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = JobCache(self.db)
+        self.outbox = DispatchOutbox(self.db)
+        self.history = PrintHistory(self.db)
+        self.pdfs = PdfSource(self.client, PdfCache())
+        self.sync = JobSync(self.client, self.cache, interval=self.settings.sync_interval,
+                            full_every=self.settings.full_refresh_every)
+        self.sender = OutboxSender(self.client, self.outbox, self.cache)
+
+    @classmethod
+    def open(cls, api_url: str | None = None, *, demo: bool = False,
+             settings: Settings | None = None) -> Station:
+        """Connect to Smart Gift (or start the demo sandbox); raises ApiError if it cannot."""
+        settings = settings or Settings.load()
+        if demo:
+            sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()
+            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY))
+            # The demo's data is as new as its sandbox: never mixed into a real station's.
+            return cls(sandbox.base_url, client, Database(":memory:"), settings, sandbox)
+        url = keys.resolve_api_url(api_url, settings)
+        client = SmartGiftClient(url, keys.load_key(url))
+        return cls(url, client, Database(database_path(url)), settings)
+
+    @property
+    def printer(self) -> VoucherPrinter:
+        if self._printer is None:
+            self._printer = VoucherPrinter(self.pdfs, self.history, station_from(self.settings),
+                                           default_path(self.settings.print_path))
+        return self._printer
+
+    async def cached_pending(self) -> list[Job]:
+        """The queue as last known: read from disk, before any request."""
+        jobs = await asyncio.to_thread(self.cache.load, ["pending"])
+        settle_long_lived()
+        return jobs
+
+    def start(self) -> None:
+        """Background work for the life of the window: sync and the outbox sender."""
+        self.sync.start()
+        self.sender.start()
+
+    async def aclose(self) -> None:
+        await self.sync.aclose()
+        await self.sender.aclose()
+        await self.pdfs.aclose()
+        await self.client.aclose()
+        self.db.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
