@@ -79,31 +79,10 @@ def test_unknown_fault_is_refused() -> None:
 
 def test_voucher_pdf_barcode_scans_as_its_code(qapp: object) -> None:
     """Rendered with QtPdf and read by a real decoder (zxing-cpp), not just drawn."""
-    import zxingcpp
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-    from PySide6.QtGui import QColor, QImage, QPainter
-    from PySide6.QtPdf import QPdfDocument
+    from tests.barcodes import barcodes_in_pdf
 
     state = SandboxState(seed=2, job_count=1, pdf_delay=0)
     job = state.list_jobs(None, None)[0]
     voucher = job["vouchers"][0]
     pdf = state.voucher_pdf(job["id"], voucher["id"])
-    buffer = QBuffer()
-    buffer.setData(QByteArray(pdf))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument()
-    document.load(buffer)
-    assert document.status() == QPdfDocument.Status.Ready and document.pageCount() == 1
-    page = document.pagePointSize(0)
-    scale = 200 / 72  # 200 dpi
-    image = document.render(0, QSize(int(page.width() * scale), int(page.height() * scale)))
-    # The page renders onto transparency: flatten it onto white paper first.
-    paper = QImage(image.size(), QImage.Format.Format_RGB32)
-    paper.fill(QColor("white"))
-    painter = QPainter(paper)
-    painter.drawImage(0, 0, image)
-    painter.end()
-    gray = paper.convertToFormat(QImage.Format.Format_Grayscale8)
-    view = memoryview(gray.constBits()).cast("B", (gray.height(), gray.bytesPerLine()))
-    found = zxingcpp.read_barcodes(view)
-    assert [(b.text, b.format.name) for b in found] == [(voucher["code"], "Code128")]
+    assert barcodes_in_pdf(pdf) == [[(voucher["code"], "Code128")]]

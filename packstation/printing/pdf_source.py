@@ -9,13 +9,13 @@ known so the window can say "PDF being generated (1 min 20 s)".
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import logging
 import time
 from collections.abc import Iterable
 
 from packstation.api import Job, PdfNotReady, Priority, SmartGiftClient
+from packstation.background import stop_task, wait_or_wake
 from packstation.printing.pdfcheck import CheckedPdf, check_pdf, merge_pdfs
 from packstation.store.pdf_cache import PdfCache
 
@@ -148,11 +148,8 @@ class PdfSource:
         while self._queue:
             due, _, url, delay = self._queue[0]
             wait = due - time.monotonic()
-            if wait > 0:
-                self._wake.clear()
-                # Sleeps until the next retry is due, or new work arrives.
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+            if wait > 0:  # until the next retry is due, or new work arrives
+                await wait_or_wake(self._wake, wait)
                 continue
             heapq.heappop(self._queue)
             self._queued.discard(url)
@@ -178,7 +175,4 @@ class PdfSource:
 
     async def aclose(self) -> None:
         """Stop prefetching and wait until it has stopped (nothing left to run later)."""
-        if self._worker is not None and not self._worker.done():
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        await stop_task(self._worker)

@@ -12,13 +12,13 @@ background priority, so a packer's own action goes first.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from packstation.api import ApiError, Priority, SmartGiftClient
+from packstation.background import stop_task, wait_or_wake
 from packstation.store.jobs import JobCache, JobChange
 
 log = logging.getLogger(__name__)
@@ -96,12 +96,7 @@ class JobSync:
             except ApiError as exc:  # the cache stays as it was; try at the next interval
                 self.last_error = str(exc)
                 log.warning("sync: %s", exc)
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            await wait_or_wake(self._wake, self.interval)
 
     async def aclose(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)

@@ -10,7 +10,6 @@ setting a job's status and tracking reference is idempotent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -27,6 +26,7 @@ from packstation.api import (
     Priority,
     SmartGiftClient,
 )
+from packstation.background import stop_task, wait_or_wake
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxEntry
 
@@ -115,9 +115,7 @@ class OutboxSender:
             await self._sleep_until(due)
 
     async def _sleep_until(self, moment: float) -> None:
-        self._wake.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), max(0.0, moment - time.time()))
+        await wait_or_wake(self._wake, moment - time.time())
 
     def poke(self) -> None:
         """Something new was saved: send it now rather than at the next due time."""
@@ -139,7 +137,4 @@ class OutboxSender:
             await self._sleep_until(due if due is not None else time.time() + 3600)
 
     async def aclose(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
