@@ -39,6 +39,7 @@ class Station:
     sync: JobSync = field(init=False)
     sender: OutboxSender = field(init=False)
     _printer: VoucherPrinter | None = field(default=None, init=False)
+    _settled: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.cache = JobCache(self.db)
@@ -73,7 +74,9 @@ class Station:
     async def cached_pending(self) -> list[Job]:
         """The queue as last known: read from disk, before any request."""
         jobs = await asyncio.to_thread(self.cache.load, ["pending"])
-        settle_long_lived()
+        if not self._settled:  # once, after the start-up load: see settle_long_lived
+            settle_long_lived()
+            self._settled = True
         return jobs
 
     def start(self) -> None:
