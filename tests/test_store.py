@@ -126,3 +126,15 @@ def test_outbox_recovers_after_a_crash_and_handles_attention(tmp_path: Path) -> 
     assert retried is not None and retried.state is OutboxState.PENDING
     assert retried.tracking_reference == "T5-FIXED"
     assert reopened.discard(stuck.id) and len(reopened) == 0
+
+
+def test_scan_log_keeps_every_scan_with_its_outcome(tmp_path: Path) -> None:
+    from packstation.store.scan_log import ScanLog
+
+    log = ScanLog(Database(tmp_path / "db.sqlite3"))
+    log.record("rEJzAQ732r", "job", "selected", job_id=1)
+    log.record("JD0001GB", "tracking", "saved, sending", job_id=1)
+    log.record("\x00garbage", "refused", "not a known code")
+    recent = log.recent()
+    assert [(r.scan, r.meaning, r.job_id) for r in recent] == [
+        ("\x00garbage", "refused", None), ("JD0001GB", "tracking", 1), ("rEJzAQ732r", "job", 1)]

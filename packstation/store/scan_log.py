@@ -1,0 +1,35 @@
+"""Every scan and what came of it: for support ("what did the packer scan?") and audits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from packstation.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    id: int
+    at: datetime
+    scan: str
+    meaning: str  # "job", "voucher", "tracking", "unknown", "refused", ...
+    outcome: str
+    job_id: int | None
+
+
+class ScanLog:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def record(self, scan: str, meaning: str, outcome: str, job_id: int | None = None) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO scan_log (at, scan, meaning, outcome, job_id) VALUES (?, ?, ?, ?, ?)",
+            (datetime.now(UTC).isoformat(timespec="milliseconds"), scan, meaning, outcome,
+             job_id))
+        return int(cursor.lastrowid or 0)
+
+    def recent(self, limit: int = 100) -> list[ScanRecord]:
+        rows = self._db.execute("SELECT * FROM scan_log ORDER BY id DESC LIMIT ?", (limit,))
+        return [ScanRecord(r["id"], datetime.fromisoformat(r["at"]), r["scan"], r["meaning"],
+                           r["outcome"], r["job_id"]) for r in rows]
