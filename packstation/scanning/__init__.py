@@ -1,0 +1,1 @@
+"""What a scan means, and what the station does about it. No Qt."""
