@@ -16,11 +16,13 @@ from packstation.printing.pdf_source import PdfSource
 from packstation.printing.printers import station_from
 from packstation.printing.voucher_printer import VoucherPrinter, default_path
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.scanning.handler import ScanHandler
 from packstation.store.database import Database, database_path
 from packstation.store.jobs import JobCache, settle_long_lived
 from packstation.store.outbox import DispatchOutbox
 from packstation.store.pdf_cache import PdfCache
 from packstation.store.print_history import PrintHistory
+from packstation.store.scan_log import ScanLog
 from packstation.sync.job_sync import JobSync
 from packstation.sync.outbox_sender import OutboxSender
 
@@ -70,6 +72,12 @@ class Station:
             self._printer = VoucherPrinter(self.pdfs, self.history, station_from(self.settings),
                                            default_path(self.settings.print_path))
         return self._printer
+
+    def scan_handler(self) -> ScanHandler:
+        return ScanHandler(self.cache, self.outbox, ScanLog(self.db),
+                           printer=lambda: self.printer,
+                           print_on_select=self.settings.print_on_select,
+                           poke_sender=self.sender.poke)
 
     async def cached_pending(self) -> list[Job]:
         """The queue as last known: read from disk, before any request."""

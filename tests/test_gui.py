@@ -1,66 +1,233 @@
-"""The window, driven offscreen against the sandbox: loads without blocking the UI thread."""
+"""The real main window, driven offscreen against the sandbox, scans typed as a scanner would."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from packstation.api import ApiKey, Job, RateBudget, SmartGiftClient
+from packstation.api import ApiKey, RateBudget, SmartGiftClient
+from packstation.config.settings import Settings
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.station import Station
+from packstation.store.database import Database
+from packstation.ui.app import build_window
 from packstation.ui.main_window import MainWindow
 
 
-def test_window_lists_pending_jobs(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop,
-                                   sandbox: SandboxServer) -> None:
-    client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
+def make_station(sandbox: SandboxServer, db_path: Path, key: str = DEMO_KEY,
+                 **settings: object) -> Station:
+    client = SmartGiftClient(sandbox.base_url, ApiKey(key), budget=RateBudget(),
+                             max_retries=0)
+    station = Station(sandbox.base_url, client, Database(db_path),
+                      Settings(**{"print_on_select": False, **settings}))  # type: ignore[arg-type]
+    station.sender.backoff = 0.05
+    return station
 
-    async def pending() -> list[Job]:
-        return (await client.list_jobs(status="pending")).items
 
-    window = MainWindow(pending, f"Demo: {sandbox.base_url}")
+def wait(qtbot: QtBot, coroutine: object, timeout: int = 10_000) -> None:
+    task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+    qtbot.waitUntil(task.done, timeout=timeout)
+    task.result()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+           tmp_path: Path) -> Iterator[MainWindow]:
+    station = make_station(sandbox, tmp_path / "station.sqlite3")
+    wait(qtbot, station.sync.sync_once())
+    window = build_window(station, "test")
     qtbot.addWidget(window)
     window.show()
+    station.sender.start()
     window.start_refresh()
-    # The UI thread is free while the request is out: the label says so at once.
-    assert window.status_label.text() == "Loading pending jobs…"
-    qtbot.waitUntil(lambda: window.jobs_list.count() > 0, timeout=10_000)
-    expected = sum(1 for r in sandbox.requests if r.path == "/fulfilment/jobs")
-    assert expected == 1
-    assert "pending jobs" in window.status_label.text()
-    assert window.jobs_list.count() == int(window.status_label.text().split()[0])
-    qtbot.waitUntil(asyncio.ensure_future(client.aclose()).done)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    # Prefetch done: the only requests from here on are the ones the test causes.
+    qtbot.waitUntil(lambda: station.pdfs._worker is not None, timeout=5_000)
+    wait(qtbot, station.pdfs.idle(), timeout=30_000)
+    yield window
+    window.close()
+    wait(qtbot, station.aclose())
 
 
-def test_window_shows_a_readable_error(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop,
-                                       sandbox: SandboxServer) -> None:
-    client = SmartGiftClient(sandbox.base_url, ApiKey("sk_wrong"), budget=RateBudget())
+def scan(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    qtbot.keyClicks(window.scan_field, text)
+    qtbot.keyClick(window.scan_field, Qt.Key.Key_Return)
 
-    async def pending() -> list[Job]:
-        return (await client.list_jobs(status="pending")).items
 
-    window = MainWindow(pending, "test")
+def test_queue_loads_oldest_first_with_counts(window: MainWindow) -> None:
+    rows = [window.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1)
+            for r in range(window.proxy.rowCount())]
+    assert rows and all(job.status == "pending" for job in rows)
+    received = [job.received_at for job in rows]
+    assert received == sorted(received)
+    assert window.tabs.tabText(0) == f"Pending ({len(rows)})"
+
+
+def test_search_filters_as_you_type(qtbot: QtBot, window: MainWindow) -> None:
+    job = window.model.job(0)
+    postcode = job.delivery_address.postcode if job.delivery_address else ""
+    qtbot.keyClicks(window.search, postcode.replace(" ", "").lower())
+    shown = [window.proxy.index(r, 4).data() for r in range(window.proxy.rowCount())]
+    assert shown and all(p == postcode for p in shown)
+
+
+def test_scan_order_then_tracking_dispatches_and_moves_on(
+        qtbot: QtBot, window: MainWindow, sandbox: SandboxServer) -> None:
+    window.select_row(2)
+    job = window.current_job()
+    assert job is not None and job.order_reference
+    window.select_row(0)
+    scan(qtbot, window, job.order_reference)
+    qtbot.waitUntil(lambda: (window.current_job() or job).id == job.id
+                    and window.job_view.job is not None, timeout=5_000)
+    assert window.banner.good and job.order_reference in window.banner.text()
+    row_before = window.table.currentIndex().row()
+    scan(qtbot, window, "JD123456789GB")
+    qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"] == "dispatched",  # type: ignore[index]
+                    timeout=10_000)
+    assert sandbox.state.job(job.id)["tracking_reference"] == "JD123456789GB"  # type: ignore[index]
+    assert "Saved, sending" in window.banner.text()
+    next_job = window.current_job()
+    assert next_job is not None and next_job.id != job.id  # the next pending job
+    qtbot.waitUntil(lambda: window.model.job(window.model.row_of(job.id) or 0).status
+                    == "dispatched", timeout=10_000)
+    assert window.table.currentIndex().row() in (row_before, row_before + 1)
+
+
+def test_voucher_scans_verify_or_warn(qtbot: QtBot, window: MainWindow) -> None:
+    jobs = [window.model.job(r) for r in range(window.model.rowCount())]
+    first, other = jobs[0], jobs[1]
+    scan(qtbot, window, first.order_reference or "")
+    qtbot.waitUntil(lambda: window.job_view.job is not None
+                    and window.job_view.job.id == first.id, timeout=5_000)
+    scan(qtbot, window, first.vouchers[0].code or "")
+    qtbot.waitUntil(lambda: window.job_view.vouchers.item(0, 0).text() == "✓", timeout=5_000)
+    scan(qtbot, window, other.vouchers[0].code or "")
+    qtbot.waitUntil(lambda: "WRONG VOUCHER" in window.banner.text(), timeout=5_000)
+    assert not window.banner.good
+    assert (window.current_job() or first).id == first.id  # not switched silently
+
+
+def test_garbage_and_nothing_in_hand_is_refused(qtbot: QtBot, window: MainWindow) -> None:
+    window.table.clearSelection()
+    window.table.setCurrentIndex(window.proxy.index(-1, -1))
+    scan(qtbot, window, "%%%GARBAGE%%%")
+    qtbot.waitUntil(lambda: "not an order" in window.banner.text(), timeout=5_000)
+    assert not window.banner.good
+
+
+@pytest.mark.parametrize(("fault", "says"), [
+    ("422", "not valid for this carrier"), ("429", "will retry"), ("drop", "will retry")])
+def test_failures_show_their_message_and_lose_nothing(
+        qtbot: QtBot, window: MainWindow, sandbox: SandboxServer, fault: str,
+        says: str) -> None:
+    job = window.model.job(0)
+    scan(qtbot, window, job.order_reference or "")
+    qtbot.waitUntil(lambda: window.job_view.job is not None, timeout=5_000)
+    sandbox.faults.retry_after = 0
+    sandbox.faults.inject(fault)
+    scan(qtbot, window, "JDFAULT1GB")
+    if fault == "422":
+        qtbot.waitUntil(lambda: says in window.banner.text(), timeout=10_000)
+        entry = window.station.outbox.for_job(job.id)  # type: ignore[union-attr]
+        assert entry is not None and entry.state.value == "attention"  # kept for the user
+    else:
+        qtbot.waitUntil(lambda: says in window.statusBar().currentMessage()
+                        or sandbox.state.job(job.id)["status"] == "dispatched",  # type: ignore[index]
+                        timeout=10_000)
+        # ...and then it goes through by itself.
+        qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"] == "dispatched",  # type: ignore[index]
+                        timeout=15_000)
+
+
+def test_wrong_key_shows_message_and_keeps_the_dispatch(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+        tmp_path: Path) -> None:
+    good = make_station(sandbox, tmp_path / "station.sqlite3")
+    wait(qtbot, good.sync.sync_once())
+    wait(qtbot, good.aclose())
+    station = make_station(sandbox, tmp_path / "station.sqlite3", key="sk_revoked")
+    window = build_window(station, "test")
     qtbot.addWidget(window)
-    window.show()
+    station.sender.start()
     window.start_refresh()
-    qtbot.waitUntil(lambda: "API key" in window.status_label.text(), timeout=10_000)
-    assert window.jobs_list.count() == 0
-    qtbot.waitUntil(asyncio.ensure_future(client.aclose()).done)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    job = window.model.job(0)
+    scan(qtbot, window, job.order_reference or "")
+    qtbot.waitUntil(lambda: window.job_view.job is not None, timeout=5_000)
+    scan(qtbot, window, "JDKEY1GB")
+    qtbot.waitUntil(lambda: "API key" in window.statusBar().currentMessage(), timeout=10_000)
+    entry = station.outbox.for_job(job.id)
+    assert entry is not None and entry.tracking_reference == "JDKEY1GB"  # nothing lost
+    window.close()
+    wait(qtbot, station.aclose())
 
 
-def test_window_without_a_key_explains(qtbot: QtBot) -> None:
+def test_print_on_select_goes_to_the_printing_layer(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+        tmp_path: Path, cups_queue: object) -> None:
+    station = make_station(sandbox, tmp_path / "station.sqlite3", print_on_select=True,
+                           voucher_printer="PDF")
+    wait(qtbot, station.sync.sync_once())
+    window = build_window(station, "test")
+    qtbot.addWidget(window)
+    window.start_refresh()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    job = window.model.job(0)
+    scan(qtbot, window, job.order_reference or "")
+    qtbot.waitUntil(lambda: bool(station.history.recent(1, job_id=job.id)), timeout=15_000)
+    record = station.history.recent(1, job_id=job.id)[0]
+    assert record.printer == "PDF" and record.pages == len(job.vouchers)
+    qtbot.waitUntil(lambda: "sent to PDF" in window.banner.text(), timeout=5_000)
+    window.close()
+    wait(qtbot, station.aclose())
+
+
+def test_a_change_elsewhere_is_announced(qtbot: QtBot, window: MainWindow,
+                                         sandbox: SandboxServer) -> None:
+    window.select_row(0)
+    open_job = window.current_job()
+    assert open_job is not None and window.station is not None
+    sandbox.state.update_job(open_job.id, {"status": "dispatched",
+                                           "tracking_reference": "OTHER-BENCH"})
+    wait(qtbot, window.station.sync.sync_once())
+    qtbot.waitUntil(lambda: "was dispatched elsewhere" in window.notice_label.text(),
+                    timeout=10_000)
+
+
+def test_start_up_shows_the_cache_before_any_request(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+        tmp_path: Path) -> None:
+    first = make_station(sandbox, tmp_path / "station.sqlite3")
+    wait(qtbot, first.sync.sync_once())
+    wait(qtbot, first.aclose())
+    before = len(sandbox.requests)
+    station = make_station(sandbox, tmp_path / "station.sqlite3")
+    window = build_window(station, "test")
+    qtbot.addWidget(window)
+    window.start_refresh()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    assert not [r for r in sandbox.requests[before:] if "/assets/" not in r.path]
+    window.close()
+    wait(qtbot, station.aclose())
+
+
+def test_window_without_a_station_explains(qtbot: QtBot) -> None:
     window = MainWindow(None, "Not connected", "No API key is stored for https://x.")
     qtbot.addWidget(window)
-    assert not window.refresh_button.isEnabled()
-    assert "No API key" in window.status_label.text()
+    assert "No API key" in window.notice_label.text()
 
 
 def test_demo_entry_point_opens_the_window_with_jobs() -> None:
     """`packstation --demo` for real: its own sandbox, window, and jobs on screen."""
-    import os
-    import subprocess
-    import sys
-
     script = (
         "import sys\n"
         "from PySide6.QtCore import QTimer\n"
@@ -70,81 +237,14 @@ def test_demo_entry_point_opens_the_window_with_jobs() -> None:
         "app = QApplication(sys.argv)\n"
         "def check():\n"
         "    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]\n"
-        "    if windows and windows[0].jobs_list.count():\n"
-        "        print('jobs:', windows[0].jobs_list.count(), windows[0].origin_label.text())\n"
+        "    if windows and windows[0].model.rowCount():\n"
+        "        print('jobs:', windows[0].model.rowCount(), windows[0].origin_label.text())\n"
         "        windows[0].close()\n"
         "timer = QTimer(); timer.timeout.connect(check); timer.start(50)\n"
-        "QTimer.singleShot(20000, lambda: [w.close() for w in app.topLevelWidgets()])\n"
+        "QTimer.singleShot(30000, lambda: [w.close() for w in app.topLevelWidgets()])\n"
         "sys.exit(main(['--demo']))\n"
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert "jobs:" in result.stdout and "Demo: built-in sandbox" in result.stdout
-
-
-def test_window_prefetches_and_shows_pdf_state(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop,
-                                               tmp_path: object) -> None:
-    """PDFs not generated yet say so with the time waited, then become ready."""
-    from pathlib import Path
-
-    from packstation.printing.pdf_source import PdfSource
-    from packstation.store.pdf_cache import PdfCache
-
-    with SandboxServer(pdf_delay=1.5, jobs=3, seed=4) as sandbox:
-        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
-        pdfs = PdfSource(client, PdfCache(Path(str(tmp_path))), first_retry=0.3)
-
-        async def pending() -> list[Job]:
-            return (await client.list_jobs(status="pending")).items
-
-        window = MainWindow(pending, "test", pdf_state=pdfs.describe, on_jobs=pdfs.prefetch)
-        qtbot.addWidget(window)
-        window.start_refresh()
-        qtbot.waitUntil(lambda: window.jobs_list.count() > 0, timeout=10_000)
-        qtbot.waitUntil(lambda: "PDF being generated" in window.jobs_list.item(0).text(),
-                        timeout=10_000)
-        qtbot.waitUntil(lambda: all("PDFs ready" in window.jobs_list.item(i).text()
-                                    for i in range(window.jobs_list.count())), timeout=15_000)
-        qtbot.waitUntil(asyncio.ensure_future(pdfs.aclose()).done)
-        qtbot.waitUntil(asyncio.ensure_future(client.aclose()).done)
-
-
-def test_queue_comes_from_the_cache_first_then_sync_updates_it(
-        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
-        tmp_path: object) -> None:
-    """Start-up shows the cached queue with no request; a change elsewhere is announced."""
-    from pathlib import Path
-
-    from packstation.config.settings import Settings
-    from packstation.station import Station
-    from packstation.store.database import Database
-    from packstation.ui.app import build_window
-
-    db_path = Path(str(tmp_path)) / "station.sqlite3"
-
-    def station() -> Station:
-        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget())
-        return Station(sandbox.base_url, client, Database(db_path), Settings())
-
-    first = station()  # an earlier session filled the cache
-    qtbot.waitUntil(asyncio.ensure_future(first.sync.sync_once()).done, timeout=10_000)
-    qtbot.waitUntil(asyncio.ensure_future(first.aclose()).done)
-    requests_before = len(sandbox.requests)
-
-    second = station()
-    window = build_window(second, "test")
-    qtbot.addWidget(window)
-    window.start_refresh()
-    qtbot.waitUntil(lambda: window.jobs_list.count() > 0, timeout=10_000)
-    assert not [r for r in sandbox.requests[requests_before:] if "/assets/" not in r.path]
-    window.jobs_list.setCurrentRow(0)
-    open_job = window.current_job()
-    assert open_job is not None
-    sandbox.state.update_job(open_job.id, {"status": "dispatched",
-                                           "tracking_reference": "OTHER-BENCH"})
-    qtbot.waitUntil(asyncio.ensure_future(second.sync.sync_once()).done, timeout=10_000)
-    qtbot.waitUntil(lambda: "was dispatched elsewhere" in window.notice_label.text(),
-                    timeout=10_000)
-    qtbot.waitUntil(lambda: open_job.id not in {j.id for j in window._jobs}, timeout=10_000)
-    qtbot.waitUntil(asyncio.ensure_future(second.aclose()).done)

@@ -49,6 +49,9 @@ class Settings:
     label_size: str = "4x6in"  # 4x6in, 100x150mm, 62x100mm or A6
     duplex: bool = False
     print_path: str = "auto"  # auto (CUPS where installed, else Qt), cups or qt
+    print_on_select: bool = True  # a job selected by scan prints at once
+    scan_end_key: str = "enter"  # "enter" or "tab": what the scanner sends after a code
+    sounds: bool = True
     sync_interval: float = 30.0  # seconds between incremental syncs
     full_refresh_every: float = 600.0  # seconds between full refreshes of the pending jobs
 

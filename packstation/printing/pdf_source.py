@@ -43,6 +43,7 @@ class PdfSource:
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._to_merge: dict[str, Job] = {}
+        self._closed = False
 
     def cached(self, url: str) -> bool:
         return url in self._cache
@@ -113,6 +114,8 @@ class PdfSource:
 
     def prefetch(self, jobs: Iterable[Job]) -> None:
         """Queue the PDFs of these jobs for download at background priority."""
+        if self._closed:
+            return
         for job in jobs:
             if job.vouchers and _merged_key(job) not in self._cache:
                 self._to_merge[_merged_key(job)] = job
@@ -175,4 +178,5 @@ class PdfSource:
 
     async def aclose(self) -> None:
         """Stop prefetching and wait until it has stopped (nothing left to run later)."""
+        self._closed = True
         await stop_task(self._worker)

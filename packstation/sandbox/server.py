@@ -26,7 +26,7 @@ from packstation.sandbox.state import Rejected, SandboxState
 log = logging.getLogger("packstation.sandbox")
 
 DEMO_KEY = "sk_demo_packstation_sandbox"
-FAULT_KINDS = ("500", "503", "429", "drop", "malformed", "html", "slow")
+FAULT_KINDS = ("500", "503", "429", "422", "drop", "malformed", "html", "slow")
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
             messages = {"500": "Server Error", "503": "Service Unavailable",
                         "429": "Too Many Attempts."}
             self._send(int(fault), {"message": messages[fault]}, extra)
+            return
+        if fault == "422":
+            self._send(422, {"message": "The tracking reference is not valid for this carrier.",
+                             "errors": {"tracking_reference": ["not valid for this carrier"]}},
+                       limit_headers)
             return
         if fault == "html":
             self._send_raw(200, b"<html><body>Bad gateway</body></html>", "text/html",

@@ -43,6 +43,7 @@ class JobSync:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self.last_error: str | None = None
+        self.last_success: datetime | None = None
 
     def subscribe(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
@@ -93,6 +94,7 @@ class JobSync:
             try:
                 await self.sync_once()
                 self.last_error = None
+                self.last_success = datetime.now(UTC)
             except ApiError as exc:  # the cache stays as it was; try at the next interval
                 self.last_error = str(exc)
                 log.warning("sync: %s", exc)

@@ -15,10 +15,7 @@ from packstation.ui.main_window import MainWindow
 
 def build_window(station: Station, origin: str) -> MainWindow:
     """The window wired to a station: queue from the cache, changes from the sync."""
-    window = MainWindow(station.cached_pending, origin, pdf_state=station.pdfs.describe,
-                        on_jobs=station.pdfs.prefetch, on_refresh=station.sync.sync_soon)
-    station.sync.subscribe(window.jobs_changed)
-    return window
+    return MainWindow(station, origin, scans=station.scan_handler())
 
 
 def run_gui(api_url: str | None = None, demo: bool = False) -> int:

@@ -1,104 +1,179 @@
-"""The main window (a first cut: the pending queue; the full station comes next)."""
+"""The packing station window: queue, job view, scan field, feedback; keyboard first.
+
+Thin: what a scan means and does is decided in ``packstation.scanning``; jobs
+come from the station's cache and sync; changes go through its outbox. Every
+call that touches the disk, the network or the printer is awaited on the
+qasync loop, so the window never freezes.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Coroutine
+from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
-    QListWidget,
+    QLineEdit,
     QMainWindow,
-    QPushButton,
+    QMessageBox,
+    QSplitter,
+    QTabBar,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from packstation import __version__
-from packstation.api import ApiError, Job
+from packstation.api import Job
+from packstation.scanning.handler import ScanHandler, ScanOutcome
+from packstation.station import Station
 from packstation.store.jobs import JobChange
-
-JobsSource = Callable[[], Awaitable[list[Job]]]
-# Given a job, a short word on its voucher PDFs ("PDFs ready", "PDF being generated (45 s)").
-PdfState = Callable[[Job], str]
+from packstation.sync.outbox_sender import Delivery, OutboxEvent
+from packstation.ui.job_queue_model import JOB_ROLE, STATUS_VIEWS, JobFilterProxy, JobQueueModel
+from packstation.ui.job_view import JobView
+from packstation.ui.scan_bar import FeedbackBanner, ScanField
 
 
 class MainWindow(QMainWindow):
-    """Shows the pending jobs; refreshes without blocking the UI thread."""
-
     closed = Signal()
 
-    def __init__(self, jobs_source: JobsSource | None, origin_text: str,
-                 problem: str | None = None, pdf_state: PdfState | None = None,
-                 on_jobs: Callable[[list[Job]], None] | None = None,
-                 on_refresh: Callable[[], None] | None = None) -> None:
+    def __init__(self, station: Station | None, origin: str, problem: str | None = None,
+                 scans: ScanHandler | None = None) -> None:
         super().__init__()
-        self._jobs_source = jobs_source
-        self._pdf_state = pdf_state
-        self._on_jobs = on_jobs
-        self._on_refresh = on_refresh
-        self._jobs: list[Job] = []
+        self.station = station
+        self.scans = scans
+        self._tasks: set[asyncio.Task[Any]] = set()  # kept: a dropped task can vanish
+        self._loaded = False
         self.setWindowTitle(f"packstation {__version__}")
-        self.resize(900, 600)
-        self.origin_label = QLabel(origin_text)
-        self.status_label = QLabel(problem or "Loading pending jobs…")
-        self.status_label.setWordWrap(True)
-        self.notice_label = QLabel("")
+        self.resize(1280, 800)
+
+        self.model = JobQueueModel()
+        self.proxy = JobFilterProxy()
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setAccessibleName("Job queue")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(8, Qt.SortOrder.AscendingOrder)  # oldest first
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 10)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.tabs = QTabBar()
+        self.tabs.setAccessibleName("Status views")
+        for view in STATUS_VIEWS:
+            self.tabs.addTab(view.capitalize())
+        self.tabs.currentChanged.connect(lambda i: self.proxy.set_status(STATUS_VIEWS[i]))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search order, name, postcode, voucher code, tracking…")
+        self.search.setAccessibleName("Search")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_search)
+        self.job_view = JobView()
+        self.scan_field = ScanField(station.settings.scan_end_key == "tab" if station else False)
+        self.scan_field.scanned.connect(self.on_scan)
+        self.banner = FeedbackBanner()
+        self.origin_label = QLabel(origin)
+        self.notice_label = QLabel(problem or "")
         self.notice_label.setWordWrap(True)
-        self.jobs_list = QListWidget()
-        self.refresh_button = QPushButton("Refresh")
-        self.refresh_button.setEnabled(jobs_source is not None)
-        self.refresh_button.clicked.connect(self._refresh_clicked)
+        self.status_text = QLabel()
+        self.statusBar().addWidget(self.status_text, 1)
+        self._layout()
+        self._actions()
+        self._timer = QTimer(self)  # the status bar and PDF state: no I/O, once a second
+        self._timer.timeout.connect(self._update_status)
+        self._timer.start(1000)
+        if station is not None:
+            station.sync.subscribe(self.jobs_changed)
+            station.sender.subscribe(self.outbox_event)
+
+    def _layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(self.tabs)
+        top.addWidget(self.search, 1)
+        split = QSplitter()
+        split.addWidget(self.table)
+        split.addWidget(self.job_view)
+        split.setSizes([700, 580])
         layout = QVBoxLayout()
-        for widget in (self.origin_label, self.status_label, self.notice_label,
-                       self.jobs_list, self.refresh_button):
-            layout.addWidget(widget)
+        layout.addWidget(self.origin_label)
+        layout.addWidget(self.notice_label)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.scan_field)
+        layout.addWidget(self.banner)
         central = QWidget()
         central.setLayout(layout)
         self.setCentralWidget(central)
-        self._task: asyncio.Task[None] | None = None
-        # The PDF state changes as the prefetch works: redraw it each second (no I/O).
-        self._pdf_timer = QTimer(self)
-        self._pdf_timer.timeout.connect(self._show_jobs)
-        if pdf_state is not None:
-            self._pdf_timer.start(1000)
+
+    def _actions(self) -> None:
+        for text, keys, slot in (
+                ("Print vouchers", "Ctrl+P", self.print_current),
+                ("Dispatch with a typed reference…", "Ctrl+D", self.dispatch_typed),
+                ("Mark delivered", "Ctrl+Shift+D", lambda: self.set_status("delivered")),
+                ("Cancel job…", "Ctrl+Shift+X", self.cancel_current),
+                ("Refresh", "F5", self.refresh_now),
+                ("Search", "Ctrl+F", self.search.setFocus)):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            self.addAction(action)
+        menu = self.menuBar().addMenu("&Job")
+        menu.addActions(self.actions())
+
+    # -- background work, kept track of ------------------------------------------------
+
+    def run(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
+        self._timer.stop()
+        for task in list(self._tasks):  # nothing of this window runs after it is gone
+            task.cancel()
         self.closed.emit()
 
-    def _refresh_clicked(self) -> None:
-        if self._on_refresh is not None:
-            self._on_refresh()  # ask Smart Gift now; the list follows when it answers
-        self.start_refresh()
+    # -- the queue -----------------------------------------------------------------------
 
     def start_refresh(self) -> None:
-        if self._jobs_source is None or (self._task and not self._task.done()):
-            return
-        self._task = asyncio.ensure_future(self.refresh())
+        if self.station is not None:
+            self.run(self.load_queue())
 
-    async def refresh(self) -> None:
-        if self._jobs_source is None:
-            return
-        if not self._jobs:
-            self.status_label.setText("Loading pending jobs…")
-        try:
-            jobs = await self._jobs_source()
-        except ApiError as exc:
-            self.status_label.setText(str(exc))
-            return
-        self._jobs = sorted(jobs, key=lambda j: (j.received_at is None, j.received_at))
-        self._show_jobs()
-        if self._on_jobs is not None:
-            self._on_jobs(self._jobs)
-        self.status_label.setText(f"{len(jobs)} pending jobs.")
+    async def load_queue(self) -> None:
+        """The queue from the cache: before any request at start-up, then after changes."""
+        assert self.station is not None
+        jobs = await asyncio.to_thread(self.station.cache.load)
+        if not self._loaded:
+            from packstation.store.jobs import settle_long_lived
+
+            self.model.set_jobs(jobs)
+            settle_long_lived()  # once: the start-up queue lives as long as the window
+            self._loaded = True
+        else:
+            self.model.upsert(jobs)
+        self._show_counts()
+        self.station.pdfs.prefetch(j for j in jobs if j.status == "pending")
+        if self.current_job() is None:
+            self.select_row(0)
 
     def jobs_changed(self, changes: list[JobChange]) -> None:
-        """A sync brought changes: show them, and say so if the open job left pending."""
         current = self.current_job()
-        self.start_refresh()
+        self.model.upsert(c.job for c in changes)
+        self._show_counts()
+        if self.station is not None:
+            self.station.pdfs.prefetch(c.job for c in changes if c.job.status == "pending")
         gone = next((c for c in changes if current and c.job.id == current.id
                      and c.left_pending), None)
         if gone is not None:
@@ -106,22 +181,150 @@ class MainWindow(QMainWindow):
                 f"Order {gone.job.order_reference or gone.job.id} was {gone.job.status} "
                 "elsewhere (another station or the dashboard).")
 
-    def current_job(self) -> Job | None:
-        row = self.jobs_list.currentRow()
-        return self._jobs[row] if 0 <= row < len(self._jobs) else None
+    def outbox_event(self, event: OutboxEvent) -> None:
+        if event.job is not None:
+            self.model.upsert([event.job])
+            self._show_counts()
+        order = self._order_of(event.entry.job_id)
+        if event.delivery is Delivery.DONE:
+            self.statusBar().showMessage(f"Confirmed: order {order} {event.entry.status}.", 8000)
+        elif event.delivery is Delivery.ATTENTION:
+            self.banner.show_outcome(False, f"Order {order} needs attention: {event.message}")
+        elif event.delivery is Delivery.RETRYING:
+            self.statusBar().showMessage(
+                f"Saved, will retry: order {order} {event.entry.status} ({event.message})",
+                8000)
 
-    def _show_jobs(self) -> None:
-        lines = []
-        for job in self._jobs:
-            address = job.delivery_address
-            pdfs = f" · {self._pdf_state(job)}" if self._pdf_state else ""
-            lines.append(
-                f"{job.order_reference or job.id} · {address.recipient if address else '-'} · "
-                f"{(address.postcode if address else None) or '-'} · "
-                f"{len(job.vouchers)} voucher(s) · £{job.total_value:,.2f}{pdfs}")
-        if lines == [self.jobs_list.item(i).text() for i in range(self.jobs_list.count())]:
+    def _order_of(self, job_id: int) -> str:
+        row = self.model.row_of(job_id)
+        return (self.model.job(row).order_reference or str(job_id)) if row is not None \
+            else str(job_id)
+
+    def _show_counts(self) -> None:
+        counts = self.model.counts()
+        for i, view in enumerate(STATUS_VIEWS):
+            self.tabs.setTabText(i, f"{view.capitalize()} ({counts[view]})")
+
+    def current_job(self) -> Job | None:
+        index = self.table.currentIndex()
+        job = index.data(JOB_ROLE) if index.isValid() else None
+        return job if isinstance(job, Job) else None
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < self.proxy.rowCount():
+            index = self.proxy.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+            self.table.scrollTo(index)
+
+    def select_job(self, job: Job) -> None:
+        row = self.model.row_of(job.id)
+        if row is None:
+            self.model.upsert([job])
+            row = self.model.row_of(job.id)
+        index = self.proxy.mapFromSource(self.model.index(row or 0, 0))
+        if not index.isValid():  # filtered out: show everything so it can be seen
+            self.search.clear()
+            self.tabs.setCurrentIndex(STATUS_VIEWS.index("all"))
+            index = self.proxy.mapFromSource(self.model.index(row or 0, 0))
+        self.select_row(index.row())
+
+    def _current_changed(self) -> None:
+        job = self.current_job()
+        verified = self.scans.verified.get(job.id, set()) if (self.scans and job) else set()
+        self.job_view.show_job(job, verified)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.station is None:
             return
-        row = self.jobs_list.currentRow()
-        self.jobs_list.clear()
-        self.jobs_list.addItems(lines)
-        self.jobs_list.setCurrentRow(row)
+        parts = []
+        sync = self.station.sync
+        if sync.last_error:
+            parts.append(f"Offline: {sync.last_error}")
+        elif sync.last_success:
+            parts.append(f"Synced {sync.last_success.astimezone().strftime('%H:%M:%S')}")
+        remaining = self.station.client.budget.remaining
+        if remaining is not None:
+            parts.append(f"{max(remaining, 0)} requests left this minute")
+        waiting = len(self.station.outbox)
+        if waiting:
+            parts.append(f"{waiting} change(s) saved, sending")
+        job = self.current_job()
+        if job is not None and job.status == "pending":
+            parts.append(self.station.pdfs.describe(job))
+        self.status_text.setText("  ·  ".join(parts))
+
+    # -- scanning and actions ------------------------------------------------------------
+
+    def on_scan(self, text: str) -> None:
+        if self.scans is not None:
+            self.run(self._scan(text, confirmed=False))
+
+    async def _scan(self, text: str, confirmed: bool) -> None:
+        assert self.scans is not None
+        in_hand = self.current_job()
+        outcome = await self.scans.handle(text, in_hand, confirmed=confirmed)
+        self.show_outcome(outcome, text)
+
+    def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
+        if outcome.confirm:
+            self._ask(outcome.confirm, lambda: self.run(self._scan(text, confirmed=True)))
+            return
+        if outcome.message:
+            self.banner.show_outcome(outcome.ok, outcome.message)
+        if outcome.select is not None:
+            self.select_job(outcome.select)
+            self._current_changed()
+        if outcome.dispatched:
+            self.select_row(self.table.currentIndex().row() + 1)  # the next pending job
+        self.scan_field.setFocus()
+
+    def _ask(self, question: str, yes: Any) -> None:
+        # open(), never exec(): a nested event loop inside an async slot re-enters qasync.
+        box = QMessageBox(QMessageBox.Icon.Question, "packstation", question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.accepted.connect(yes)
+        box.open()
+
+    def print_current(self) -> None:
+        job = self.current_job()
+        if job is not None and self.station is not None:
+            self.run(self._print(job))
+
+    async def _print(self, job: Job) -> None:
+        assert self.station is not None and self.scans is not None
+        ok, message = await self.scans.print_now(job)
+        self.banner.show_outcome(ok, f"Order {job.order_reference}: {message}")
+
+    def dispatch_typed(self) -> None:
+        job = self.current_job()
+        if job is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setLabelText(f"Tracking reference for order {job.order_reference}:")
+        dialog.textValueSelected.connect(lambda ref: self.run(self._scan(ref, confirmed=False)))
+        dialog.open()
+
+    def set_status(self, status: str) -> None:
+        job = self.current_job()
+        if job is not None and self.scans is not None:
+            self.run(self._set_status(job, status))
+
+    async def _set_status(self, job: Job, status: str) -> None:
+        assert self.scans is not None
+        ok, message = await self.scans.change_status(job, status)
+        self.banner.show_outcome(ok, message)
+
+    def cancel_current(self) -> None:
+        job = self.current_job()
+        if job is not None:
+            self._ask(f"Cancel order {job.order_reference}? Smart Gift will show it as "
+                      "cancelled.", lambda: self.set_status("cancelled"))
+
+    def refresh_now(self) -> None:
+        if self.station is not None:
+            self.station.sync.sync_soon()
+        self.start_refresh()
+

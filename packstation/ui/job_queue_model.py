@@ -1,0 +1,218 @@
+"""The job queue as a Qt table model, and the proxy that filters it by status and search.
+
+Updates are applied in place (``upsert``): rows change or are added without a
+reset, so the packer's selection and scroll position survive a background sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor
+
+from packstation.api import Job
+from packstation.api.fields import uk_zone
+
+Index = QModelIndex | QPersistentModelIndex
+JOB_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+STATUS_VIEWS = ("pending", "dispatched", "delivered", "cancelled", "all")
+
+
+def uk_time(value: datetime | None) -> str:
+    return value.astimezone(uk_zone()).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def age_text(received: datetime | None, now: datetime) -> str:
+    if received is None:
+        return ""
+    minutes = int((now - received).total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 0)} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 else f"{hours // 24} d"
+
+
+def due(job: Job, now: datetime) -> bool:
+    """Delivery date today or past (UK days): send it first."""
+    return bool(job.delivery_date and job.status == "pending" and
+                job.delivery_date.astimezone(uk_zone()).date() <= now.astimezone(uk_zone()).date())
+
+
+def search_text(job: Job) -> str:
+    address = job.delivery_address
+    parts = [job.order_reference, job.customer_name, job.tracking_reference, str(job.id),
+             address.recipient if address else None, address.postcode if address else None,
+             (address.postcode or "").replace(" ", "") if address else None,
+             *(v.code for v in job.vouchers)]
+    return " ".join(p for p in parts if p).lower()
+
+
+class JobQueueModel(QAbstractTableModel):
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "Order", "Company", "Option", "Recipient", "Postcode", "Vouchers", "Value",
+        "Delivery", "Received", "Age")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._jobs: list[Job] = []
+        self._row_of: dict[int, int] = {}
+        self._search: list[str] = []
+        self.now = datetime.now(UTC)
+
+    # -- Qt's model interface --------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._jobs)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        job = self._jobs[index.row()]
+        column = index.column()
+        if role == JOB_ROLE:
+            return job
+        if role == Qt.ItemDataRole.UserRole:
+            return self._search[index.row()]
+        if role == SORT_ROLE:
+            return self._sort_value(job, column)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(job, column)
+        if column == 7 and due(job, self.now):
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "Delivery date is today or past: pack and dispatch this one first."
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor("#b3261e")
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (5, 6):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, job: Job, column: int) -> str:
+        address = job.delivery_address
+        if column == 0:
+            return job.order_reference or str(job.id)
+        if column == 1:
+            return (job.company.name or "") if job.company else ""
+        if column == 2:
+            return job.option_name or ""
+        if column == 3:
+            return address.recipient if address else ""
+        if column == 4:
+            return (address.postcode or "") if address else ""
+        if column == 5:
+            return str(len(job.vouchers))
+        if column == 6:
+            return f"£{job.total_value:,.2f}"
+        if column == 7:
+            return ("⚑ " if due(job, self.now) else "") + uk_time(job.delivery_date)
+        if column == 8:
+            return uk_time(job.received_at)
+        return age_text(job.received_at, self.now)
+
+    def _sort_value(self, job: Job, column: int) -> Any:
+        stamp = {7: job.delivery_date, 8: job.received_at, 9: job.received_at}.get(column)
+        if column in (7, 8, 9):
+            return stamp.timestamp() if stamp else float("inf")
+        if column == 5:
+            return len(job.vouchers)
+        if column == 6:
+            return float(job.total_value)
+        return self._display(job, column).lower()
+
+    # -- our interface ---------------------------------------------------------------
+
+    def set_jobs(self, jobs: Iterable[Job]) -> None:
+        self.beginResetModel()
+        self._jobs = list(jobs)
+        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+        self._search = [search_text(job) for job in self._jobs]
+        self.endResetModel()
+
+    def upsert(self, jobs: Iterable[Job]) -> None:
+        """Change rows in place and add new ones: selection and scroll stay put."""
+        new = []
+        for job in jobs:
+            row = self._row_of.get(job.id)
+            if row is None:
+                new.append(job)
+                continue
+            self._jobs[row] = job
+            self._search[row] = search_text(job)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        if new:
+            start = len(self._jobs)
+            self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
+            for offset, job in enumerate(new):
+                self._jobs.append(job)
+                self._row_of[job.id] = start + offset
+                self._search.append(search_text(job))
+            self.endInsertRows()
+
+    def job(self, row: int) -> Job:
+        return self._jobs[row]
+
+    def row_of(self, job_id: int) -> int | None:
+        return self._row_of.get(job_id)
+
+    def counts(self) -> dict[str, int]:
+        found = {view: 0 for view in STATUS_VIEWS}
+        for job in self._jobs:
+            if job.status in found:
+                found[job.status] += 1
+        found["all"] = len(self._jobs)
+        return found
+
+
+class JobFilterProxy(QSortFilterProxyModel):
+    """One status view (or all) and a search over references, names, postcode, codes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._status = "pending"
+        self._terms: list[str] = []
+        self.setSortRole(SORT_ROLE)
+
+    def _refilter(self, change: Callable[[], None]) -> None:
+        # Qt 6.10 replaced invalidateRowsFilter() with begin/endFilterChange().
+        if hasattr(self, "beginFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateRowsFilter()
+
+    def set_status(self, status: str) -> None:
+        self._refilter(lambda: setattr(self, "_status", status))
+
+    def set_search(self, text: str) -> None:
+        self._refilter(lambda: setattr(self, "_terms", text.lower().split()))
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, JobQueueModel)
+        job = model.job(source_row)
+        if self._status != "all" and job.status != self._status:
+            return False
+        if not self._terms:
+            return True
+        blob = model._search[source_row]
+        return all(term in blob for term in self._terms)

@@ -1,0 +1,141 @@
+"""One job in full: the address as a UK label, the people, the delivery, every voucher."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from packstation.api import Job
+from packstation.ui.job_queue_model import uk_time
+
+VOUCHER_COLUMNS = ("✓", "Name", "Type", "Value", "Persons", "Valid from", "Valid until",
+                   "Code", "To", "From", "Message")
+
+
+class JobView(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.job: Job | None = None
+        self.address = QLabel()
+        self.address.setAccessibleName("Delivery address")
+        font = self.address.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        self.address.setFont(font)
+        self.copy_button = QPushButton("Copy address")
+        self.copy_button.clicked.connect(self.copy_address)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key, label in (("order", "Order"), ("tracking", "Tracking"), ("status", "Status"),
+                           ("customer", "Customer"), ("company", "Company"),
+                           ("delivery", "Delivery"), ("option", "Option"),
+                           ("received", "Received"), ("due", "Delivery date"),
+                           ("dispatched", "Dispatched"), ("tickets", "Tickets")):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setOpenExternalLinks(True)
+            value.setAccessibleName(label)
+            self.fields[key] = value
+            form.addRow(f"{label}:", value)
+        self.vouchers = QTableWidget(0, len(VOUCHER_COLUMNS))
+        self.vouchers.setAccessibleName("Vouchers")
+        self.vouchers.setHorizontalHeaderLabels(VOUCHER_COLUMNS)
+        self.vouchers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.vouchers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.vouchers.setWordWrap(False)
+        self.vouchers.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.vouchers.currentCellChanged.connect(lambda row, *_: self._show_message(row))
+        # A long message is read here in full, not squeezed into a table cell.
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Voucher message")
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        address_box = QGroupBox("Deliver to")
+        address_layout = QHBoxLayout(address_box)
+        address_layout.addWidget(self.address, 1)
+        address_layout.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(address_box)
+        layout.addLayout(form)
+        layout.addWidget(self.vouchers, 1)
+        layout.addWidget(self.message)
+        self.show_job(None)
+
+    def show_job(self, job: Job | None, verified: set[int] | None = None) -> None:
+        self.job = job
+        self.copy_button.setEnabled(job is not None)
+        if job is None:
+            self.address.setText("Scan an order, or pick one from the queue.")
+            for value in self.fields.values():
+                value.clear()
+            self.vouchers.setRowCount(0)
+            self.message.clear()
+            return
+        lines = job.delivery_address.label_lines() if job.delivery_address else []
+        self.address.setText("\n".join(lines) or "(no address)")
+        company = job.company
+        terms = (f' (<a href="{escape(company.terms_url)}">terms</a>)'
+                 if company and company.terms_url else "")
+        values = {
+            "order": job.order_reference or str(job.id),
+            "tracking": job.tracking_reference or "—",
+            "status": job.status,
+            "customer": " · ".join(p for p in (job.customer_name, job.customer_email,
+                                               job.customer_phone) if p),
+            "company": f"{escape(company.name or '')}{terms}" if company else "",
+            "delivery": " — ".join(p for p in (job.delivery_method_name,
+                                               job.delivery_method_description) if p),
+            "option": " — ".join(p for p in (job.option_name, job.option_description) if p),
+            "received": uk_time(job.received_at),
+            "due": uk_time(job.delivery_date),
+            "dispatched": uk_time(job.dispatched_at),
+            "tickets": "; ".join(json.dumps(dict(t), ensure_ascii=False, default=str)
+                                 for t in job.tickets) or "none",
+        }
+        for key, text in values.items():
+            self.fields[key].setText(text)
+        self.show_vouchers(job, verified or set())
+
+    def show_vouchers(self, job: Job, verified: set[int]) -> None:
+        self.vouchers.setRowCount(len(job.vouchers))
+        for row, voucher in enumerate(job.vouchers):
+            cells = ("✓" if voucher.id in verified else "", voucher.name, voucher.type,
+                     f"£{voucher.value:,.2f}" if voucher.value is not None else "",
+                     str(voucher.persons or ""), uk_time(voucher.valid_from),
+                     uk_time(voucher.valid_until), voucher.code, voucher.to, voucher.sender,
+                     voucher.message)
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text or "")
+                if column == len(cells) - 1 and text:
+                    item.setToolTip(text)
+                self.vouchers.setItem(row, column, item)
+        self._show_message(max(self.vouchers.currentRow(), 0))
+
+    def _show_message(self, row: int) -> None:
+        if self.job is None or not 0 <= row < len(self.job.vouchers):
+            self.message.clear()
+            return
+        voucher = self.job.vouchers[row]
+        self.message.setText(f"Message on voucher {voucher.code}: “{voucher.message}”"
+                             if voucher.message else f"Voucher {voucher.code}: no message.")
+
+    def copy_address(self) -> None:
+        clipboard = QGuiApplication.clipboard()
+        if self.job is not None and clipboard is not None:
+            clipboard.setText(self.address.text())
