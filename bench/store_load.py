@@ -27,7 +27,7 @@ from pathlib import Path
 from packstation.api import ApiKey, RateBudget, SmartGiftClient
 from packstation.sandbox import DEMO_KEY
 from packstation.store.database import Database
-from packstation.store.jobs import JobCache, settle_long_lived
+from packstation.store.jobs import JobCache
 from packstation.sync.job_sync import JobSync
 
 
@@ -87,7 +87,6 @@ async def sync_hold(url: str, folder: Path) -> tuple[float, float, int]:
         all_jobs = await client.list_jobs()  # every job cached, not only pending
         await asyncio.to_thread(cache.store, all_jobs.items, time.time())
         await sync.sync_once()  # first (full) sync: sets the watermark
-        settle_long_lived()  # as the app does once its queue is loaded
         pending = [j.id for j in all_jobs.items if j.status == "pending"][:10]
         for job_id in pending:  # another station cancels ten jobs
             await client.update_job(job_id, "cancelled")

@@ -18,7 +18,7 @@ from packstation.printing.voucher_printer import VoucherPrinter, default_path
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.scanning.handler import ScanHandler
 from packstation.store.database import Database, database_path
-from packstation.store.jobs import JobCache, settle_long_lived
+from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox
 from packstation.store.pdf_cache import PdfCache
 from packstation.store.print_history import PrintHistory
@@ -41,7 +41,6 @@ class Station:
     sync: JobSync = field(init=False)
     sender: OutboxSender = field(init=False)
     _printer: VoucherPrinter | None = field(default=None, init=False)
-    _settled: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.cache = JobCache(self.db)
@@ -82,9 +81,6 @@ class Station:
     async def cached_pending(self) -> list[Job]:
         """The queue as last known: read from disk, before any request."""
         jobs = await asyncio.to_thread(self.cache.load, ["pending"])
-        if not self._settled:  # once, after the start-up load: see settle_long_lived
-            settle_long_lived()
-            self._settled = True
         return jobs
 
     def start(self) -> None:

@@ -85,6 +85,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         job_id INTEGER
     );
     """,
+    # 3: the queue is read in pages, oldest first
+    """
+    CREATE INDEX jobs_received ON jobs(received_at, id);
+    """,
 )
 
 

@@ -8,7 +8,6 @@ as the jobs it covers, never before them.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from datetime import datetime
 
 from packstation.api import Job
 from packstation.api.fields import FieldError
+from packstation.memory import building_many
 from packstation.store.database import Database
 
 
@@ -45,18 +45,6 @@ def _row(job: Job, fetched_at: float) -> tuple[object, ...]:
             normalise_postcode(address.postcode if address else None), job.tracking_reference,
             job.received_at.isoformat() if job.received_at else None, fetched_at,
             json.dumps(job.raw, ensure_ascii=False, default=str))
-
-
-def settle_long_lived() -> None:
-    """Call after loading the queue at start-up (and after a full refresh).
-
-    Thousands of cached jobs live as long as the app; left in the collector's
-    generations, every full collection rescans them all (~180 ms for 10,000
-    jobs), a stall the packer sees. Freezing moves what exists now out of the
-    collector's way; reference counting still frees it when dropped.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 class JobCache:
@@ -116,21 +104,14 @@ class JobCache:
                             (repr(fetched_at),))
         return changes
 
-    def _jobs(self, rows: Iterable[Sequence[object]]) -> list[Job]:
+    def _jobs(self, rows: Sequence[Sequence[object]]) -> list[Job]:
         out = []
-        # Many thousands of acyclic records at once: as in the API list parse, the
-        # cyclic collector's repeated scans would cost more than the work itself.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with building_many(len(rows)):  # see packstation.memory: no GC stalls at start-up
             for (body,) in rows:
                 try:
                     out.append(Job.from_json(json.loads(str(body))))
                 except (FieldError, ValueError):
                     continue  # was readable when stored; a newer reader may differ
-        finally:
-            if collecting:
-                gc.enable()
         return out
 
     def load(self, statuses: Sequence[str] | None = None) -> list[Job]:
@@ -142,8 +123,25 @@ class JobCache:
             rows = self._db.execute("SELECT body FROM jobs ORDER BY received_at, id").fetchall()
         return self._jobs(rows)
 
+    def load_page(self, after: tuple[str, int] | None = None, limit: int = 1000
+                  ) -> tuple[list[Job], tuple[str, int] | None]:
+        """Up to ``limit`` jobs, oldest first, after the key of the last page.
+
+        Returns (jobs, key for the next page or None at the end): a big queue
+        is read in slices, so no single read holds the app for long.
+        """
+        start_received, start_id = after if after is not None else ("", -1)
+        rows = self._db.execute(
+            "SELECT body, COALESCE(received_at, ''), id FROM jobs"
+            " WHERE (COALESCE(received_at, ''), id) > (?, ?)"
+            " ORDER BY COALESCE(received_at, ''), id LIMIT ?",
+            (start_received, start_id, limit)).fetchall()
+        jobs = self._jobs([(row[0],) for row in rows])
+        return jobs, ((rows[-1][1], rows[-1][2]) if len(rows) == limit else None)
+
     def get(self, job_id: int) -> Job | None:
-        found = self._jobs(self._db.execute("SELECT body FROM jobs WHERE id = ?", (job_id,)))
+        found = self._jobs(self._db.execute("SELECT body FROM jobs WHERE id = ?",
+                                            (job_id,)).fetchall())
         return found[0] if found else None
 
     def status_of(self, job_id: int) -> str | None:
@@ -152,18 +150,19 @@ class JobCache:
 
     def by_order_reference(self, reference: str) -> Job | None:
         found = self._jobs(self._db.execute(
-            "SELECT body FROM jobs WHERE order_reference = ? COLLATE NOCASE", (reference,)))
+            "SELECT body FROM jobs WHERE order_reference = ? COLLATE NOCASE",
+            (reference,)).fetchall())
         return found[0] if found else None
 
     def by_voucher_code(self, code: str) -> Job | None:
         found = self._jobs(self._db.execute(
             "SELECT body FROM jobs WHERE id IN"
-            " (SELECT job_id FROM job_voucher_codes WHERE code = ?)", (code,)))
+            " (SELECT job_id FROM job_voucher_codes WHERE code = ?)", (code,)).fetchall())
         return found[0] if found else None
 
     def by_tracking_reference(self, reference: str) -> list[Job]:
         return self._jobs(self._db.execute(
-            "SELECT body FROM jobs WHERE tracking_reference = ?", (reference,)))
+            "SELECT body FROM jobs WHERE tracking_reference = ?", (reference,)).fetchall())
 
     def ids_with_status(self, status: str) -> set[int]:
         return {int(r[0]) for r in self._db.execute("SELECT id FROM jobs WHERE status = ?",

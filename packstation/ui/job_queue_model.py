@@ -68,6 +68,7 @@ class JobQueueModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self._search: list[str] = []
         self.now = datetime.now(UTC)
+        self.sort_column, self.sort_order = 8, Qt.SortOrder.AscendingOrder  # oldest first
 
     # -- Qt's model interface --------------------------------------------------------
 
@@ -139,9 +140,26 @@ class JobQueueModel(QAbstractTableModel):
 
     # -- our interface ---------------------------------------------------------------
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Rows kept in order here, with one keyed Python sort (~10 ms for 10,000 jobs):
+        a sorting proxy would call back into Python for every comparison (~1 s)."""
+        self.sort_column, self.sort_order = column, order
+        self.layoutAboutToBeChanged.emit()
+        pairs = sorted(zip(self._jobs, self._search, strict=True),
+                       key=lambda pair: self._sort_value(pair[0], column),
+                       reverse=order == Qt.SortOrder.DescendingOrder)
+        self._jobs = [job for job, _ in pairs]
+        self._search = [text for _, text in pairs]
+        self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
+        self.layoutChanged.emit()
+
+    def in_order(self, jobs: Iterable[Job]) -> list[Job]:
+        return sorted(jobs, key=lambda job: self._sort_value(job, self.sort_column),
+                      reverse=self.sort_order == Qt.SortOrder.DescendingOrder)
+
     def set_jobs(self, jobs: Iterable[Job]) -> None:
         self.beginResetModel()
-        self._jobs = list(jobs)
+        self._jobs = self.in_order(jobs)
         self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
         self._search = [search_text(job) for job in self._jobs]
         self.endResetModel()
@@ -187,8 +205,7 @@ class JobFilterProxy(QSortFilterProxyModel):
     def __init__(self) -> None:
         super().__init__()
         self._status = "pending"
-        self._terms: list[str] = []
-        self.setSortRole(SORT_ROLE)
+        self._terms: list[str] = []  # the source model keeps the order; this only filters
 
     def _refilter(self, change: Callable[[], None]) -> None:
         # Qt 6.10 replaced invalidateRowsFilter() with begin/endFilterChange().

@@ -12,11 +12,12 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -39,6 +40,8 @@ from packstation.ui.job_queue_model import JOB_ROLE, STATUS_VIEWS, JobFilterProx
 from packstation.ui.job_view import JobView
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
 
+LOAD_SLICE = 500
+
 
 class MainWindow(QMainWindow):
     closed = Signal()
@@ -59,11 +62,15 @@ class MainWindow(QMainWindow):
         self.table = QTableView()
         self.table.setAccessibleName("Job queue")
         self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(8, Qt.SortOrder.AscendingOrder)  # oldest first
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
+        header.sortIndicatorChanged.connect(self.model.sort)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(
-            self.table.fontMetrics().height() + 10)
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        # Fixed heights: with thousands of rows the view need not measure each one.
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
@@ -154,15 +161,20 @@ class MainWindow(QMainWindow):
     async def load_queue(self) -> None:
         """The queue from the cache: before any request at start-up, then after changes."""
         assert self.station is not None
-        jobs = await asyncio.to_thread(self.station.cache.load)
-        if not self._loaded:
-            from packstation.store.jobs import settle_long_lived
-
-            self.model.set_jobs(jobs)
-            settle_long_lived()  # once: the start-up queue lives as long as the window
-            self._loaded = True
-        else:
-            self.model.upsert(jobs)
+        # Read and shown in slices, oldest first: a queue of thousands never holds the
+        # loop for long, and the first jobs appear at once.
+        jobs: list[Job] = []
+        key: tuple[str, int] | None = None
+        while True:
+            page, key = await asyncio.to_thread(self.station.cache.load_page, key, LOAD_SLICE)
+            if not self._loaded and not jobs:
+                self.model.set_jobs(page)
+            else:
+                self.model.upsert(page)
+            jobs.extend(page)
+            if key is None:
+                break
+        self._loaded = True
         self._show_counts()
         self.station.pdfs.prefetch(j for j in jobs if j.status == "pending")
         if self.current_job() is None:
