@@ -48,23 +48,33 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def qt_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
-    """asyncio inside Qt's event loop, as in the app, while pytest-qt spins Qt.
+@pytest.fixture(scope="session")
+def _session_qt_loop(qapp: object) -> asyncio.AbstractEventLoop:
+    """One qasync loop for the whole session, as the app has one for its whole life.
 
-    ``already_running`` makes qasync's loop the running loop without entering
-    ``exec()``, so ``qtbot.waitUntil`` drives both Qt events and asyncio tasks.
+    Making and closing one per test let a closed loop's timer object be collected
+    (sometimes on a worker thread) with Qt timers still registered: a segfault later.
     """
     import qasync
 
-    loop = qasync.QEventLoop(qapp, already_running=True)
+    return qasync.QEventLoop(qapp)
+
+
+@pytest.fixture
+def qt_loop(_session_qt_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """asyncio inside Qt's event loop, running while pytest-qt spins Qt in this test.
+
+    qasync has no public call for "Qt is already running", so the loop is marked
+    running here (as ``already_running=True`` does) and unmarked afterwards, leaving
+    pytest-asyncio free to run its own loops in later tests.
+    """
+    loop = _session_qt_loop
+    loop._QEventLoop__is_running = True  # type: ignore[attr-defined]
+    asyncio.events._set_running_loop(loop)
     asyncio.set_event_loop(loop)
     yield loop
-    # Undo "already running" (qasync has no public call for it) so the loop can close
-    # and pytest-asyncio can run its own loops in later tests.
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
     asyncio.events._set_running_loop(None)
-    loop.close()
     asyncio.set_event_loop(None)
 
 

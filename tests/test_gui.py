@@ -110,9 +110,11 @@ def test_voucher_scans_verify_or_warn(qtbot: QtBot, window: MainWindow) -> None:
                     and window.job_view.job.id == first.id, timeout=5_000)
     scan(qtbot, window, first.vouchers[0].code or "")
     qtbot.waitUntil(lambda: window.job_view.vouchers.item(0, 0).text() == "✓", timeout=5_000)
+    assert window.sounds.played[-1] == "ok"
     scan(qtbot, window, other.vouchers[0].code or "")
     qtbot.waitUntil(lambda: "WRONG VOUCHER" in window.banner.text(), timeout=5_000)
     assert not window.banner.good
+    assert window.sounds.played[-1] == "error"  # the distinct failure sound
     assert (window.current_job() or first).id == first.id  # not switched silently
 
 
@@ -220,10 +222,23 @@ def test_start_up_shows_the_cache_before_any_request(
     wait(qtbot, station.aclose())
 
 
+def test_sounds_can_be_turned_off_and_never_break_anything(qtbot: QtBot) -> None:
+    from packstation.ui.sounds import ScanSounds
+
+    quiet = ScanSounds(enabled=False)
+    quiet.play(False)
+    assert quiet.played == []
+    missing = ScanSounds(folder=Path("/nonexistent"))  # no files: silence, no error
+    missing.play(True)
+    assert missing.played == ["ok"]
+
+
 def test_window_without_a_station_explains(qtbot: QtBot) -> None:
     window = MainWindow(None, "Not connected", "No API key is stored for https://x.")
     qtbot.addWidget(window)
+    window.show()
     assert "No API key" in window.notice_label.text()
+    window.close()
 
 
 def test_demo_entry_point_opens_the_window_with_jobs() -> None:

@@ -48,6 +48,10 @@ class JobSync:
     def subscribe(self, listener: ChangeListener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: ChangeListener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     async def sync_once(self) -> list[JobChange]:
         """One sync (full or incremental, whichever is due); returns what changed."""
         watermark, last_full = await asyncio.to_thread(

@@ -67,6 +67,10 @@ class OutboxSender:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _tell(self, event: OutboxEvent) -> None:
         for listener in self._listeners:
             listener(event)

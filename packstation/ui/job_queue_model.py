@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
@@ -62,8 +63,8 @@ class JobQueueModel(QAbstractTableModel):
         "Order", "Company", "Option", "Recipient", "Postcode", "Vouchers", "Value",
         "Delivery", "Received", "Age")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._jobs: list[Job] = []
         self._row_of: dict[int, int] = {}
         self._search: list[str] = []
@@ -202,8 +203,8 @@ class JobQueueModel(QAbstractTableModel):
 class JobFilterProxy(QSortFilterProxyModel):
     """One status view (or all) and a search over references, names, postcode, codes."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._status = "pending"
         self._terms: list[str] = []  # the source model keeps the order; this only filters
 

@@ -39,6 +39,7 @@ from packstation.sync.outbox_sender import Delivery, OutboxEvent
 from packstation.ui.job_queue_model import JOB_ROLE, STATUS_VIEWS, JobFilterProxy, JobQueueModel
 from packstation.ui.job_view import JobView
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
+from packstation.ui.sounds import ScanSounds
 
 LOAD_SLICE = 500
 
@@ -52,12 +53,15 @@ class MainWindow(QMainWindow):
         self.station = station
         self.scans = scans
         self._tasks: set[asyncio.Task[Any]] = set()  # kept: a dropped task can vanish
+        self._gone = False
         self._loaded = False
         self.setWindowTitle(f"packstation {__version__}")
         self.resize(1280, 800)
 
-        self.model = JobQueueModel()
-        self.proxy = JobFilterProxy()
+        # Parented: Qt, not Python's garbage collector, decides when they go, so a view
+        # never outlives the model it shows.
+        self.model = JobQueueModel(self)
+        self.proxy = JobFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setAccessibleName("Job queue")
@@ -89,6 +93,7 @@ class MainWindow(QMainWindow):
         self.scan_field = ScanField(station.settings.scan_end_key == "tab" if station else False)
         self.scan_field.scanned.connect(self.on_scan)
         self.banner = FeedbackBanner()
+        self.sounds = ScanSounds(station.settings.sounds if station else False, parent=self)
         self.origin_label = QLabel(origin)
         self.notice_label = QLabel(problem or "")
         self.notice_label.setWordWrap(True)
@@ -147,7 +152,11 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
+        self._gone = True
         self._timer.stop()
+        if self.station is not None:  # no callbacks into a window that is being deleted
+            self.station.sync.unsubscribe(self.jobs_changed)
+            self.station.sender.unsubscribe(self.outbox_event)
         for task in list(self._tasks):  # nothing of this window runs after it is gone
             task.cancel()
         self.closed.emit()
@@ -181,6 +190,8 @@ class MainWindow(QMainWindow):
             self.select_row(0)
 
     def jobs_changed(self, changes: list[JobChange]) -> None:
+        if self._gone:
+            return
         current = self.current_job()
         self.model.upsert(c.job for c in changes)
         self._show_counts()
@@ -194,6 +205,8 @@ class MainWindow(QMainWindow):
                 "elsewhere (another station or the dashboard).")
 
     def outbox_event(self, event: OutboxEvent) -> None:
+        if self._gone:
+            return
         if event.job is not None:
             self.model.upsert([event.job])
             self._show_counts()
@@ -278,7 +291,8 @@ class MainWindow(QMainWindow):
         assert self.scans is not None
         in_hand = self.current_job()
         outcome = await self.scans.handle(text, in_hand, confirmed=confirmed)
-        self.show_outcome(outcome, text)
+        if not self._gone:
+            self.show_outcome(outcome, text)
 
     def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
         if outcome.confirm:
@@ -286,6 +300,7 @@ class MainWindow(QMainWindow):
             return
         if outcome.message:
             self.banner.show_outcome(outcome.ok, outcome.message)
+            self.sounds.play(outcome.ok)
         if outcome.select is not None:
             self.select_job(outcome.select)
             self._current_changed()
