@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import qasync
+from loopgap import longest_gap  # bench/ is on sys.path when run as a script
 from PySide6.QtWidgets import QApplication
 
 from packstation.api import ApiKey, SmartGiftClient
@@ -28,16 +29,6 @@ from packstation.sandbox.state import SandboxState
 from packstation.station import Station
 from packstation.store.database import Database
 from packstation.ui.app import build_window
-
-
-async def longest_gap(work: asyncio.Future[object] | None, seconds: float = 0.0) -> float:
-    gap, last = 0.0, time.perf_counter()
-    end = time.perf_counter() + seconds
-    while (work is not None and not work.done()) or time.perf_counter() < end:
-        await asyncio.sleep(0.001)
-        now = time.perf_counter()
-        gap, last = max(gap, now - last), now
-    return gap
 
 
 async def run(jobs: int, folder: Path) -> dict[str, float]:

@@ -24,6 +24,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from loopgap import longest_gap  # bench/ is on sys.path when run as a script
+
 from packstation.api import ApiKey, RateBudget, SmartGiftClient
 from packstation.sandbox import DEMO_KEY
 from packstation.store.database import Database
@@ -49,17 +51,6 @@ def load_times(db: Database, rounds: int) -> tuple[float, float, int]:
             floors.append(floor)
             ours.append(mine)
     return statistics.median(floors), statistics.median(ours), count
-
-
-async def longest_gap(work: asyncio.Future[object] | None, seconds: float = 0.0) -> float:
-    """The longest time the loop was held between two ticks of a 1 ms ticker."""
-    gap, last = 0.0, time.perf_counter()
-    end = time.perf_counter() + seconds
-    while (work is not None and not work.done()) or time.perf_counter() < end:
-        await asyncio.sleep(0.001)
-        now = time.perf_counter()
-        gap, last = max(gap, now - last), now
-    return gap
 
 
 @contextmanager

@@ -49,7 +49,7 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture(scope="session")
-def _session_qt_loop(qapp: object) -> asyncio.AbstractEventLoop:
+def _session_qt_loop(qapp: object) -> Iterator[asyncio.AbstractEventLoop]:
     """One qasync loop for the whole session, as the app has one for its whole life.
 
     Making and closing one per test let a closed loop's timer object be collected
@@ -57,7 +57,9 @@ def _session_qt_loop(qapp: object) -> asyncio.AbstractEventLoop:
     """
     import qasync
 
-    return qasync.QEventLoop(qapp)
+    loop = qasync.QEventLoop(qapp)
+    yield loop
+    loop.close()  # joins its worker threads: Qt aborts if a QThread outlives the app
 
 
 @pytest.fixture
