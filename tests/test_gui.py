@@ -43,18 +43,24 @@ def window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxSer
            tmp_path: Path) -> Iterator[MainWindow]:
     station = make_station(sandbox, tmp_path / "station.sqlite3")
     wait(qtbot, station.sync.sync_once())
-    window = build_window(station, "test")
-    qtbot.addWidget(window)
-    window.show()
     station.sender.start()
-    window.start_refresh()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    window = open_window(qtbot, station)
+    window.show()
     # Prefetch done: the only requests from here on are the ones the test causes.
     qtbot.waitUntil(lambda: station.pdfs._worker is not None, timeout=5_000)
     wait(qtbot, station.pdfs.idle(), timeout=30_000)
     yield window
     window.close()
     wait(qtbot, station.aclose())
+
+
+def open_window(qtbot: QtBot, station: Station) -> MainWindow:
+    """The real window on ``station``, its queue loaded from the cache."""
+    window = build_window(station, "test")
+    qtbot.addWidget(window)
+    window.start_refresh()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    return window
 
 
 def scan(qtbot: QtBot, window: MainWindow, text: str) -> None:
@@ -157,11 +163,8 @@ def test_wrong_key_shows_message_and_keeps_the_dispatch(
     wait(qtbot, good.sync.sync_once())
     wait(qtbot, good.aclose())
     station = make_station(sandbox, tmp_path / "station.sqlite3", key="sk_revoked")
-    window = build_window(station, "test")
-    qtbot.addWidget(window)
     station.sender.start()
-    window.start_refresh()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    window = open_window(qtbot, station)
     job = window.model.job(0)
     scan(qtbot, window, job.order_reference or "")
     qtbot.waitUntil(lambda: window.job_view.job is not None, timeout=5_000)
@@ -179,10 +182,7 @@ def test_print_on_select_goes_to_the_printing_layer(
     station = make_station(sandbox, tmp_path / "station.sqlite3", print_on_select=True,
                            voucher_printer="PDF")
     wait(qtbot, station.sync.sync_once())
-    window = build_window(station, "test")
-    qtbot.addWidget(window)
-    window.start_refresh()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    window = open_window(qtbot, station)
     job = window.model.job(0)
     scan(qtbot, window, job.order_reference or "")
     qtbot.waitUntil(lambda: bool(station.history.recent(1, job_id=job.id)), timeout=15_000)
@@ -213,10 +213,7 @@ def test_start_up_shows_the_cache_before_any_request(
     wait(qtbot, first.aclose())
     before = len(sandbox.requests)
     station = make_station(sandbox, tmp_path / "station.sqlite3")
-    window = build_window(station, "test")
-    qtbot.addWidget(window)
-    window.start_refresh()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    window = open_window(qtbot, station)
     assert not [r for r in sandbox.requests[before:] if "/assets/" not in r.path]
     window.close()
     wait(qtbot, station.aclose())
