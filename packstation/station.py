@@ -6,10 +6,9 @@ window gets what it needs from here through its constructor.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
-from packstation.api import ApiKey, Job, SmartGiftClient
+from packstation.api import ApiKey, SmartGiftClient
 from packstation.config import keys
 from packstation.config.settings import Settings
 from packstation.printing.pdf_source import PdfSource
@@ -77,11 +76,6 @@ class Station:
                            printer=lambda: self.printer,
                            print_on_select=self.settings.print_on_select,
                            poke_sender=self.sender.poke)
-
-    async def cached_pending(self) -> list[Job]:
-        """The queue as last known: read from disk, before any request."""
-        jobs = await asyncio.to_thread(self.cache.load, ["pending"])
-        return jobs
 
     def start(self) -> None:
         """Background work for the life of the window: sync and the outbox sender."""

@@ -54,6 +54,13 @@ def window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxSer
     wait(qtbot, station.aclose())
 
 
+def fill_cache(qtbot: QtBot, sandbox: SandboxServer, db_path: Path) -> None:
+    """An earlier session of the station: one sync, then closed."""
+    earlier = make_station(sandbox, db_path)
+    wait(qtbot, earlier.sync.sync_once())
+    wait(qtbot, earlier.aclose())
+
+
 def open_window(qtbot: QtBot, station: Station) -> MainWindow:
     """The real window on ``station``, its queue loaded from the cache."""
     window = build_window(station, "test")
@@ -159,9 +166,7 @@ def test_failures_show_their_message_and_lose_nothing(
 def test_wrong_key_shows_message_and_keeps_the_dispatch(
         qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
         tmp_path: Path) -> None:
-    good = make_station(sandbox, tmp_path / "station.sqlite3")
-    wait(qtbot, good.sync.sync_once())
-    wait(qtbot, good.aclose())
+    fill_cache(qtbot, sandbox, tmp_path / "station.sqlite3")
     station = make_station(sandbox, tmp_path / "station.sqlite3", key="sk_revoked")
     station.sender.start()
     window = open_window(qtbot, station)
@@ -208,9 +213,7 @@ def test_a_change_elsewhere_is_announced(qtbot: QtBot, window: MainWindow,
 def test_start_up_shows_the_cache_before_any_request(
         qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
         tmp_path: Path) -> None:
-    first = make_station(sandbox, tmp_path / "station.sqlite3")
-    wait(qtbot, first.sync.sync_once())
-    wait(qtbot, first.aclose())
+    fill_cache(qtbot, sandbox, tmp_path / "station.sqlite3")
     before = len(sandbox.requests)
     station = make_station(sandbox, tmp_path / "station.sqlite3")
     window = open_window(qtbot, station)

@@ -25,7 +25,6 @@ from packstation.api.fields import uk_zone
 
 Index = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_VIEWS = ("pending", "dispatched", "delivered", "cancelled", "all")
 
 
@@ -92,10 +91,6 @@ class JobQueueModel(QAbstractTableModel):
         column = index.column()
         if role == JOB_ROLE:
             return job
-        if role == Qt.ItemDataRole.UserRole:
-            return self._search[index.row()]
-        if role == SORT_ROLE:
-            return self._sort_value(job, column)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(job, column)
         if column == 7 and due(job, self.now):
