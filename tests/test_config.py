@@ -40,3 +40,15 @@ def test_version_1_settings_are_upgraded() -> None:
     loaded = Settings.load()
     assert loaded.api_url == "development" and loaded.voucher_printer == "Front desk"
     assert loaded.label_size == "4x6in" and loaded.print_path == "auto"
+
+
+def test_hand_edited_numbers_are_kept_within_safe_bounds() -> None:
+    Settings.path().parent.mkdir(parents=True, exist_ok=True)
+    Settings.path().write_text(json.dumps({"version": 2, "sync_interval": 0.1,
+                                           "text_scale": 1, "serial_baud": 10**9,
+                                           "duplex": 1}))
+    loaded = Settings.load()
+    assert loaded.sync_interval == 10.0  # never a tight polling loop
+    assert loaded.text_scale == 1.0 and isinstance(loaded.text_scale, float)
+    assert loaded.serial_baud == 921600
+    assert loaded.duplex is False  # 1 is not a yes/no: the default stays

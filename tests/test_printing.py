@@ -111,6 +111,14 @@ async def test_prefetch_fills_the_cache_and_printing_then_needs_no_download(
             parts = await source.for_job(jobs[0])
             assert len(parts) == len(jobs[0].vouchers)
             assert sum("/assets/" in r.path for r in sandbox.requests) == assets_before
+            # The next session: the disk cache is found again, nothing is downloaded twice.
+            again = PdfSource(client, PdfCache(tmp_path))
+            assert not again.cached(url)  # memory only: unknown until looked for off-thread
+            again.prefetch(jobs)
+            await again.idle()
+            assert all(again.cached(v.pdf_copy or "") for j in jobs for v in j.vouchers)
+            assert await again.cached_pdf(url) == (await source.get(url)).data
+            assert sum("/assets/" in r.path for r in sandbox.requests) == assets_before
 
 
 class NeverPrints:

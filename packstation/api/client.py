@@ -116,6 +116,7 @@ class SmartGiftClient:
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.backoff = backoff
+        self._auth_listeners: list[Callable[[e.AuthError], None]] = []
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout,
@@ -135,6 +136,23 @@ class SmartGiftClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def key_hint(self) -> str:
+        return self._key.hint()
+
+    def replace_key(self, key: ApiKey) -> None:
+        """Use a new key from the next request on (after a 401, or a key changed in
+        settings); the rate budget stays: the limit belongs to the account's address."""
+        self._key = key
+
+    def subscribe_auth_failures(self, listener: Callable[[e.AuthError], None]) -> None:
+        """Told of every 401/403, wherever it happened (sync, outbox, print, a click)."""
+        self._auth_listeners.append(listener)
+
+    def unsubscribe_auth_failures(self, listener: Callable[[e.AuthError], None]) -> None:
+        if listener in self._auth_listeners:
+            self._auth_listeners.remove(listener)
 
     # -- endpoints -------------------------------------------------------------------
 
@@ -333,5 +351,10 @@ class SmartGiftClient:
             )
         log.info("%s %s -> %d in %.0f ms", method, path_of(url), response.status_code,
                  (time.perf_counter() - started) * 1000)
-        raise_for_status(response, asset=accept == _PDF_ACCEPT)
+        try:
+            raise_for_status(response, asset=accept == _PDF_ACCEPT)
+        except e.AuthError as exc:
+            for listener in list(self._auth_listeners):
+                listener(exc)
+            raise
         return response

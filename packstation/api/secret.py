@@ -38,6 +38,10 @@ class ApiKey:
     def reveal(self) -> str:
         return self._secret
 
+    def hint(self) -> str:
+        """Enough to recognise a key by, never enough to use it: its last four characters."""
+        return f"…{self._secret[-4:]}" if len(self._secret) >= 16 else "(a short key)"
+
     @property
     def fingerprint(self) -> str:
         """A short, non-reversible id: tells keys apart in logs and budgets."""

@@ -35,6 +35,24 @@ def _v1_to_v2(old: dict[str, Any]) -> dict[str, Any]:
 _UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
 
 
+# Numbers a hand-edited file could set to something harmful (a sync every 0.1 s would
+# spend the whole rate budget): clamped into these ranges when read.
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "sync_interval": (10.0, 3600.0),
+    "full_refresh_every": (60.0, 86400.0),
+    "text_scale": (0.75, 2.5),
+    "serial_baud": (1200, 921600),
+}
+
+
+def _fits(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
 def config_dir() -> Path:
     override = os.environ.get("PACKSTATION_CONFIG_DIR")
     return Path(override) if override else Path(platformdirs.user_config_dir("packstation"))
@@ -53,6 +71,9 @@ class Settings:
     scan_end_key: str = "enter"  # "enter" or "tab": what the scanner sends after a code
     sounds: bool = True
     sync_interval: float = 30.0  # seconds between incremental syncs
+    text_scale: float = 1.0  # 1.0 = the system's size; up to 2.0 for reading at arm's length
+    serial_port: str = ""  # a serial (COM) scanner's port; empty: the scanner types (USB HID)
+    serial_baud: int = 9600
     full_refresh_every: float = 600.0  # seconds between full refreshes of the pending jobs
 
     @classmethod
@@ -75,9 +96,13 @@ class Settings:
         while isinstance(version, int) and version < VERSION and version in _UPGRADES:
             raw = _UPGRADES[version](raw)
             version += 1
-        known = {f.name: f for f in fields(cls)}
-        values = {k: v for k, v in raw.items()
-                  if k in known and isinstance(v, type(getattr(cls(), k)))}
+        defaults = cls()
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in raw.items() if k in known and _fits(v, getattr(defaults, k))}
+        for name, (low, high) in _BOUNDS.items():
+            if name in values:
+                kind = type(getattr(defaults, name))
+                values[name] = kind(min(max(values[name], low), high))
         return cls(**values)
 
     def save(self) -> None:

@@ -43,10 +43,28 @@ class PdfSource:
         self._wake = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._to_merge: dict[str, Job] = {}
+        # What is known to be on disk: the window asks every second, and never the disk.
+        self._known: set[str] = set()
         self._closed = False
 
     def cached(self, url: str) -> bool:
-        return url in self._cache
+        """Known to be in the cache (memory only: safe to ask from the UI thread)."""
+        return url in self._known
+
+    async def _on_disk(self, key: str) -> bool:
+        if key in self._known:
+            return True
+        if await asyncio.to_thread(self._cache.__contains__, key):
+            self._known.add(key)
+            return True
+        return False
+
+    async def cached_pdf(self, url: str) -> bytes | None:
+        """A voucher's PDF if it is already here (for the preview): never downloads."""
+        data = await asyncio.to_thread(self._cache.get, url)
+        if data is not None:
+            self._known.add(url)
+        return data
 
     def generating_for(self, url: str) -> float | None:
         """Seconds this PDF has been waited for while the service generates it, or None."""
@@ -79,6 +97,7 @@ class PdfSource:
         """From the cache, else downloaded now (a packer's print goes before the prefetch)."""
         data = await asyncio.to_thread(self._cache.get, url)
         if data is not None:
+            self._known.add(url)
             return check_pdf(data)
         try:
             data = await self._client.download_pdf(url, priority=priority)
@@ -87,6 +106,7 @@ class PdfSource:
             raise
         checked = check_pdf(data)  # NotAPdf: never cached, never printed
         await asyncio.to_thread(self._cache.put, url, data)
+        self._known.add(url)
         self._waiting_since.pop(url, None)
         self._failed.pop(url, None)
         return checked
@@ -108,6 +128,7 @@ class PdfSource:
             return check_pdf(data)  # checked again: a disk can still go wrong
         merged = await asyncio.to_thread(merge_pdfs, await self.for_job(job, priority))
         await asyncio.to_thread(self._cache.put, key, merged.data)
+        self._known.add(key)
         return merged
 
     # -- background prefetch -----------------------------------------------------------
@@ -117,7 +138,7 @@ class PdfSource:
         if self._closed:
             return
         for job in jobs:
-            if job.vouchers and _merged_key(job) not in self._cache:
+            if job.vouchers and not self.cached(_merged_key(job)):
                 self._to_merge[_merged_key(job)] = job
             for voucher in job.vouchers:
                 url = voucher.pdf_copy
@@ -141,6 +162,8 @@ class PdfSource:
         for key, job in list(self._to_merge.items()):
             if all(v.pdf_copy and self.cached(v.pdf_copy) for v in job.vouchers):
                 del self._to_merge[key]
+                if await self._on_disk(key):  # merged in an earlier session
+                    continue
                 try:
                     await self.merged_for(job, Priority.BACKGROUND)
                 except Exception as exc:  # printing will merge (and report) on demand
@@ -148,15 +171,20 @@ class PdfSource:
 
     async def _run(self) -> None:
         await self._merge_ready()
+        found = False  # PDFs found on disk since the last merge: merged once, not per PDF
         while self._queue:
             due, _, url, delay = self._queue[0]
             wait = due - time.monotonic()
             if wait > 0:  # until the next retry is due, or new work arrives
+                if found:
+                    found = False
+                    await self._merge_ready()
                 await wait_or_wake(self._wake, wait)
                 continue
             heapq.heappop(self._queue)
             self._queued.discard(url)
-            if self.cached(url):
+            if await self._on_disk(url):
+                found = True
                 continue
             try:
                 await self.get(url, Priority.BACKGROUND)
@@ -170,6 +198,8 @@ class PdfSource:
             except Exception as exc:  # keep prefetching the rest, report this one
                 self._failed[url] = str(exc)
                 log.warning("prefetch of a voucher PDF failed: %s", exc)
+        if found:
+            await self._merge_ready()
 
     async def idle(self) -> None:
         """Wait until the prefetch queue is empty (for tests and the benchmark)."""

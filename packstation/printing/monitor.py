@@ -1,0 +1,104 @@
+"""The state of the station's printers, asked now and then in the background.
+
+The window shows it in its status bar, so a printer that is off or out of
+paper is seen before the packer prints, not after. Asking is I/O (IPP to CUPS,
+or the OS's printer list), so it runs in a worker thread, every ``interval``
+seconds and at once after a print failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packstation.background import stop_task, wait_or_wake
+from packstation.printing.cups_path import CupsPath, cups_available
+from packstation.printing.model import PrinterStatus
+from packstation.printing.pdfcheck import PrintError
+from packstation.printing.printers import (
+    DocumentKind,
+    StationPrinters,
+    printer_status,
+    resolve_printer,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterReport:
+    kind: DocumentKind
+    name: str  # "" when no printer could be chosen
+    status: PrinterStatus | None
+    problem: str = ""
+
+    @property
+    def ready(self) -> bool:
+        return self.status is not None and self.status.ready and not self.problem
+
+    def describe(self) -> str:
+        what = "Voucher printer" if self.kind is DocumentKind.VOUCHERS else "Label printer"
+        if self.problem:
+            return f"{what}: {self.problem}"
+        assert self.status is not None
+        state = {"idle": "ready", "printing": "printing", "stopped": "STOPPED"}.get(
+            self.status.state, self.status.state)
+        if not self.status.accepting:
+            state = "NOT ACCEPTING JOBS"
+        detail = f" ({self.status.message})" if self.status.message else ""
+        return f"{what} {self.name}: {state}{detail}"
+
+
+class PrinterMonitor:
+    def __init__(self, station: Callable[[], StationPrinters], interval: float = 20.0,
+                 status_of: Callable[[str], PrinterStatus] | None = None) -> None:
+        self._station = station  # asked each time: settings can change the printers
+        self.interval = interval
+        self._cups = CupsPath() if status_of is None and cups_available() else None
+        self._status_of = status_of or (self._cups.printer_status if self._cups
+                                        else printer_status)
+        self.latest: list[PrinterReport] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def _report(self, kind: DocumentKind) -> PrinterReport:
+        try:
+            name = resolve_printer(self._station(), kind)
+        except PrintError as exc:
+            return PrinterReport(kind, "", None, str(exc))
+        try:
+            return PrinterReport(kind, name, self._status_of(name))
+        except PrintError as exc:
+            return PrinterReport(kind, name, None, str(exc))
+
+    def _check_all(self) -> list[PrinterReport]:
+        kinds = [DocumentKind.VOUCHERS]
+        if self._station().labels:  # no label printer chosen: nothing to report
+            kinds.append(DocumentKind.LABELS)
+        return [self._report(kind) for kind in kinds]
+
+    async def check(self) -> list[PrinterReport]:
+        self.latest = await asyncio.to_thread(self._check_all)
+        return self.latest
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def check_soon(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except Exception as exc:  # a broken spooler must not end the watch
+                log.warning("printer state unavailable: %s", exc)
+            await wait_or_wake(self._wake, self.interval)
+
+    async def aclose(self) -> None:
+        await stop_task(self._task)
+        if self._cups is not None:
+            await asyncio.to_thread(self._cups.server.close)
