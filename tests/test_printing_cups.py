@@ -22,12 +22,15 @@ from packstation.printing.model import (
     PrintRequest,
     PrintState,
 )
+from packstation.printing.monitor import PrinterMonitor
 from packstation.printing.pdf_source import PdfSource
 from packstation.printing.pdfcheck import NotAPdf, check_pdf, merge_pdfs
 from packstation.printing.printers import StationPrinters, list_printers
 from packstation.printing.qt_path import QtPath
-from packstation.printing.voucher_printer import VoucherPrinter
+from packstation.printing.sheets import print_sheet, printer_test_pdf, scanner_test_pdf
+from packstation.printing.voucher_printer import VoucherPrinter, follow_to_end
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.scanning.layout import TEST_CODE
 from packstation.store.database import Database
 from packstation.store.pdf_cache import PdfCache
 from packstation.store.print_history import PrintHistory
@@ -227,3 +230,38 @@ def _opens(path: Path) -> bool:
         return len(pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages) > 0
     except Exception:
         return False
+
+
+async def test_test_page_and_scanner_sheet_come_out_with_a_scannable_test_code(
+        cups_queue: CupsQueue) -> None:
+    from tests.barcodes import barcodes_in_pdf
+
+    path = CupsPath()
+    page = await print_sheet(path, printer_test_pdf(cups_queue.name), cups_queue.name,
+                             "packstation test page")
+    sheet = await print_sheet(path, scanner_test_pdf(), cups_queue.name, "Scanner test")
+    for receipt in (page, sheet):
+        assert receipt.state is PrintState.SENT and receipt.job_id is not None
+        done = await follow_to_end(path, receipt)
+        assert done.state is PrintState.PRINTED
+        out = cups_queue.output_of(receipt.job_id)
+        assert size_mm(out) == [A4_MM]
+        assert [text for text, _ in barcodes_in_pdf(out.read_bytes())[0]] == [TEST_CODE]
+    assert f"Printer: {cups_queue.name}" in text_of(cups_queue.output_of(page.job_id or 0))
+
+
+async def test_printer_monitor_reports_ready_stopped_and_gone(cups_queue: CupsQueue) -> None:
+    chosen = StationPrinters(vouchers=cups_queue.name, labels="Zebra-Gone")
+    monitor = PrinterMonitor(lambda: chosen)
+    try:
+        vouchers, labels = await monitor.check()
+        assert vouchers.ready and vouchers.describe() == f"Voucher printer {cups_queue.name}: ready"
+        assert not labels.ready and "Zebra-Gone" in labels.describe()
+        cups_queue.stop()
+        try:
+            vouchers, _ = await monitor.check()
+        finally:
+            cups_queue.start()
+        assert not vouchers.ready and "STOPPED" in vouchers.describe()
+    finally:
+        await monitor.aclose()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from packstation.scanning.interpret import ScanKind, clean, interpret
+from packstation.scanning.layout import TEST_CODE, LayoutVerdict, diagnose
 from packstation.store.database import Database
 from packstation.store.jobs import JobCache
 from tests.test_store import job
@@ -63,3 +64,28 @@ def test_garbage_empty_and_too_long(cache: JobCache) -> None:
     assert long.kind is ScanKind.REFUSED and "256" in long.message
     done = interpret("JD999", cache.get(3), cache)
     assert done.kind is ScanKind.REFUSED and "already dispatched" in done.message
+
+
+@pytest.mark.parametrize(("typed", "verdict"), [
+    (TEST_CODE, LayoutVerdict.MATCH),
+    ('PS-Ay"@£#~¬Zb9', LayoutVerdict.US_SCANNER_UK_PC),
+    ('PS-Ay"@\\<>|Zb9', LayoutVerdict.UK_SCANNER_US_PC),
+    ('PS-Ay"@\\\\||Zb9', LayoutVerdict.UK_SCANNER_US_PC),  # Windows' US layout
+    ('ps-aY@"#\\|~zB9', LayoutVerdict.CAPS_LOCK),
+    ('PS-Az@"#\\|~Yb9', LayoutVerdict.QWERTZ),
+    ("", LayoutVerdict.NOTHING),
+    ("PS-Ay", LayoutVerdict.OTHER),
+])
+def test_scanner_layout_is_diagnosed_with_what_to_change(typed: str,
+                                                         verdict: LayoutVerdict) -> None:
+    check = diagnose(typed)
+    assert check.verdict is verdict
+    assert check.ok is (verdict is LayoutVerdict.MATCH)
+    if verdict in (LayoutVerdict.US_SCANNER_UK_PC, LayoutVerdict.UK_SCANNER_US_PC):
+        assert "Set the scanner to" in check.message
+
+
+def test_the_test_code_holds_every_character_the_layouts_disagree_on() -> None:
+    for char in '@"#\\|~':
+        assert char in TEST_CODE
+    assert all(32 <= ord(c) < 127 for c in TEST_CODE)  # Code 128 set B: one barcode

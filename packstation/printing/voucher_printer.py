@@ -132,26 +132,34 @@ class VoucherPrinter:
 
     async def watch(self, record_id: int, receipt: PrintReceipt, poll: float = 0.2,
                     max_poll: float = 2.0) -> PrintReceipt:
-        """Follow the spooler until it says printed, failed or stopped; record the end.
-
-        A job still queued after ``queue_limit`` s, or whose printer stopped, is
-        cancelled so it cannot come out hours later unnoticed.
-        """
-        started = time.monotonic()
-        while not receipt.state.final:
-            if receipt.job_id is None:  # the Qt path cannot see the spooler's job
-                return receipt
-            if time.monotonic() - started > self.queue_limit:
-                receipt = replace(receipt, state=PrintState.TOO_SLOW,
-                                  detail=f"still queued after {self.queue_limit:.0f} s; "
-                                         "cancelled so it does not print later unnoticed")
-                await asyncio.to_thread(self.path.cancel, receipt)
-                break
-            await asyncio.sleep(poll)
-            poll = min(poll * 1.5, max_poll)
-            receipt = await asyncio.to_thread(self.path.follow, receipt)
-            if receipt.state is PrintState.STOPPED:
-                await asyncio.to_thread(self.path.cancel, receipt)
+        """Follow the spooler until it says printed, failed or stopped; record the end."""
+        receipt = await follow_to_end(self.path, receipt, self.queue_limit, poll, max_poll)
         await asyncio.to_thread(self.history.update, record_id, receipt.state.value,
                                 receipt.detail)
         return receipt
+
+
+async def follow_to_end(path: PrintPath, receipt: PrintReceipt,
+                        queue_limit: float = QUEUE_LIMIT, poll: float = 0.2,
+                        max_poll: float = 2.0) -> PrintReceipt:
+    """The spooler's last word on a job: printed, failed or stopped.
+
+    A job still queued after ``queue_limit`` s, or whose printer stopped, is
+    cancelled so it cannot come out hours later unnoticed.
+    """
+    started = time.monotonic()
+    while not receipt.state.final:
+        if receipt.job_id is None:  # the Qt path cannot see the spooler's job
+            return receipt
+        if time.monotonic() - started > queue_limit:
+            receipt = replace(receipt, state=PrintState.TOO_SLOW,
+                              detail=f"still queued after {queue_limit:.0f} s; "
+                                     "cancelled so it does not print later unnoticed")
+            await asyncio.to_thread(path.cancel, receipt)
+            break
+        await asyncio.sleep(poll)
+        poll = min(poll * 1.5, max_poll)
+        receipt = await asyncio.to_thread(path.follow, receipt)
+        if receipt.state is PrintState.STOPPED:
+            await asyncio.to_thread(path.cancel, receipt)
+    return receipt

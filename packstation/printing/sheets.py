@@ -1,0 +1,91 @@
+"""Pages the station prints for itself: a printer test page and the scanner test barcode.
+
+Both are drawn here (reportlab), so setting up a bench needs no account and no
+voucher: the test page proves the printer, paper size and margins; the
+barcode proves the scanner's keyboard layout (see ``scanning.layout``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import datetime
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from packstation import __version__
+from packstation.printing.model import PAPER_SIZES, PrintPath, PrintReceipt, PrintRequest
+from packstation.printing.pdfcheck import PrintError, check_pdf
+from packstation.scanning.layout import TEST_CODE
+
+
+def _page(paper: str) -> tuple[float, float]:
+    if paper not in PAPER_SIZES:
+        raise PrintError(f"Unknown paper size {paper!r}; known: {', '.join(PAPER_SIZES)}.")
+    width, height = PAPER_SIZES[paper]
+    return width * mm, height * mm
+
+
+def _barcode(canvas: Canvas, x: float, y: float, width: float) -> float:
+    """The scanner test barcode with its text below; returns its height."""
+    barcode = Code128(TEST_CODE, barHeight=15 * mm, barWidth=0.4 * mm, humanReadable=False)
+    if barcode.width > width:
+        barcode = Code128(TEST_CODE, barHeight=15 * mm, barWidth=0.4 * mm * width / barcode.width,
+                          humanReadable=False)
+    barcode.drawOn(canvas, x, y)
+    canvas.setFont("Courier", 11)
+    canvas.drawString(x, y - 5 * mm, TEST_CODE)
+    return 15 * mm + 5 * mm
+
+
+def scanner_test_pdf(paper: str = "A4") -> bytes:
+    width, height = _page(paper)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(width, height))
+    canvas.setTitle("packstation scanner test")
+    margin = 12 * mm
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(margin, height - margin - 16, "packstation scanner test")
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(margin, height - margin - 34,
+                      "Open Settings > Scanner > Test the scanner, then scan this barcode.")
+    _barcode(canvas, margin, height - margin - 34 - 30 * mm, width - 2 * margin)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def printer_test_pdf(printer: str, paper: str = "A4", station: str = "") -> bytes:
+    width, height = _page(paper)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(width, height))
+    canvas.setTitle("packstation test page")
+    margin = 10 * mm
+    canvas.setLineWidth(1)
+    canvas.rect(margin, margin, width - 2 * margin, height - 2 * margin)  # margins visible
+    x, y = margin + 6 * mm, height - margin - 14 * mm
+    size = 18 if width > 120 * mm else 12
+    canvas.setFont("Helvetica-Bold", size)
+    canvas.drawString(x, y, "packstation test page")
+    canvas.setFont("Helvetica", size * 0.6)
+    for line in (f"Printer: {printer}", f"Paper: {paper}",
+                 f"Station: {station or 'this PC'}",
+                 f"Printed: {datetime.now().strftime('%d/%m/%Y %H:%M')}",
+                 f"packstation {__version__}",
+                 "The frame should sit 10 mm inside every edge of the paper."):
+        y -= size * 0.9
+        canvas.drawString(x, y, line)
+    if width > 120 * mm:  # room for the scanner test on A4/A5/Letter
+        _barcode(canvas, x, y - 30 * mm, width - 2 * margin - 12 * mm)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+async def print_sheet(path: PrintPath, data: bytes, printer: str, title: str,
+                      paper: str = "A4") -> PrintReceipt:
+    """Send one of these pages; the spooler's receipt once it is queued."""
+    pdf = await asyncio.to_thread(check_pdf, data, title)
+    return await asyncio.to_thread(path.submit, PrintRequest(pdf, printer, title, paper))
