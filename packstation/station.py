@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.config import keys
 from packstation.config.settings import Settings
+from packstation.printing.monitor import PrinterMonitor
 from packstation.printing.pdf_source import PdfSource
 from packstation.printing.printers import station_from
 from packstation.printing.voucher_printer import VoucherPrinter, default_path
@@ -39,6 +40,7 @@ class Station:
     pdfs: PdfSource = field(init=False)
     sync: JobSync = field(init=False)
     sender: OutboxSender = field(init=False)
+    monitor: PrinterMonitor = field(init=False)
     _printer: VoucherPrinter | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +51,7 @@ class Station:
         self.sync = JobSync(self.client, self.cache, interval=self.settings.sync_interval,
                             full_every=self.settings.full_refresh_every)
         self.sender = OutboxSender(self.client, self.outbox, self.cache)
+        self.monitor = PrinterMonitor(lambda: station_from(self.settings))
 
     @classmethod
     def open(cls, api_url: str | None = None, *, demo: bool = False,
@@ -71,6 +74,15 @@ class Station:
                                            default_path(self.settings.print_path))
         return self._printer
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Settings changed in the dialog: take them on without a restart."""
+        self.settings = settings
+        self.sync.interval = settings.sync_interval
+        if self._printer is not None:
+            self._printer.station = station_from(settings)
+            self._printer.path = default_path(settings.print_path)
+        self.monitor.check_soon()
+
     def scan_handler(self) -> ScanHandler:
         return ScanHandler(self.cache, self.outbox, ScanLog(self.db),
                            printer=lambda: self.printer,
@@ -81,11 +93,13 @@ class Station:
         """Background work for the life of the window: sync and the outbox sender."""
         self.sync.start()
         self.sender.start()
+        self.monitor.start()
 
     async def aclose(self) -> None:
         await self.sync.aclose()
         await self.sender.aclose()
         await self.pdfs.aclose()
+        await self.monitor.aclose()
         await self.client.aclose()
         self.db.close()
         if self.sandbox is not None:

@@ -56,12 +56,18 @@ class PrinterMonitor:
                  status_of: Callable[[str], PrinterStatus] | None = None) -> None:
         self._station = station  # asked each time: settings can change the printers
         self.interval = interval
-        self._cups = CupsPath() if status_of is None and cups_available() else None
-        self._status_of = status_of or (self._cups.printer_status if self._cups
-                                        else printer_status)
+        self._status_of = status_of
+        self._cups: CupsPath | None = None  # made on first use, in the worker thread
         self.latest: list[PrinterReport] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+
+    def _status(self, name: str) -> PrinterStatus:
+        if self._status_of is not None:
+            return self._status_of(name)
+        if self._cups is None and cups_available():
+            self._cups = CupsPath()  # one kept connection to CUPS for every look
+        return self._cups.printer_status(name) if self._cups else printer_status(name)
 
     def _report(self, kind: DocumentKind) -> PrinterReport:
         try:
@@ -69,7 +75,7 @@ class PrinterMonitor:
         except PrintError as exc:
             return PrinterReport(kind, "", None, str(exc))
         try:
-            return PrinterReport(kind, name, self._status_of(name))
+            return PrinterReport(kind, name, self._status(name))
         except PrintError as exc:
             return PrinterReport(kind, name, None, str(exc))
 

@@ -62,6 +62,11 @@ def available_printers() -> list[str]:
     return list(QPrinterInfo.availablePrinterNames())
 
 
+def default_printer() -> str:
+    """The system's default printer, or "" when there is none."""
+    return QPrinterInfo.defaultPrinterName()
+
+
 def printer_status(name: str) -> PrinterStatus:
     if cups_available():
         return CupsPath().printer_status(name)

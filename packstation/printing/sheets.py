@@ -57,6 +57,17 @@ def scanner_test_pdf(paper: str = "A4") -> bytes:
     return out.getvalue()
 
 
+def barcode_pdf() -> bytes:
+    """Only the test barcode, on a small page: shown on screen by the scanner test."""
+    width, height = 90 * mm, 32 * mm
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(width, height))
+    _barcode(canvas, 5 * mm, 10 * mm, width - 10 * mm)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
 def printer_test_pdf(printer: str, paper: str = "A4", station: str = "") -> bytes:
     width, height = _page(paper)
     out = io.BytesIO()

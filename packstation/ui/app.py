@@ -1,4 +1,4 @@
-"""Starting the window: QApplication, the asyncio loop inside Qt, and the station."""
+"""Starting the window: QApplication, the asyncio loop inside Qt, the first run, the station."""
 
 from __future__ import annotations
 
@@ -8,14 +8,51 @@ import sys
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from packstation.api import ApiError
+from packstation.api import ApiError, MissingKeyError
+from packstation.config.settings import Settings
 from packstation.station import Station
+from packstation.station_setup import StationSetup
+from packstation.ui.first_run import FirstRunWizard
 from packstation.ui.main_window import MainWindow
 
 
 def build_window(station: Station, origin: str) -> MainWindow:
     """The window wired to a station: queue from the cache, changes from the sync."""
-    return MainWindow(station, origin, scans=station.scan_handler())
+    return MainWindow(station, origin, scans=station.scan_handler(),
+                      setup=StationSetup(station.settings))
+
+
+async def first_run(settings: Settings) -> Settings | None:
+    """The set-up wizard; the settings it saved, or None if it was closed."""
+    wizard = FirstRunWizard(StationSetup(settings), settings)
+    done: asyncio.Future[Settings | None] = asyncio.get_running_loop().create_future()
+    wizard.configured.connect(lambda chosen: done.done() or done.set_result(chosen))
+    wizard.rejected.connect(lambda: done.done() or done.set_result(None))
+    wizard.show()
+    try:
+        return await done
+    finally:
+        wizard.deleteLater()
+
+
+async def open_station(api_url: str | None, demo: bool) -> tuple[Station | None, str | None]:
+    """The station, or why there is none. A missing key starts the first-run wizard."""
+    settings = await asyncio.to_thread(Settings.load)
+    try:
+        # In a thread: the keyring and the database are I/O.
+        return await asyncio.to_thread(Station.open, api_url, demo=demo, settings=settings), None
+    except MissingKeyError as exc:
+        chosen = await first_run(settings)
+        if chosen is None:
+            return None, f"{exc} Set up packstation to start packing."
+        api_url = None  # the wizard's choice, now in the settings
+        settings = chosen
+    except ApiError as exc:
+        return None, str(exc)
+    try:
+        return await asyncio.to_thread(Station.open, api_url, demo=demo, settings=settings), None
+    except ApiError as exc:
+        return None, str(exc)
 
 
 def run_gui(api_url: str | None = None, demo: bool = False) -> int:
@@ -23,17 +60,15 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
     app.setApplicationName("packstation")
     app.setOrganizationName("packstation")
     app.setQuitOnLastWindowClosed(False)  # main() below ends the loop itself
-    station: Station | None = None
-    try:
-        station = Station.open(api_url, demo=demo)
-    except ApiError as exc:
-        window = MainWindow(None, "Not connected", str(exc))
-    else:
-        origin = (f"Demo: built-in sandbox at {station.api_url}" if demo
-                  else f"Smart Gift at {station.api_url}")
-        window = build_window(station, origin)
 
     async def main() -> None:
+        station, problem = await open_station(api_url, demo)
+        if station is None:
+            window = MainWindow(None, "Not connected", problem)
+        else:
+            origin = (f"Demo: built-in sandbox at {station.api_url}" if demo
+                      else f"Smart Gift at {station.api_url}")
+            window = build_window(station, origin)
         # End when the window closes, not on aboutToQuit: by then Qt's loop has
         # stopped and this coroutine could never finish its clean-up.
         closed = asyncio.Event()

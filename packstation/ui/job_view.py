@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -22,21 +23,23 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import Job
+from packstation.printing.pdf_source import PdfSource
 from packstation.ui.job_queue_model import uk_time
+from packstation.ui.text_scale import enlarged
+from packstation.ui.voucher_preview import VoucherPreview
 
 VOUCHER_COLUMNS = ("✓", "Name", "Type", "Value", "Persons", "Valid from", "Valid until",
                    "Code", "To", "From", "Message")
 
 
 class JobView(QWidget):
-    def __init__(self) -> None:
+    def __init__(self, pdfs: PdfSource | None = None) -> None:
         super().__init__()
         self.job: Job | None = None
+        self.preview = VoucherPreview(pdfs)
         self.address = QLabel()
         self.address.setAccessibleName("Delivery address")
-        font = self.address.font()
-        font.setPointSizeF(font.pointSizeF() * 1.4)
-        self.address.setFont(font)
+        enlarged(self.address, 1.4)
         self.copy_button = QPushButton("Copy address")
         self.copy_button.clicked.connect(self.copy_address)
         self.fields: dict[str, QLabel] = {}
@@ -60,7 +63,7 @@ class JobView(QWidget):
         self.vouchers.setWordWrap(False)
         self.vouchers.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
-        self.vouchers.currentCellChanged.connect(lambda row, *_: self._show_message(row))
+        self.vouchers.currentCellChanged.connect(lambda row, *_: self._voucher_chosen(row))
         # A long message is read here in full, not squeezed into a table cell.
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -73,8 +76,16 @@ class JobView(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(address_box)
         layout.addLayout(form)
-        layout.addWidget(self.vouchers, 1)
-        layout.addWidget(self.message)
+        vouchers = QWidget()
+        vouchers_layout = QVBoxLayout(vouchers)
+        vouchers_layout.setContentsMargins(0, 0, 0, 0)
+        vouchers_layout.addWidget(self.vouchers, 1)
+        vouchers_layout.addWidget(self.message)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(vouchers)
+        split.addWidget(self.preview)
+        split.setSizes([200, 300])
+        layout.addWidget(split, 1)
         self.show_job(None)
 
     def show_job(self, job: Job | None, verified: set[int] | None = None) -> None:
@@ -86,6 +97,7 @@ class JobView(QWidget):
                 value.clear()
             self.vouchers.setRowCount(0)
             self.message.clear()
+            self.preview.show_voucher(None)
             return
         lines = job.delivery_address.label_lines() if job.delivery_address else []
         self.address.setText("\n".join(lines) or "(no address)")
@@ -125,7 +137,12 @@ class JobView(QWidget):
                 if column == len(cells) - 1 and text:
                     item.setToolTip(text)
                 self.vouchers.setItem(row, column, item)
-        self._show_message(max(self.vouchers.currentRow(), 0))
+        self._voucher_chosen(max(self.vouchers.currentRow(), 0))
+
+    def _voucher_chosen(self, row: int) -> None:
+        self._show_message(row)
+        in_range = self.job is not None and 0 <= row < len(self.job.vouchers)
+        self.preview.show_voucher(self.job.vouchers[row] if self.job and in_range else None)
 
     def _show_message(self, row: int) -> None:
         if self.job is None or not 0 <= row < len(self.job.vouchers):

@@ -12,34 +12,37 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
-    QMessageBox,
     QSplitter,
-    QTabBar,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from packstation import __version__
-from packstation.api import Job
+from packstation.api import ApiKey, AuthError, Job
+from packstation.config.settings import Settings
 from packstation.scanning.handler import ScanHandler, ScanOutcome
 from packstation.station import Station
+from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
 from packstation.sync.outbox_sender import Delivery, OutboxEvent
-from packstation.ui.job_queue_model import JOB_ROLE, STATUS_VIEWS, JobFilterProxy, JobQueueModel
+from packstation.ui.dialogs import OpenDialogs
+from packstation.ui.focus import ScanFocusKeeper
 from packstation.ui.job_view import JobView
+from packstation.ui.key_prompt import KeyPrompt
+from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
+from packstation.ui.serial_scanner import SerialScanner
+from packstation.ui.settings_dialog import SettingsDialog
 from packstation.ui.sounds import ScanSounds
+from packstation.ui.status_bar import StationStatusBar
+from packstation.ui.tasks import WidgetTasks
+from packstation.ui.text_scale import apply_text_scale
 
 LOAD_SLICE = 500
 
@@ -48,78 +51,57 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(self, station: Station | None, origin: str, problem: str | None = None,
-                 scans: ScanHandler | None = None) -> None:
+                 scans: ScanHandler | None = None, setup: StationSetup | None = None) -> None:
         super().__init__()
         self.station = station
         self.scans = scans
-        self._tasks: set[asyncio.Task[Any]] = set()  # kept: a dropped task can vanish
+        self.setup = setup or StationSetup(station.settings if station else None)
+        self.tasks = WidgetTasks()
+        self.dialogs = OpenDialogs()
+        self.serial: SerialScanner | None = None
         self._gone = False
         self._loaded = False
+        self._counting = False
         self.setWindowTitle(f"packstation {__version__}")
         self.resize(1280, 800)
 
-        # Parented: Qt, not Python's garbage collector, decides when they go, so a view
-        # never outlives the model it shows.
-        self.model = JobQueueModel(self)
-        self.proxy = JobFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.table = QTableView()
-        self.table.setAccessibleName("Job queue")
-        self.table.setModel(self.proxy)
-        header = self.table.horizontalHeader()
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(self.model.sort_column, self.model.sort_order)
-        header.sortIndicatorChanged.connect(self.model.sort)
-        self.table.setWordWrap(False)
-        rows = self.table.verticalHeader()
-        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        # Fixed heights: with thousands of rows the view need not measure each one.
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
+        self.queue = QueuePanel(self)
+        # The queue's parts, named here too: the window's actions and tests use them.
+        self.model, self.proxy, self.table = self.queue.model, self.queue.proxy, self.queue.table
+        self.tabs, self.search = self.queue.tabs, self.queue.search
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self.tabs = QTabBar()
-        self.tabs.setAccessibleName("Status views")
-        for view in STATUS_VIEWS:
-            self.tabs.addTab(view.capitalize())
-        self.tabs.currentChanged.connect(lambda i: self.proxy.set_status(STATUS_VIEWS[i]))
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search order, name, postcode, voucher code, tracking…")
-        self.search.setAccessibleName("Search")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.set_search)
-        self.job_view = JobView()
-        self.scan_field = ScanField(station.settings.scan_end_key == "tab" if station else False)
+        self.job_view = JobView(station.pdfs if station else None)
+        self.scan_field = ScanField(navigation=self.table)
         self.scan_field.scanned.connect(self.on_scan)
         self.banner = FeedbackBanner()
-        self.sounds = ScanSounds(station.settings.sounds if station else False, parent=self)
+        self.sounds = ScanSounds(False)
         self.origin_label = QLabel(origin)
+        self.origin_label.setAccessibleName("Connected to")
         self.notice_label = QLabel(problem or "")
+        self.notice_label.setAccessibleName("Notice")
         self.notice_label.setWordWrap(True)
-        self.status_text = QLabel()
-        self.statusBar().addWidget(self.status_text, 1)
+        self.status = StationStatusBar()
+        self.setStatusBar(self.status)
         self._layout()
         self._actions()
-        self._timer = QTimer(self)  # the status bar and PDF state: no I/O, once a second
-        self._timer.timeout.connect(self._update_status)
+        self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
+        self._timer = QTimer(self)  # the status bar and PDF state, once a second
+        self._timer.timeout.connect(self._tick)
         self._timer.start(1000)
         if station is not None:
+            self.apply_settings(station.settings)
             station.sync.subscribe(self.jobs_changed)
             station.sender.subscribe(self.outbox_event)
+            station.client.subscribe_auth_failures(self.auth_failed)
 
     def _layout(self) -> None:
-        top = QHBoxLayout()
-        top.addWidget(self.tabs)
-        top.addWidget(self.search, 1)
         split = QSplitter()
-        split.addWidget(self.table)
+        split.addWidget(self.queue)
         split.addWidget(self.job_view)
         split.setSizes([700, 580])
         layout = QVBoxLayout()
         layout.addWidget(self.origin_label)
         layout.addWidget(self.notice_label)
-        layout.addLayout(top)
         layout.addWidget(split, 1)
         layout.addWidget(self.scan_field)
         layout.addWidget(self.banner)
@@ -128,27 +110,30 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _actions(self) -> None:
-        for text, keys, slot in (
-                ("Print vouchers", "Ctrl+P", self.print_current),
-                ("Dispatch with a typed reference…", "Ctrl+D", self.dispatch_typed),
-                ("Mark delivered", "Ctrl+Shift+D", lambda: self.set_status("delivered")),
-                ("Cancel job…", "Ctrl+Shift+X", self.cancel_current),
-                ("Refresh", "F5", self.refresh_now),
-                ("Search", "Ctrl+F", self.search.setFocus)):
+        menus = {"&Job": self.menuBar().addMenu("&Job"),
+                 "&Station": self.menuBar().addMenu("&Station")}
+        for menu, text, keys, slot in (
+                ("&Job", "Print vouchers", "Ctrl+P", self.print_current),
+                ("&Job", "Print every job shown…", "Ctrl+Shift+P", self.print_shown),
+                ("&Job", "Dispatch with a typed reference…", "Ctrl+D", self.dispatch_typed),
+                ("&Job", "Mark delivered", "Ctrl+Shift+D", lambda: self.set_status("delivered")),
+                ("&Job", "Cancel job…", "Ctrl+Shift+X", self.cancel_current),
+                ("&Station", "Refresh", "F5", self.refresh_now),
+                ("&Station", "Search", "Ctrl+F", self.search.setFocus),
+                ("&Station", "Settings…", "Ctrl+,", self.open_settings)):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(slot)
             self.addAction(action)
-        menu = self.menuBar().addMenu("&Job")
-        menu.addActions(self.actions())
-
-    # -- background work, kept track of ------------------------------------------------
+            menus[menu].addAction(action)
+        back = QAction("Back to scanning", self.search)  # Escape in the search box
+        back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        back.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        back.triggered.connect(self.scan_field.setFocus)
+        self.search.addAction(back)
 
     def run(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self.tasks.run(work)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
@@ -157,9 +142,72 @@ class MainWindow(QMainWindow):
         if self.station is not None:  # no callbacks into a window that is being deleted
             self.station.sync.unsubscribe(self.jobs_changed)
             self.station.sender.unsubscribe(self.outbox_event)
-        for task in list(self._tasks):  # nothing of this window runs after it is gone
-            task.cancel()
+            self.station.client.unsubscribe_auth_failures(self.auth_failed)
+        if self.serial is not None:
+            self.serial.close()
+        self.tasks.cancel_all()  # nothing of this window runs after it is gone
         self.closed.emit()
+
+    # -- settings and the key --------------------------------------------------------------
+
+    def apply_settings(self, settings: Settings) -> None:
+        """At start, and whenever Settings is saved: everything takes effect at once."""
+        if self.station is not None:
+            self.station.apply_settings(settings)
+        if self.scans is not None:
+            self.scans.print_on_select = settings.print_on_select
+        self.scan_field.tab_ends_scan = settings.scan_end_key == "tab"
+        if settings.sounds != self.sounds.enabled:
+            self.sounds = ScanSounds(settings.sounds, parent=self)
+        apply_text_scale(self, settings.text_scale)
+        self._use_serial(settings.serial_port, settings.serial_baud)
+
+    def _use_serial(self, port: str, baud: int) -> None:
+        if self.serial is not None:
+            self.serial.close()
+            self.serial.deleteLater()
+            self.serial = None
+        if port:
+            self.serial = SerialScanner(port, baud, self)
+            self.serial.scanned.connect(self.on_scan)
+            self.serial.problem.connect(lambda text: self.banner.show_outcome(False, text))
+            self.serial.open()
+
+    def open_settings(self) -> None:
+        if self.station is None or self.dialogs.of_type(SettingsDialog):
+            return
+        self.run(self._open_settings(self.station))
+
+    async def _open_settings(self, station: Station) -> None:
+        printers = await self.setup.printers()
+        dialog = SettingsDialog(station.settings, self.setup, station.api_url, printers.names,
+                                demo=station.sandbox is not None, parent=self)
+        dialog.saved.connect(self._settings_saved)
+        dialog.key_replaced.connect(self.key_replaced)
+        self.dialogs.show(dialog)
+
+    def _settings_saved(self, settings: Settings) -> None:
+        self.apply_settings(settings)
+        self.run(self.setup.save(settings))
+
+    def auth_failed(self, error: AuthError) -> None:
+        """A 401/403 from anywhere: ask for the key (once), not a raw error."""
+        if self._gone or self.station is None or self.dialogs.of_type(KeyPrompt):
+            return
+        prompt = KeyPrompt(self.setup, self.station.api_url,
+                           f"Smart Gift refused the API key ({error}). Paste the current key "
+                           "from the Smart Gift dashboard; your saved work waits and is sent "
+                           "once the key works.", self)
+        prompt.key_saved.connect(self.key_replaced)
+        self.dialogs.show(prompt)
+
+    def key_replaced(self, key: ApiKey) -> None:
+        if self.station is None:
+            return
+        self.station.client.replace_key(key)
+        self.station.sync.sync_soon()
+        self.station.sender.poke()
+        self.status.showMessage("New API key in use.", 8000)
 
     # -- the queue -----------------------------------------------------------------------
 
@@ -174,6 +222,7 @@ class MainWindow(QMainWindow):
         # loop for long, and the first jobs appear at once.
         jobs: list[Job] = []
         key: tuple[str, int] | None = None
+        total = sum((await asyncio.to_thread(self.station.cache.counts)).values())
         while True:
             page, key = await asyncio.to_thread(self.station.cache.load_page, key, LOAD_SLICE)
             if not self._loaded and not jobs:
@@ -183,6 +232,8 @@ class MainWindow(QMainWindow):
             jobs.extend(page)
             if key is None:
                 break
+            self.status.show_progress("Loading the queue", len(jobs), total)
+        self.status.progress_done()
         self._loaded = True
         self._show_counts()
         self.station.pdfs.prefetch(j for j in jobs if j.status == "pending")
@@ -212,11 +263,11 @@ class MainWindow(QMainWindow):
             self._show_counts()
         order = self._order_of(event.entry.job_id)
         if event.delivery is Delivery.DONE:
-            self.statusBar().showMessage(f"Confirmed: order {order} {event.entry.status}.", 8000)
+            self.status.showMessage(f"Confirmed: order {order} {event.entry.status}.", 8000)
         elif event.delivery is Delivery.ATTENTION:
             self.banner.show_outcome(False, f"Order {order} needs attention: {event.message}")
         elif event.delivery is Delivery.RETRYING:
-            self.statusBar().showMessage(
+            self.status.showMessage(
                 f"Saved, will retry: order {order} {event.entry.status} ({event.message})",
                 8000)
 
@@ -226,60 +277,41 @@ class MainWindow(QMainWindow):
             else str(job_id)
 
     def _show_counts(self) -> None:
-        counts = self.model.counts()
-        for i, view in enumerate(STATUS_VIEWS):
-            self.tabs.setTabText(i, f"{view.capitalize()} ({counts[view]})")
+        self.queue.show_counts()
 
     def current_job(self) -> Job | None:
-        index = self.table.currentIndex()
-        job = index.data(JOB_ROLE) if index.isValid() else None
-        return job if isinstance(job, Job) else None
+        return self.queue.current_job()
 
     def select_row(self, row: int) -> None:
-        if 0 <= row < self.proxy.rowCount():
-            index = self.proxy.index(row, 0)
-            self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
-            self.table.scrollTo(index)
+        self.queue.select_row(row)
 
     def select_job(self, job: Job) -> None:
-        row = self.model.row_of(job.id)
-        if row is None:
-            self.model.upsert([job])
-            row = self.model.row_of(job.id)
-        index = self.proxy.mapFromSource(self.model.index(row or 0, 0))
-        if not index.isValid():  # filtered out: show everything so it can be seen
-            self.search.clear()
-            self.tabs.setCurrentIndex(STATUS_VIEWS.index("all"))
-            index = self.proxy.mapFromSource(self.model.index(row or 0, 0))
-        self.select_row(index.row())
+        self.queue.select_job(job)
 
     def _current_changed(self) -> None:
         job = self.current_job()
         verified = self.scans.verified.get(job.id, set()) if (self.scans and job) else set()
         self.job_view.show_job(job, verified)
-        self._update_status()
 
-    def _update_status(self) -> None:
-        if self.station is None:
+    def _tick(self) -> None:
+        self.job_view.preview.poll()
+        if self.station is not None and not self._counting:
+            self._counting = True
+            self.run(self._refresh_status(self.station))
+
+    async def _refresh_status(self, station: Station) -> None:
+        try:
+            waiting = await asyncio.to_thread(len, station.outbox)  # SQLite: off the UI thread
+        finally:
+            self._counting = False
+        if self._gone:
             return
-        parts = []
-        sync = self.station.sync
-        if sync.last_error:
-            parts.append(f"Offline: {sync.last_error}")
-        elif sync.last_success:
-            parts.append(f"Synced {sync.last_success.astimezone().strftime('%H:%M:%S')}")
-        remaining = self.station.client.budget.remaining
-        if remaining is not None:
-            parts.append(f"{max(remaining, 0)} requests left this minute")
-        waiting = len(self.station.outbox)
-        if waiting:
-            parts.append(f"{waiting} change(s) saved, sending")
-        job = self.current_job()
-        if job is not None and job.status == "pending":
-            parts.append(self.station.pdfs.describe(job))
-        self.status_text.setText("  ·  ".join(parts))
+        self.status.refresh(station, self.current_job(), waiting)
+        first_sync = not self.model.rowCount() and station.sync.last_success is None
+        if first_sync and not station.sync.last_error:
+            self.status.show_progress("Fetching jobs from Smart Gift", 0, 0)
+        elif self.status.progress_label.text().startswith("Fetching"):
+            self.status.progress_done()
 
     # -- scanning and actions ------------------------------------------------------------
 
@@ -309,11 +341,7 @@ class MainWindow(QMainWindow):
         self.scan_field.setFocus()
 
     def _ask(self, question: str, yes: Any) -> None:
-        # open(), never exec(): a nested event loop inside an async slot re-enters qasync.
-        box = QMessageBox(QMessageBox.Icon.Question, "packstation", question,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.accepted.connect(yes)
-        box.open()
+        self.dialogs.ask(self, question, yes)
 
     def print_current(self) -> None:
         job = self.current_job()
@@ -324,6 +352,31 @@ class MainWindow(QMainWindow):
         assert self.station is not None and self.scans is not None
         ok, message = await self.scans.print_now(job)
         self.banner.show_outcome(ok, f"Order {job.order_reference}: {message}")
+        if not ok:
+            self.station.monitor.check_soon()
+
+    def print_shown(self) -> None:
+        jobs = self.queue.shown_pending()
+        if jobs and self.scans is not None and not self.status.busy:
+            self._ask(f"Print the vouchers of all {len(jobs)} pending job(s) shown?",
+                      lambda: self.run(self.print_batch(jobs)))
+
+    async def print_batch(self, jobs: list[Job]) -> None:
+        assert self.scans is not None
+        failed: list[str] = []
+        try:
+            for done, job in enumerate(jobs):
+                self.status.show_progress(f"Printing {done + 1} of {len(jobs)}", done, len(jobs))
+                ok, message = await self.scans.print_now(job)
+                if not ok:
+                    failed.append(f"{job.order_reference or job.id}: {message}")
+        finally:
+            self.status.progress_done()
+        if failed:
+            self.banner.show_outcome(False, f"{len(failed)} of {len(jobs)} not printed. "
+                                            f"First: {failed[0]}")
+        else:
+            self.banner.show_outcome(True, f"All {len(jobs)} job(s) sent to the printer.")
 
     def dispatch_typed(self) -> None:
         job = self.current_job()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QWidget
+
+from packstation.ui.text_scale import enlarged
 
 _GOOD = "background: #1e7a34; color: white;"
 _BAD = "background: #b3261e; color: white;"
 _NEUTRAL = "background: palette(mid); color: palette(window-text);"
+# Keys that move through the queue even while the scan field has the keyboard.
+_NAVIGATION = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
 
 
 class ScanField(QLineEdit):
@@ -16,14 +20,14 @@ class ScanField(QLineEdit):
 
     scanned = Signal(str)
 
-    def __init__(self, tab_ends_scan: bool = False) -> None:
+    def __init__(self, tab_ends_scan: bool = False, navigation: QWidget | None = None) -> None:
         super().__init__()
         self.tab_ends_scan = tab_ends_scan
+        self.navigation = navigation  # gets the arrow keys: the queue
         self.setPlaceholderText("Scan an order, a voucher, or a tracking reference…")
         self.setAccessibleName("Scan")
-        font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 1.5)
-        self.setFont(font)
+        self.setAccessibleDescription("Scans typed by the barcode scanner, ended by Enter")
+        enlarged(self, 1.5)
         self.returnPressed.connect(self._finish)
 
     def _finish(self) -> None:
@@ -34,6 +38,10 @@ class ScanField(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if self.tab_ends_scan and event.key() == Qt.Key.Key_Tab:
             self._finish()
+            return
+        if self.navigation is not None and event.key() in _NAVIGATION:
+            QApplication.sendEvent(self.navigation, QKeyEvent(
+                event.type(), event.key(), event.modifiers()))
             return
         super().keyPressEvent(event)
 
@@ -50,13 +58,15 @@ class FeedbackBanner(QLabel):
         self.setAccessibleName("Scan result")
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.setFont(font)
+        enlarged(self, 1.6, bold=True)
         self.setMinimumHeight(self.fontMetrics().height() * 2)
         self.setStyleSheet(_NEUTRAL)
         self.good = True
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the text scale changed
+            self.setMinimumHeight(self.fontMetrics().height() * 2)
 
     def show_outcome(self, ok: bool, message: str) -> None:
         self.good = ok

@@ -1,0 +1,33 @@
+"""Opening dialogs the qasync way: ``open()`` and a signal, never ``exec()``.
+
+``exec()`` inside an async slot runs a nested event loop that re-enters
+qasync. The parent keeps a reference to each open dialog until it finishes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+
+class OpenDialogs:
+    def __init__(self) -> None:
+        self.open: list[QDialog] = []
+
+    def show(self, dialog: QDialog) -> QDialog:
+        self.open.append(dialog)
+        dialog.finished.connect(lambda _: self.open.remove(dialog))
+        dialog.open()
+        return dialog
+
+    def ask(self, parent: QWidget, question: str, yes: Callable[[], object],
+            title: str = "packstation") -> QDialog:
+        box = QMessageBox(QMessageBox.Icon.Question, title, question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                          parent)
+        box.accepted.connect(yes)
+        return self.show(box)
+
+    def of_type(self, kind: type[QDialog]) -> QDialog | None:
+        return next((d for d in self.open if isinstance(d, kind)), None)

@@ -1,0 +1,70 @@
+"""The window's status bar: connection, last sync, rate budget, outbox, PDFs, printers.
+
+Draws from what it is given and what the station holds in memory (no I/O):
+the window counts the outbox in a worker thread and redraws this once a
+second. Long work (loading a big queue, the first sync, a batch print) shows a
+progress bar here.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from packstation.api import Job
+from packstation.station import Station
+
+
+class StationStatusBar(QStatusBar):
+    def __init__(self) -> None:
+        super().__init__()
+        self.connection = QLabel()
+        self.connection.setAccessibleName("Connection")
+        self.printers = QLabel()
+        self.printers.setAccessibleName("Printer state")
+        self.progress_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Progress")
+        self.progress.setMaximumWidth(220)
+        self.addWidget(self.connection, 1)
+        self.addPermanentWidget(self.progress_label)
+        self.addPermanentWidget(self.progress)
+        self.addPermanentWidget(self.printers)
+        self.progress_done()
+
+    def show_progress(self, what: str, done: int, total: int) -> None:
+        """``total`` 0: busy, length unknown."""
+        self.progress_label.setText(what)
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress_label.show()
+        self.progress.show()
+
+    def progress_done(self) -> None:
+        self.progress_label.hide()
+        self.progress.hide()
+
+    @property
+    def busy(self) -> bool:
+        return self.progress.isVisible()
+
+    def refresh(self, station: Station, job: Job | None, waiting: int) -> None:
+        parts = []
+        sync = station.sync
+        if sync.last_error:
+            parts.append(f"Offline: {sync.last_error}")
+        elif sync.last_success:
+            parts.append(f"Connected · synced {sync.last_success.astimezone():%H:%M:%S}")
+        else:
+            parts.append("Connecting…")
+        remaining = station.client.budget.remaining
+        if remaining is not None:
+            parts.append(f"{max(remaining, 0)} requests left this minute")
+        if waiting:
+            parts.append(f"{waiting} change(s) saved, sending")
+        if job is not None and job.status == "pending":
+            parts.append(station.pdfs.describe(job))
+        self.connection.setText("  ·  ".join(parts))
+        reports = station.monitor.latest
+        self.printers.setText("  ·  ".join(r.describe() for r in reports))
+        bad = any(not r.ready for r in reports)
+        self.printers.setStyleSheet("color: #b3261e; font-weight: bold;" if bad else "")
