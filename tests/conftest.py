@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
 
 # Before any Qt import: the GUI tests drive real widgets without a screen.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +19,8 @@ from packstation.api import ApiKey, SmartGiftClient
 from packstation.api.ratelimit import RateBudget
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from tests.cups import CupsQueue, ensure_queue
+
+NEEDED = ("dbus-daemon", "gnome-keyring-daemon", "gdbus")
 
 STRICT = os.environ.get("PACKSTATION_NO_SKIP") == "1" or os.environ.get("CI") == "true"
 
@@ -78,6 +84,52 @@ def qt_loop(_session_qt_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.Abs
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture(scope="session")
+def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Environment for a child process that sees a real, unlocked Secret Service."""
+    missing = [tool for tool in NEEDED if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"a real Secret Service needs {', '.join(missing)} "
+                    "(Debian: gnome-keyring dbus libglib2.0-bin)")
+    home = tmp_path_factory.mktemp("home")
+    runtime = home / "run"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime),
+           "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local")}
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                            "--print-address=1"], stdout=subprocess.PIPE, text=True, env=env)
+    assert bus.stdout is not None
+    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock",
+                               "--components=secrets"], stdin=subprocess.PIPE,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    assert daemon.stdin is not None
+    daemon.stdin.write(b"test-login-password\n")  # --unlock: the login keyring's password
+    daemon.stdin.close()
+    ready = subprocess.run(["gdbus", "wait", "--session", "--timeout", "20",
+                            "org.freedesktop.secrets"], env=env, capture_output=True)
+    assert ready.returncode == 0, ready.stderr
+    yield env
+    for proc in (daemon, bus):
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def secret_service_keyring(secret_service: dict[str, str],
+                           monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyringBackend]:
+    """This process's keyring is the real Secret Service above (for the GUI tests)."""
+    from keyring.backends.SecretService import Keyring
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service["DBUS_SESSION_BUS_ADDRESS"])
+    previous = keyring.get_keyring()
+    backend = Keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -16,40 +14,6 @@ from keyrings.alt.file import PlaintextKeyring
 from packstation.api import MissingKeyError
 from packstation.config import keys
 from packstation.sandbox import DEMO_KEY, SandboxServer
-
-NEEDED = ("dbus-daemon", "gnome-keyring-daemon", "gdbus")
-
-
-@pytest.fixture(scope="module")
-def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Environment for a child process that sees a real, unlocked Secret Service."""
-    missing = [tool for tool in NEEDED if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"a real Secret Service needs {', '.join(missing)} "
-                    "(Debian: gnome-keyring dbus libglib2.0-bin)")
-    home = tmp_path_factory.mktemp("home")
-    runtime = home / "run"
-    runtime.mkdir(mode=0o700)
-    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(runtime),
-           "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local")}
-    env.pop("PYTHON_KEYRING_BACKEND", None)
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--nopidfile",
-                            "--print-address=1"], stdout=subprocess.PIPE, text=True, env=env)
-    assert bus.stdout is not None
-    env["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
-    daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock",
-                               "--components=secrets"], stdin=subprocess.PIPE,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    assert daemon.stdin is not None
-    daemon.stdin.write(b"test-login-password\n")  # --unlock: the login keyring's password
-    daemon.stdin.close()
-    ready = subprocess.run(["gdbus", "wait", "--session", "--timeout", "20",
-                            "org.freedesktop.secrets"], env=env, capture_output=True)
-    assert ready.returncode == 0, ready.stderr
-    yield env
-    for proc in (daemon, bus):
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def packstation(env: dict[str, str], *args: str,

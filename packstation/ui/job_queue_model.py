@@ -18,10 +18,11 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QFont
 
 from packstation.api import Job
 from packstation.api.fields import uk_zone
+from packstation.ui.palette import warning_colour
 
 Index = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -97,7 +98,11 @@ class JobQueueModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.ToolTipRole:
                 return "Delivery date is today or past: pack and dispatch this one first."
             if role == Qt.ItemDataRole.ForegroundRole:
-                return QColor("#b3261e")
+                return warning_colour()
+            if role == Qt.ItemDataRole.FontRole:  # not by colour alone
+                font = QFont()
+                font.setBold(True)
+                return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (5, 6):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

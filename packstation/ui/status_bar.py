@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from packstation.api import Job
 from packstation.station import Station
+from packstation.ui.palette import warning_style
 
 
 class StationStatusBar(QStatusBar):
@@ -67,4 +68,4 @@ class StationStatusBar(QStatusBar):
         reports = station.monitor.latest
         self.printers.setText("  ·  ".join(r.describe() for r in reports))
         bad = any(not r.ready for r in reports)
-        self.printers.setStyleSheet("color: #b3261e; font-weight: bold;" if bad else "")
+        self.printers.setStyleSheet(warning_style() if bad else "")
