@@ -7,6 +7,8 @@ import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import pytest
@@ -19,6 +21,11 @@ from packstation.api import ApiKey, SmartGiftClient
 from packstation.api.ratelimit import RateBudget
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from tests.cups import CupsQueue, ensure_queue
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+
+    from packstation.ui.main_window import MainWindow
 
 NEEDED = ("dbus-daemon", "gnome-keyring-daemon", "gdbus")
 
@@ -130,6 +137,25 @@ def secret_service_keyring(secret_service: dict[str, str],
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+           tmp_path: Path) -> Iterator[MainWindow]:
+    """The real window on a synced station, its voucher PDFs all prefetched."""
+    from tests.gui import make_station, open_window, wait  # Qt only for the GUI tests
+
+    station = make_station(sandbox, tmp_path / "station.sqlite3")
+    wait(qtbot, station.sync.sync_once())
+    station.sender.start()
+    window = open_window(qtbot, station)
+    window.show()
+    # Prefetch done: the only requests from here on are the ones the test causes.
+    qtbot.waitUntil(lambda: station.pdfs._worker is not None, timeout=5_000)
+    wait(qtbot, station.pdfs.idle(), timeout=30_000)
+    yield window
+    window.close()
+    wait(qtbot, station.aclose())
 
 
 @pytest.fixture(scope="session")

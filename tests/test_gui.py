@@ -6,73 +6,15 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from packstation.api import ApiKey, RateBudget, SmartGiftClient
-from packstation.config.settings import Settings
-from packstation.sandbox import DEMO_KEY, SandboxServer
-from packstation.station import Station
-from packstation.store.database import Database
-from packstation.ui.app import build_window
+from packstation.sandbox import SandboxServer
 from packstation.ui.main_window import MainWindow
-
-
-def make_station(sandbox: SandboxServer, db_path: Path, key: str = DEMO_KEY,
-                 **settings: object) -> Station:
-    client = SmartGiftClient(sandbox.base_url, ApiKey(key), budget=RateBudget(),
-                             max_retries=0)
-    station = Station(sandbox.base_url, client, Database(db_path),
-                      Settings(**{"print_on_select": False, **settings}))  # type: ignore[arg-type]
-    station.sender.backoff = 0.05
-    return station
-
-
-def wait(qtbot: QtBot, coroutine: object, timeout: int = 10_000) -> None:
-    task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
-    qtbot.waitUntil(task.done, timeout=timeout)
-    task.result()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
-           tmp_path: Path) -> Iterator[MainWindow]:
-    station = make_station(sandbox, tmp_path / "station.sqlite3")
-    wait(qtbot, station.sync.sync_once())
-    station.sender.start()
-    window = open_window(qtbot, station)
-    window.show()
-    # Prefetch done: the only requests from here on are the ones the test causes.
-    qtbot.waitUntil(lambda: station.pdfs._worker is not None, timeout=5_000)
-    wait(qtbot, station.pdfs.idle(), timeout=30_000)
-    yield window
-    window.close()
-    wait(qtbot, station.aclose())
-
-
-def fill_cache(qtbot: QtBot, sandbox: SandboxServer, db_path: Path) -> None:
-    """An earlier session of the station: one sync, then closed."""
-    earlier = make_station(sandbox, db_path)
-    wait(qtbot, earlier.sync.sync_once())
-    wait(qtbot, earlier.aclose())
-
-
-def open_window(qtbot: QtBot, station: Station) -> MainWindow:
-    """The real window on ``station``, its queue loaded from the cache."""
-    window = build_window(station, "test")
-    qtbot.addWidget(window)
-    window.start_refresh()
-    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
-    return window
-
-
-def scan(qtbot: QtBot, window: MainWindow, text: str) -> None:
-    qtbot.keyClicks(window.scan_field, text)
-    qtbot.keyClick(window.scan_field, Qt.Key.Key_Return)
+from tests.gui import fill_cache, make_station, open_window, scan, wait
 
 
 def test_queue_loads_oldest_first_with_counts(window: MainWindow) -> None:

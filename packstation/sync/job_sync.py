@@ -54,6 +54,19 @@ class JobSync:
 
     async def sync_once(self) -> list[JobChange]:
         """One sync (full or incremental, whichever is due); returns what changed."""
+        try:
+            changes = await self._sync()
+        except ApiError as exc:
+            self.last_error = str(exc)
+            raise
+        self.last_error = None
+        self.last_success = datetime.now(UTC)
+        if changes:
+            for listener in self._listeners:
+                listener(changes)
+        return changes
+
+    async def _sync(self) -> list[JobChange]:
         watermark, last_full = await asyncio.to_thread(
             lambda: (self._cache.watermark(), self._cache.last_full_sync()))
         started = time.time()
@@ -80,9 +93,6 @@ class JobSync:
             self._cache.store, result.items, started,
             watermark=datetime.fromtimestamp(started, UTC), full_sync=full,
             missing_from_pending=missing)
-        if changes:
-            for listener in self._listeners:
-                listener(changes)
         return changes
 
     def start(self) -> None:
@@ -97,10 +107,7 @@ class JobSync:
         while True:
             try:
                 await self.sync_once()
-                self.last_error = None
-                self.last_success = datetime.now(UTC)
             except ApiError as exc:  # the cache stays as it was; try at the next interval
-                self.last_error = str(exc)
                 log.warning("sync: %s", exc)
             await wait_or_wake(self._wake, self.interval)
 

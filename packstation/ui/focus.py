@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -40,6 +40,13 @@ class ScanFocusKeeper(QObject):
         self._app = app
         app.focusChanged.connect(self._focus_changed)
         window.destroyed.connect(self.stop)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Back from a dialog or another program: the scanner types here again.
+        if watched is self.window and event.type() == QEvent.Type.WindowActivate:
+            QTimer.singleShot(0, self.scan_field, self._return)
+        return False
 
     def stop(self) -> None:
         with contextlib.suppress(RuntimeError, TypeError):  # already disconnected

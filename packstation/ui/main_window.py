@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
         dialog = QInputDialog(self)
         dialog.setLabelText(f"Tracking reference for order {job.order_reference}:")
         dialog.textValueSelected.connect(lambda ref: self.run(self._scan(ref, confirmed=False)))
-        dialog.open()
+        self.dialogs.show(dialog)
 
     def set_status(self, status: str) -> None:
         job = self.current_job()

@@ -1,0 +1,54 @@
+"""Helpers for the GUI tests: a station on the sandbox, the real window, typed scans."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from packstation.api import ApiKey, RateBudget, SmartGiftClient
+from packstation.config.settings import Settings
+from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.station import Station
+from packstation.store.database import Database
+from packstation.ui.app import build_window
+from packstation.ui.main_window import MainWindow
+
+
+def make_station(sandbox: SandboxServer, db_path: Path, key: str = DEMO_KEY,
+                 **settings: object) -> Station:
+    client = SmartGiftClient(sandbox.base_url, ApiKey(key), budget=RateBudget(),
+                             max_retries=0)
+    station = Station(sandbox.base_url, client, Database(db_path),
+                      Settings(**{"print_on_select": False, **settings}))  # type: ignore[arg-type]
+    station.sender.backoff = 0.05
+    return station
+
+
+def wait(qtbot: QtBot, coroutine: object, timeout: int = 10_000) -> None:
+    task = asyncio.ensure_future(coroutine)  # type: ignore[arg-type]
+    qtbot.waitUntil(task.done, timeout=timeout)
+    task.result()
+
+
+def fill_cache(qtbot: QtBot, sandbox: SandboxServer, db_path: Path) -> None:
+    """An earlier session of the station: one sync, then closed."""
+    earlier = make_station(sandbox, db_path)
+    wait(qtbot, earlier.sync.sync_once())
+    wait(qtbot, earlier.aclose())
+
+
+def open_window(qtbot: QtBot, station: Station) -> MainWindow:
+    """The real window on ``station``, its queue loaded from the cache."""
+    window = build_window(station, "test")
+    qtbot.addWidget(window)
+    window.start_refresh()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    return window
+
+
+def scan(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    qtbot.keyClicks(window.scan_field, text)
+    qtbot.keyClick(window.scan_field, Qt.Key.Key_Return)
