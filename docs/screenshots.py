@@ -1,11 +1,16 @@
-"""Render the README's screenshots: the main window against the sandbox, a job selected.
+"""Render the README's screenshots against the sandbox: the main window with a job
+selected, the first-run wizard with a checked key, and the settings dialog.
 
     xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python docs/screenshots.py
+
+The wizard really checks the key and stores it: in a plain-text keyring in a
+temporary folder, chosen explicitly here (a screenshot run has no Secret Service).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -17,8 +22,11 @@ from packstation.api import ApiKey, SmartGiftClient
 from packstation.config.settings import Settings
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.station import Station
+from packstation.station_setup import StationSetup
 from packstation.store.database import Database
 from packstation.ui.app import build_window
+from packstation.ui.first_run import FirstRunWizard
+from packstation.ui.settings_dialog import SettingsDialog
 
 OUT = Path(__file__).parent / "screenshots"
 
@@ -38,16 +46,45 @@ async def shoot(app: QApplication) -> None:
                    if len(j.vouchers) > 1 and j.status == "pending")
         window.scan_field.setText(job.order_reference or "")
         window.scan_field.returnPressed.emit()
-        while window.current_job() is None or window.current_job().id != job.id:  # type: ignore[union-attr]
+        while not window.job_view.preview.showing_pdf:  # selected, its PDF shown
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)
         OUT.mkdir(exist_ok=True)
         window.grab().save(str(OUT / "main-window.png"))
+        await shoot_settings(station, sandbox.base_url)
         window.close()
         await station.aclose()
+        await shoot_wizard(sandbox.base_url)
+
+
+async def shoot_settings(station: Station, url: str) -> None:
+    dialog = SettingsDialog(station.settings, StationSetup(station.settings), url,
+                            ["Office A4 (HP LaserJet)", "Zebra ZD421 labels"])
+    dialog.show()
+    await asyncio.sleep(0.5)
+    dialog.grab().save(str(OUT / "settings.png"))
+    dialog.close()
+
+
+async def shoot_wizard(url: str) -> None:
+    wizard = FirstRunWizard(StationSetup(), Settings())
+    wizard.show()
+    wizard.environment.custom.setChecked(True)
+    wizard.environment.address.setText(url)
+    wizard.next()
+    wizard.key_page.key.setText(DEMO_KEY)
+    wizard.key_page.check()
+    while not wizard.key_page.isComplete():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    wizard.grab().save(str(OUT / "first-run-wizard.png"))
+    wizard.close()
 
 
 def main() -> None:
+    keyring_home = tempfile.mkdtemp()
+    os.environ.update(PYTHON_KEYRING_BACKEND="keyrings.alt.file.PlaintextKeyring",
+                      XDG_DATA_HOME=keyring_home, PACKSTATION_CONFIG_DIR=keyring_home)
     app = QApplication(sys.argv)
     app.setQuitOnLastWindowClosed(False)  # as the app: shoot() ends the loop itself
     qasync.run(shoot(app))

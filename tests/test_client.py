@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -163,6 +165,35 @@ async def test_wrong_key_is_an_auth_error(sandbox: SandboxServer) -> None:
         with pytest.raises(AuthError) as caught:
             await c.list_jobs()
     assert caught.value.status == 401 and "key" in str(caught.value)
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """waitUntil for plain asyncio tests: look again each tick of the loop."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
+async def test_auth_failures_are_told_once_per_key_in_use(sandbox: SandboxServer) -> None:
+    """The window asks for a new key on a 401, but not again for answers to the old key."""
+    told: list[AuthError] = []
+    async with SmartGiftClient(sandbox.base_url, ApiKey("sk_revoked_key"), budget=RateBudget(),
+                               max_retries=0) as c:
+        c.subscribe_auth_failures(told.append)
+        with pytest.raises(AuthError):
+            await c.list_jobs()
+        assert len(told) == 1
+        sandbox.faults.slow_seconds = 0.5
+        sandbox.faults.inject("slow")
+        late = asyncio.ensure_future(c.list_jobs())  # sent with the old key...
+        await until(lambda: len(sandbox.requests) == 2)  # the sandbox has it
+        c.replace_key(ApiKey(DEMO_KEY))  # ...which is replaced while it is under way
+        with pytest.raises(AuthError):
+            await late
+        assert len(told) == 1  # the late 401 is old news
+        assert (await c.list_jobs(status="pending")).items
+        assert c.key_hint == f"…{DEMO_KEY[-4:]}" and DEMO_KEY not in repr(c)
 
 
 async def test_not_found(client: SmartGiftClient) -> None:

@@ -328,7 +328,8 @@ class SmartGiftClient:
         params: Mapping[str, str] | None,
         json_body: Any,
     ) -> httpx.Response:
-        headers = {"Accept": accept, "Smart-Auth": self._key.reveal()}
+        key = self._key
+        headers = {"Accept": accept, "Smart-Auth": key.reveal()}
         await self.budget.acquire(priority)
         started = time.perf_counter()
         response: httpx.Response | None = None
@@ -354,7 +355,8 @@ class SmartGiftClient:
         try:
             raise_for_status(response, asset=accept == _PDF_ACCEPT)
         except e.AuthError as exc:
-            for listener in list(self._auth_listeners):
-                listener(exc)
+            if key is self._key:  # a late answer to a key already replaced is old news
+                for listener in list(self._auth_listeners):
+                    listener(exc)
             raise
         return response

@@ -74,6 +74,10 @@ class PdfSource:
     def failure(self, url: str) -> str | None:
         return self._failed.get(url)
 
+    def forget_failures(self) -> None:
+        """Try failed PDFs again at the next prefetch (the key or the network was fixed)."""
+        self._failed.clear()
+
     def describe(self, job: Job) -> str:
         """A packer's word on a job's PDFs: ready, being generated (for how long), or why not."""
         urls = [v.pdf_copy for v in job.vouchers]

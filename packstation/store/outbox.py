@@ -144,6 +144,12 @@ class DispatchOutbox:
                          (OutboxState.PENDING.value, time.time() + delay, error, _now(),
                           entry.id, OutboxState.SENDING.value))
 
+    def due_now(self) -> int:
+        """Every waiting entry is due at once (the key was fixed, the network is back)."""
+        cursor = self._db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = ?",
+                                  (OutboxState.PENDING.value,))
+        return cursor.rowcount
+
     def needs_attention(self, entry: OutboxEntry, message: str) -> None:
         self._db.execute("UPDATE outbox SET state = ?, last_error = ?, updated_at = ?"
                          " WHERE id = ?", (OutboxState.ATTENTION.value, message, _now(),

@@ -125,6 +125,11 @@ class OutboxSender:
         """Something new was saved: send it now rather than at the next due time."""
         self._wake.set()
 
+    async def retry_now(self) -> None:
+        """What waits for a retry is sent now (after a new key, say): no minute's wait."""
+        await asyncio.to_thread(self._outbox.due_now)
+        self._wake.set()
+
     def start(self) -> None:
         """Run in the background for the life of the app."""
         if self._task is None or self._task.done():

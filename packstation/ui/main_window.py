@@ -206,7 +206,9 @@ class MainWindow(QMainWindow):
             return
         self.station.client.replace_key(key)
         self.station.sync.sync_soon()
-        self.station.sender.poke()
+        self.run(self.station.sender.retry_now())
+        self.station.pdfs.forget_failures()
+        self.start_refresh()  # prefetches again what the old key could not fetch
         self.status.showMessage("New API key in use.", 8000)
 
     # -- the queue -----------------------------------------------------------------------

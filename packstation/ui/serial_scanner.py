@@ -26,9 +26,15 @@ class SerialScanner(QObject):
         self.port.readyRead.connect(self._read)
         self.port.errorOccurred.connect(self._error)
         self._buffer = b""
+        self._opening = False
 
     def open(self) -> bool:
-        if not self.port.open(QSerialPort.OpenModeFlag.ReadOnly):
+        self._opening = True  # a failure to open is reported once, below, with advice
+        try:
+            opened = self.port.open(QSerialPort.OpenModeFlag.ReadOnly)
+        finally:
+            self._opening = False
+        if not opened:
             self.problem.emit(f"The serial scanner on {self.port.portName()} could not be "
                               f"opened: {self.port.errorString()}. Check Settings > Scanner.")
             return False
@@ -49,10 +55,11 @@ class SerialScanner(QObject):
                 self.scanned.emit(text)
 
     def _error(self, error: QSerialPort.SerialPortError) -> None:
-        if error in (QSerialPort.SerialPortError.NoError,
-                     QSerialPort.SerialPortError.TimeoutError):
+        if self._opening or error in (QSerialPort.SerialPortError.NoError,
+                                      QSerialPort.SerialPortError.TimeoutError):
             return
         if error == QSerialPort.SerialPortError.ResourceError:  # unplugged
             self.close()
         self.problem.emit(f"The serial scanner on {self.port.portName()}: "
-                          f"{self.port.errorString()}.")
+                          f"{self.port.errorString()}. Check its cable, then Settings > "
+                          "Scanner.")
