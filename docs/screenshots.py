@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.config.settings import Settings
@@ -60,6 +60,7 @@ async def shoot(app: QApplication) -> None:
 async def shoot_settings(station: Station, url: str) -> None:
     dialog = SettingsDialog(station.settings, StationSetup(station.settings), url,
                             ["Office A4 (HP LaserJet)", "Zebra ZD421 labels"])
+    dialog.findChild(QTabWidget).setCurrentIndex(1)  # Printing: the busiest page
     dialog.show()
     await asyncio.sleep(0.5)
     dialog.grab().save(str(OUT / "settings.png"))

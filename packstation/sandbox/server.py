@@ -13,6 +13,7 @@ import math
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -245,6 +246,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     sandbox: SandboxServer
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up (a window closing, a test ending) is not an error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class SandboxServer:

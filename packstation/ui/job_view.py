@@ -61,6 +61,8 @@ class JobView(QWidget):
         self.vouchers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.vouchers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.vouchers.setWordWrap(False)
+        self.vouchers.verticalHeader().setDefaultSectionSize(
+            self.vouchers.fontMetrics().height() + 8)
         self.vouchers.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.vouchers.currentCellChanged.connect(lambda row, *_: self._voucher_chosen(row))
@@ -74,8 +76,12 @@ class JobView(QWidget):
         address_layout.addWidget(self.address, 1)
         address_layout.addWidget(self.copy_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(address_box)
-        layout.addLayout(form)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()  # the label beside the details: room below for the vouchers
+        address_layout.setDirection(QHBoxLayout.Direction.TopToBottom)
+        top.addWidget(address_box, 2)
+        top.addLayout(form, 3)
+        layout.addLayout(top)
         vouchers = QWidget()
         vouchers_layout = QVBoxLayout(vouchers)
         vouchers_layout.setContentsMargins(0, 0, 0, 0)
@@ -84,7 +90,7 @@ class JobView(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(vouchers)
         split.addWidget(self.preview)
-        split.setSizes([200, 300])
+        split.setSizes([180, 320])
         layout.addWidget(split, 1)
         self.show_job(None)
 

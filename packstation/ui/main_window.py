@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         split = QSplitter()
         split.addWidget(self.queue)
         split.addWidget(self.job_view)
-        split.setSizes([700, 580])
+        split.setSizes([560, 720])
         layout = QVBoxLayout()
         layout.addWidget(self.origin_label)
         layout.addWidget(self.notice_label)

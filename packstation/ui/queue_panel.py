@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
     QTabBar,
@@ -55,12 +54,10 @@ class QueuePanel(QWidget):
         self.search.setAccessibleName("Search")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self.proxy.set_search)
-        top = QHBoxLayout()
-        top.addWidget(self.tabs)
-        top.addWidget(self.search, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tabs)
         layout.addWidget(self.table, 1)
 
     def show_counts(self) -> None:
