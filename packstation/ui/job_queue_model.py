@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QAbstractTableModel,
     QModelIndex,
     QObject,
@@ -207,16 +208,41 @@ class JobFilterProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._status = "pending"
         self._terms: list[str] = []  # the source model keeps the order; this only filters
+        self._jobs_model: JobQueueModel | None = None
+        self._decided: list[bool] | None = None  # every row, worked out once per refilter
+
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        assert isinstance(model, JobQueueModel)
+        self._jobs_model = model
+        super().setSourceModel(model)
 
     def _refilter(self, change: Callable[[], None]) -> None:
-        # Qt 6.10 replaced invalidateRowsFilter() with begin/endFilterChange().
-        if hasattr(self, "beginFilterChange"):
+        # Qt asks filterAcceptsRow once per row: the answers are worked out in one
+        # Python pass first, so each of the 10,000 questions is a list lookup.
+        if hasattr(self, "beginFilterChange"):  # Qt 6.10 replaced invalidateRowsFilter()
             self.beginFilterChange()
             change()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            self._decided = self._decide_all()
+            try:
+                self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+            finally:
+                self._decided = None
         else:
             change()
-            self.invalidateRowsFilter()
+            self._decided = self._decide_all()
+            try:
+                self.invalidateRowsFilter()
+            finally:
+                self._decided = None
+
+    def _decide_all(self) -> list[bool]:
+        model = self._jobs_model
+        if model is None:
+            return []
+        status, terms = self._status, self._terms
+        return [(status == "all" or job.status == status)
+                and all(term in blob for term in terms)
+                for job, blob in zip(model._jobs, model._search, strict=True)]
 
     def set_status(self, status: str) -> None:
         self._refilter(lambda: setattr(self, "_status", status))
@@ -225,12 +251,13 @@ class JobFilterProxy(QSortFilterProxyModel):
         self._refilter(lambda: setattr(self, "_terms", text.lower().split()))
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, JobQueueModel)
+        decided = self._decided
+        if decided is not None and source_row < len(decided):
+            return decided[source_row]
+        model = self._jobs_model  # a row added or changed since: decided on its own
+        assert model is not None
         job = model.job(source_row)
         if self._status != "all" and job.status != self._status:
             return False
-        if not self._terms:
-            return True
         blob = model._search[source_row]
         return all(term in blob for term in self._terms)
