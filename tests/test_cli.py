@@ -11,6 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from packstation import __version__
 from packstation.cli.main import main
 from packstation.sandbox import DEMO_KEY, SandboxServer
 
@@ -251,3 +252,15 @@ def test_outbox_attention_retry_and_discard(cli, sandbox: SandboxServer) -> None
     assert json.loads(out) == []
     code, _, err = cli("outbox", "discard", "12345")
     assert code == 4
+
+
+def test_self_test_says_what_it_found_and_passes_here() -> None:
+    done = subprocess.run([sys.executable, "-m", "packstation", "--self-test"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    for check in ("Qt", "PDF rendering", "printing", "sandbox", "sounds", "keyring"):
+        assert any(f" {check}: " in line for line in lines), check
+    assert lines[-1] == "self-test passed"
+    assert f"packstation {__version__}" in lines[0]

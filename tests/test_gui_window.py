@@ -236,3 +236,13 @@ def unnamed_controls(root: QWidget) -> list[str]:
 
 def test_every_control_of_the_window_has_an_accessible_name(window: MainWindow) -> None:
     assert unnamed_controls(window) == []
+
+
+def test_about_names_the_version_from_the_package(window: MainWindow) -> None:
+    from packstation import __version__
+
+    about = next(a for a in window.menuBar().actions() if a.text() == "&Help").menu()
+    about.actions()[0].trigger()
+    box = window.dialogs.of_type(QMessageBox)
+    assert isinstance(box, QMessageBox) and f"packstation {__version__}" in box.text()
+    box.accept()

@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Packing station for Smart Gift fulfilment providers. "
                     "With no command, starts the window.")
     parser.add_argument("--version", action="version", version=f"packstation {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="check Qt, PDF rendering, printing, the keyring and the sandbox "
+                             "on this machine, say what was found, and exit")
     parser.add_argument("--api-url", metavar="URL",
                         help="API address, or 'production' / 'development' "
                              "(default: settings, then PACKSTATION_API_URL, then production)")
@@ -155,6 +158,10 @@ def _setup_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
+    if args.self_test:
+        from packstation.cli.self_test import self_test
+
+        return self_test()
     if args.command is None:
         from packstation.ui.app import run_gui  # Qt only when the window is wanted
 

@@ -1,4 +1,5 @@
-"""Opening dialogs the qasync way: ``open()`` and a signal, never ``exec()``.
+"""Opening dialogs the qasync way (``open()`` and a signal, never ``exec()``), the About
+box, and printing a batch of jobs with progress.
 
 ``exec()`` inside an async slot runs a nested event loop that re-enters
 qasync. The parent keeps a reference to each open dialog until it finishes.
@@ -8,7 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6 import __version__ as pyside_version
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+
+from packstation import __version__
+from packstation.api import Job
+from packstation.scanning.handler import ScanHandler
 
 
 class OpenDialogs:
@@ -31,3 +37,26 @@ class OpenDialogs:
 
     def of_type(self, kind: type[QDialog]) -> QDialog | None:
         return next((d for d in self.open if isinstance(d, kind)), None)
+
+
+def about_box(parent: QWidget, api_url: str | None) -> QMessageBox:
+    return QMessageBox(
+        QMessageBox.Icon.Information, "About packstation",
+        f"packstation {__version__}\n\nThe packing station for Smart Gift fulfilment "
+        f"providers.\n\nSmart Gift: {api_url or 'not connected'}\n"
+        f"Qt for Python (PySide6) {pyside_version}\nMIT licence",
+        QMessageBox.StandardButton.Ok, parent)
+
+
+async def print_batch(scans: ScanHandler, jobs: list[Job],
+                      progress: Callable[[str, int, int], None]) -> tuple[bool, str]:
+    """Each job's vouchers in turn, progress shown; the outcome in words."""
+    failed: list[str] = []
+    for done, job in enumerate(jobs):
+        progress(f"Printing {done + 1} of {len(jobs)}", done, len(jobs))
+        ok, message = await scans.print_now(job)
+        if not ok:
+            failed.append(f"{job.order_reference or job.id}: {message}")
+    if failed:
+        return False, f"{len(failed)} of {len(jobs)} not printed. First: {failed[0]}"
+    return True, f"All {len(jobs)} job(s) sent to the printer."

@@ -31,7 +31,7 @@ from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
 from packstation.sync.outbox_sender import Delivery, OutboxEvent
-from packstation.ui.dialogs import OpenDialogs
+from packstation.ui.dialogs import OpenDialogs, about_box, print_batch
 from packstation.ui.focus import ScanFocusKeeper
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
             menus[menu].addAction(action)
+        about = QAction("About packstation", self)
+        about.triggered.connect(self.show_about)
+        self.menuBar().addMenu("&Help").addAction(about)
         back = QAction("Back to scanning", self.search)  # Escape in the search box
         back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         back.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -147,6 +150,9 @@ class MainWindow(QMainWindow):
             self.serial.close()
         self.tasks.cancel_all()  # nothing of this window runs after it is gone
         self.closed.emit()
+
+    def show_about(self) -> None:
+        self.dialogs.show(about_box(self, self.station.api_url if self.station else None))
 
     # -- settings and the key --------------------------------------------------------------
 
@@ -365,20 +371,9 @@ class MainWindow(QMainWindow):
 
     async def print_batch(self, jobs: list[Job]) -> None:
         assert self.scans is not None
-        failed: list[str] = []
-        try:
-            for done, job in enumerate(jobs):
-                self.status.show_progress(f"Printing {done + 1} of {len(jobs)}", done, len(jobs))
-                ok, message = await self.scans.print_now(job)
-                if not ok:
-                    failed.append(f"{job.order_reference or job.id}: {message}")
-        finally:
-            self.status.progress_done()
-        if failed:
-            self.banner.show_outcome(False, f"{len(failed)} of {len(jobs)} not printed. "
-                                            f"First: {failed[0]}")
-        else:
-            self.banner.show_outcome(True, f"All {len(jobs)} job(s) sent to the printer.")
+        ok, message = await print_batch(self.scans, jobs, self.status.show_progress)
+        self.status.progress_done()
+        self.banner.show_outcome(ok, message)
 
     def dispatch_typed(self) -> None:
         job = self.current_job()

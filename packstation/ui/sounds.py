@@ -9,9 +9,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl
 
+from packstation.resources import resource_dir
+
 log = logging.getLogger(__name__)
 
-SOUNDS = Path(__file__).resolve().parent.parent.parent / "resources" / "sounds"
+SOUNDS = resource_dir() / "sounds"
 
 
 def audio_possible() -> bool:

@@ -1,0 +1,134 @@
+"""``packstation --self-test``: can this machine run the station? Says what it found.
+
+Checks the parts an installer must have brought along and the machine must
+provide: Qt (offscreen is enough), PDF rendering, printing support, the
+keyring, the sounds, and a round trip to the built-in sandbox (a job listed,
+its voucher PDF downloaded, checked and rendered). Exit 0 when everything the
+station needs works; a missing keyring or printer is reported, not failed: a
+fresh machine may have neither yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packstation import __version__
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    name: str
+    ok: bool
+    detail: str
+    essential: bool = True
+
+
+def _qt() -> str:
+    from PySide6 import __version__ as pyside
+    from PySide6.QtCore import qVersion
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], "-platform",
+                                                   os.environ.get("QT_QPA_PLATFORM",
+                                                                  "offscreen")])
+    return f"Qt {qVersion()}, PySide6 {pyside}, platform {app.platformName()}"
+
+
+def _pdf_rendering() -> str:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    from packstation.printing.sheets import barcode_pdf
+
+    buffer = QBuffer()
+    buffer.setData(QByteArray(barcode_pdf()))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    image = document.render(0, QSize(300, 100))
+    if document.status() != QPdfDocument.Status.Ready or image.isNull():
+        raise RuntimeError("QtPdf could not render a PDF")
+    return f"QtPdf rendered a page ({image.width()}x{image.height()})"
+
+
+def _printing() -> str:
+    from packstation.printing.cups_path import cups_available
+    from packstation.printing.printers import available_printers, default_printer
+
+    names = available_printers()
+    path = "CUPS (lp + IPP)" if cups_available() else "Qt (QPrinter)"
+    return (f"print path {path}; printers: {', '.join(names) or 'none yet'}; "
+            f"default: {default_printer() or 'none'}")
+
+
+def _keyring() -> str:
+    from packstation.config import keys
+
+    keys.backend()  # raises MissingKeyError with the reason when there is none
+    return keys.backend_name()
+
+
+def _sounds() -> str:
+    from packstation.resources import resource_dir
+
+    folder = resource_dir() / "sounds"
+    missing = [n for n in ("ok.wav", "error.wav") if not (folder / n).is_file()]
+    if missing:
+        raise RuntimeError(f"missing in {folder}: {', '.join(missing)}")
+    return f"{folder}"
+
+
+def _sandbox() -> str:
+    from packstation.api import ApiKey, RateBudget, SmartGiftClient
+    from packstation.printing.pdfcheck import check_pdf
+    from packstation.sandbox import DEMO_KEY, SandboxServer
+
+    async def round_trip() -> str:
+        with SandboxServer(pdf_delay=0, jobs=3, seed=1) as sandbox:
+            async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
+                                       budget=RateBudget()) as client:
+                jobs = (await client.list_jobs(status="pending")).items
+                pdf = check_pdf(await client.download_pdf(jobs[0].vouchers[0].pdf_copy or ""))
+                return (f"{len(jobs)} pending job(s) listed, a {pdf.pages}-page voucher PDF "
+                        "downloaded and checked")
+
+    return asyncio.run(round_trip())
+
+
+CHECKS: list[tuple[str, Callable[[], str], bool]] = [
+    ("Qt", _qt, True),
+    ("PDF rendering", _pdf_rendering, True),
+    ("printing", _printing, True),
+    ("sandbox", _sandbox, True),
+    ("sounds", _sounds, True),
+    ("keyring", _keyring, False),
+]
+
+
+def run_checks() -> list[Finding]:
+    findings = []
+    for name, check, essential in CHECKS:
+        try:
+            findings.append(Finding(name, True, check(), essential))
+        except Exception as exc:  # each check reports, none stops the others
+            findings.append(Finding(name, False, f"{type(exc).__name__}: {exc}", essential))
+    return findings
+
+
+def self_test() -> int:
+    print(f"packstation {__version__} on {platform.system()} {platform.machine()}, "
+          f"Python {platform.python_version()}"
+          f"{' (bundled)' if getattr(sys, 'frozen', False) else ''}")
+    findings = run_checks()
+    for f in findings:
+        mark = "ok  " if f.ok else ("FAIL" if f.essential else "warn")
+        print(f"{mark}  {f.name}: {f.detail}")
+    failed = [f for f in findings if f.essential and not f.ok]
+    print("self-test passed" if not failed else
+          f"self-test FAILED: {', '.join(f.name for f in failed)}")
+    return 0 if not failed else 1
