@@ -41,7 +41,7 @@ def activate(qtbot: QtBot, window: QWidget) -> None:
 def test_scan_field_keeps_the_keyboard_but_not_from_search_or_dialogs(
         qtbot: QtBot, window: MainWindow) -> None:
     activate(qtbot, window)
-    window.scan_field.setFocus()
+    qtbot.waitUntil(window.scan_field.hasFocus, timeout=2_000)  # ready to scan at once
     # A click on the queue selects the job, and the keyboard goes back to the scan field.
     row = window.table.visualRect(window.proxy.index(2, 0)).center()
     qtbot.mouseClick(window.table.viewport(), Qt.MouseButton.LeftButton, pos=row)

@@ -62,8 +62,8 @@ class ScanFocusKeeper(QObject):
         QTimer.singleShot(0, self.scan_field, self._return)
 
     def _return(self) -> None:
-        if self.window.isActiveWindow() and not takes_text(self._app.focusWidget() or
-                                                           self.scan_field):
-            focused = self._app.focusWidget()
-            if focused is None or focused.window() is self.window:
-                self.scan_field.setFocus()
+        if not self.window.isActiveWindow():
+            return
+        focused = self._app.focusWidget()
+        if focused is None or (focused.window() is self.window and not takes_text(focused)):
+            self.scan_field.setFocus()

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self._layout()
         self._actions()
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
+        self.scan_field.setFocus()  # the window's first focus: not the search box above it
         self._timer = QTimer(self)  # the status bar and PDF state, once a second
         self._timer.timeout.connect(self._tick)
         self._timer.start(1000)
