@@ -6,10 +6,12 @@ import asyncio
 import sys
 
 import qasync
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from packstation.api import ApiError, MissingKeyError
 from packstation.config.settings import Settings
+from packstation.resources import resource_dir
 from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.ui.first_run import FirstRunWizard
@@ -59,6 +61,7 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("packstation")
     app.setOrganizationName("packstation")
+    app.setWindowIcon(QIcon(str(resource_dir() / "icons" / "packstation.png")))
     app.setQuitOnLastWindowClosed(False)  # main() below ends the loop itself
 
     async def main() -> None:
