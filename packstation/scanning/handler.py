@@ -89,6 +89,19 @@ class ScanHandler:
             return False, "no printer is set up"
         return await self._print(printer, job)
 
+    async def print_batch(self, jobs: list[Job],
+                          progress: Callable[[str, int, int], None]) -> tuple[bool, str]:
+        """Each job's vouchers in turn (Ctrl+Shift+P), progress told; the outcome in words."""
+        failed: list[str] = []
+        for done, job in enumerate(jobs):
+            progress(f"Printing {done + 1} of {len(jobs)}", done, len(jobs))
+            ok, message = await self.print_now(job)
+            if not ok:
+                failed.append(f"{job.order_reference or job.id}: {message}")
+        if failed:
+            return False, f"{len(failed)} of {len(jobs)} not printed. First: {failed[0]}"
+        return True, f"All {len(jobs)} job(s) sent to the printer."
+
     async def change_status(self, job: Job, status: str) -> tuple[bool, str]:
         """Mark delivered or cancelled: saved first, then sent."""
         try:

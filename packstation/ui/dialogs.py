@@ -1,5 +1,5 @@
-"""Opening dialogs the qasync way (``open()`` and a signal, never ``exec()``), the About
-box, and printing a batch of jobs with progress.
+"""Opening dialogs the qasync way (``open()`` and a signal, never ``exec()``), and the
+About box.
 
 ``exec()`` inside an async slot runs a nested event loop that re-enters
 qasync. The parent keeps a reference to each open dialog until it finishes.
@@ -13,8 +13,6 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from packstation import __version__
-from packstation.api import Job
-from packstation.scanning.handler import ScanHandler
 
 
 class OpenDialogs:
@@ -47,16 +45,3 @@ def about_box(parent: QWidget, api_url: str | None) -> QMessageBox:
         f"Qt for Python (PySide6) {pyside_version}\nMIT licence",
         QMessageBox.StandardButton.Ok, parent)
 
-
-async def print_batch(scans: ScanHandler, jobs: list[Job],
-                      progress: Callable[[str, int, int], None]) -> tuple[bool, str]:
-    """Each job's vouchers in turn, progress shown; the outcome in words."""
-    failed: list[str] = []
-    for done, job in enumerate(jobs):
-        progress(f"Printing {done + 1} of {len(jobs)}", done, len(jobs))
-        ok, message = await scans.print_now(job)
-        if not ok:
-            failed.append(f"{job.order_reference or job.id}: {message}")
-    if failed:
-        return False, f"{len(failed)} of {len(jobs)} not printed. First: {failed[0]}"
-    return True, f"All {len(jobs)} job(s) sent to the printer."

@@ -31,7 +31,7 @@ from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
 from packstation.sync.outbox_sender import Delivery, OutboxEvent
-from packstation.ui.dialogs import OpenDialogs, about_box, print_batch
+from packstation.ui.dialogs import OpenDialogs, about_box
 from packstation.ui.focus import ScanFocusKeeper
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self._gone = False
         self._loaded = False
         self._counting = False
+        self._fetching = False  # the first sync's busy bar is showing
         self.setWindowTitle(f"packstation {__version__}")
         self.resize(1280, 800)
 
@@ -318,8 +319,10 @@ class MainWindow(QMainWindow):
         self.status.refresh(station, self.current_job(), waiting)
         first_sync = not self.model.rowCount() and station.sync.last_success is None
         if first_sync and not station.sync.last_error:
+            self._fetching = True
             self.status.show_progress("Fetching jobs from Smart Gift", 0, 0)
-        elif self.status.progress_label.text().startswith("Fetching"):
+        elif self._fetching:
+            self._fetching = False
             self.status.progress_done()
 
     # -- scanning and actions ------------------------------------------------------------
@@ -372,7 +375,7 @@ class MainWindow(QMainWindow):
 
     async def print_batch(self, jobs: list[Job]) -> None:
         assert self.scans is not None
-        ok, message = await print_batch(self.scans, jobs, self.status.show_progress)
+        ok, message = await self.scans.print_batch(jobs, self.status.show_progress)
         self.status.progress_done()
         self.banner.show_outcome(ok, message)
 
