@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -52,3 +54,17 @@ def open_window(qtbot: QtBot, station: Station) -> MainWindow:
 def scan(qtbot: QtBot, window: MainWindow, text: str) -> None:
     qtbot.keyClicks(window.scan_field, text)
     qtbot.keyClick(window.scan_field, Qt.Key.Key_Return)
+
+
+@contextmanager
+def synced_window(qtbot: QtBot, sandbox: SandboxServer, db_path: Path,
+                  **settings: object) -> Iterator[MainWindow]:
+    """A station synced once, its window open on the cache; both closed afterwards."""
+    station = make_station(sandbox, db_path, **settings)
+    wait(qtbot, station.sync.sync_once())
+    window = open_window(qtbot, station)
+    try:
+        yield window
+    finally:
+        window.close()
+        wait(qtbot, station.aclose())

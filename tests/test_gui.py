@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from packstation.sandbox import SandboxServer
 from packstation.ui.main_window import MainWindow
-from tests.gui import fill_cache, make_station, open_window, scan, wait
+from tests.gui import fill_cache, make_station, open_window, scan, synced_window, wait
 
 
 def test_queue_loads_oldest_first_with_counts(window: MainWindow) -> None:
@@ -126,18 +126,16 @@ def test_wrong_key_shows_message_and_keeps_the_dispatch(
 def test_print_on_select_goes_to_the_printing_layer(
         qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
         tmp_path: Path, cups_queue: object) -> None:
-    station = make_station(sandbox, tmp_path / "station.sqlite3", print_on_select=True,
-                           voucher_printer="PDF")
-    wait(qtbot, station.sync.sync_once())
-    window = open_window(qtbot, station)
-    job = window.model.job(0)
-    scan(qtbot, window, job.order_reference or "")
-    qtbot.waitUntil(lambda: bool(station.history.recent(1, job_id=job.id)), timeout=15_000)
-    record = station.history.recent(1, job_id=job.id)[0]
-    assert record.printer == "PDF" and record.pages == len(job.vouchers)
-    qtbot.waitUntil(lambda: "sent to PDF" in window.banner.text(), timeout=5_000)
-    window.close()
-    wait(qtbot, station.aclose())
+    with synced_window(qtbot, sandbox, tmp_path / "station.sqlite3", print_on_select=True,
+                       voucher_printer="PDF") as window:
+        assert window.station is not None
+        history = window.station.history
+        job = window.model.job(0)
+        scan(qtbot, window, job.order_reference or "")
+        qtbot.waitUntil(lambda: bool(history.recent(1, job_id=job.id)), timeout=15_000)
+        record = history.recent(1, job_id=job.id)[0]
+        assert record.printer == "PDF" and record.pages == len(job.vouchers)
+        qtbot.waitUntil(lambda: "sent to PDF" in window.banner.text(), timeout=5_000)
 
 
 def test_a_change_elsewhere_is_announced(qtbot: QtBot, window: MainWindow,

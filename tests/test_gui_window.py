@@ -29,7 +29,7 @@ from packstation.sandbox import SandboxServer
 from packstation.ui.main_window import MainWindow
 from packstation.ui.palette import warning_colour
 from tests.cups import CupsQueue
-from tests.gui import make_station, open_window, wait
+from tests.gui import make_station, open_window, synced_window, wait
 
 
 def activate(qtbot: QtBot, window: QWidget) -> None:
@@ -109,59 +109,55 @@ def test_preview_says_not_ready_until_the_service_has_made_the_pdf(
 def test_status_bar_shows_connection_and_printer_state(
         qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
         tmp_path: Path, cups_queue: CupsQueue) -> None:
-    station = make_station(sandbox, tmp_path / "station.sqlite3",
-                           voucher_printer=cups_queue.name, label_printer="Zebra-Gone")
-    wait(qtbot, station.sync.sync_once())
-    window = open_window(qtbot, station)
-    station.monitor.start()
-    bar = window.status
-    qtbot.waitUntil(lambda: f"Voucher printer {cups_queue.name}: ready" in bar.printers.text(),
-                    timeout=10_000)
-    assert "Label printer: " in bar.printers.text() and "Zebra-Gone" in bar.printers.text()
-    assert "Connected · synced" in bar.connection.text()
-    assert "requests left this minute" in bar.connection.text()
-    cups_queue.stop()
-    try:
-        station.monitor.check_soon()
-        qtbot.waitUntil(lambda: "STOPPED" in bar.printers.text(), timeout=10_000)
-    finally:
-        cups_queue.start()
-    window.close()
-    wait(qtbot, station.aclose())
+    with synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
+                       voucher_printer=cups_queue.name, label_printer="Zebra-Gone") as window:
+        station = window.station
+        assert station is not None
+        station.monitor.start()
+        bar = window.status
+        qtbot.waitUntil(lambda: f"Voucher printer {cups_queue.name}: ready"
+                        in bar.printers.text(), timeout=10_000)
+        assert "Label printer: " in bar.printers.text() and "Zebra-Gone" in bar.printers.text()
+        assert "Connected · synced" in bar.connection.text()
+        assert "requests left this minute" in bar.connection.text()
+        cups_queue.stop()
+        try:
+            station.monitor.check_soon()
+            qtbot.waitUntil(lambda: "STOPPED" in bar.printers.text(), timeout=10_000)
+        finally:
+            cups_queue.start()
 
 
 def test_printing_every_shown_job_shows_progress_and_prints_each(
         qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
         tmp_path: Path, cups_queue: CupsQueue) -> None:
-    station = make_station(sandbox, tmp_path / "station.sqlite3",
-                           voucher_printer=cups_queue.name)
-    wait(qtbot, station.sync.sync_once())
-    window = open_window(qtbot, station)
-    # A search that shows a few jobs: a batch, not the whole queue.
-    postcodes = [j.delivery_address.postcode for j in window.queue.shown_pending()
-                 if j.delivery_address]
-    term = next(p[:2] for p in postcodes
-                if 2 <= sum(q.startswith(p[:2]) for q in postcodes) <= 5)
-    qtbot.keyClicks(window.search, term.lower())
-    jobs = window.queue.shown_pending()
-    assert len(jobs) >= 2
-    activate(qtbot, window)
-    seen_progress: list[str] = []
-    window.status.progress.valueChanged.connect(
-        lambda _: seen_progress.append(window.status.progress_label.text()))
-    qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier
-                   | Qt.KeyboardModifier.ShiftModifier)
-    box = window.dialogs.of_type(QMessageBox)
-    assert isinstance(box, QMessageBox) and f"all {len(jobs)} pending" in box.text()
-    box.button(QMessageBox.StandardButton.Yes).click()
-    qtbot.waitUntil(lambda: window.banner.text().startswith("All "), timeout=30_000)
-    assert window.banner.text() == f"All {len(jobs)} job(s) sent to the printer."
-    assert f"Printing {len(jobs)} of {len(jobs)}" in seen_progress
-    assert not window.status.busy
-    printed = {r.job_id for r in station.history.recent(100)}
-    assert printed == {j.id for j in jobs}
-    window.close()
-    wait(qtbot, station.aclose())
+    with synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
+                       voucher_printer=cups_queue.name) as window:
+        station = window.station
+        assert station is not None
+        # A search that shows a few jobs: a batch, not the whole queue.
+        postcodes = [j.delivery_address.postcode for j in window.queue.shown_pending()
+                     if j.delivery_address]
+        term = next(p[:2] for p in postcodes
+                    if 2 <= sum(q.startswith(p[:2]) for q in postcodes) <= 5)
+        qtbot.keyClicks(window.search, term.lower())
+        jobs = window.queue.shown_pending()
+        assert len(jobs) >= 2
+        activate(qtbot, window)
+        seen_progress: list[str] = []
+        window.status.progress.valueChanged.connect(
+            lambda _: seen_progress.append(window.status.progress_label.text()))
+        qtbot.keyClick(window, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier
+                       | Qt.KeyboardModifier.ShiftModifier)
+        box = window.dialogs.of_type(QMessageBox)
+        assert isinstance(box, QMessageBox) and f"all {len(jobs)} pending" in box.text()
+        box.button(QMessageBox.StandardButton.Yes).click()
+        qtbot.waitUntil(lambda: window.banner.text().startswith("All "), timeout=30_000)
+        assert window.banner.text() == f"All {len(jobs)} job(s) sent to the printer."
+        assert f"Printing {len(jobs)} of {len(jobs)}" in seen_progress
+        assert not window.status.busy
+        printed = {r.job_id for r in station.history.recent(100)}
+        assert printed == {j.id for j in jobs}
 
 
 def test_text_scale_enlarges_everything_in_proportion(qtbot: QtBot, window: MainWindow) -> None:
