@@ -1,4 +1,4 @@
-"""One running packing station: the client, the local store, sync, outbox and printing.
+"""One running packing station: client, local store, sync, outbox, printing, back office.
 
 Built the same way for the window and for tests; holds no Qt widgets. The
 window gets what it needs from here through its constructor.
@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from packstation.api import ApiKey, SmartGiftClient
+from packstation.backoffice.agreements import AgreementBook
+from packstation.backoffice.orders import OrderDesk
 from packstation.config import keys
 from packstation.config.settings import Settings
 from packstation.printing.monitor import PrinterMonitor
@@ -21,6 +23,7 @@ from packstation.store.database import Database, database_path
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox
 from packstation.store.pdf_cache import PdfCache
+from packstation.store.pos_orders import PosOrderLog
 from packstation.store.print_history import PrintHistory
 from packstation.store.scan_log import ScanLog
 from packstation.sync.job_sync import JobSync
@@ -41,6 +44,8 @@ class Station:
     sync: JobSync = field(init=False)
     sender: OutboxSender = field(init=False)
     monitor: PrinterMonitor = field(init=False)
+    agreements: AgreementBook = field(init=False)
+    orders: OrderDesk = field(init=False)
     _printer: VoucherPrinter | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -52,6 +57,8 @@ class Station:
                             full_every=self.settings.full_refresh_every)
         self.sender = OutboxSender(self.client, self.outbox, self.cache)
         self.monitor = PrinterMonitor(lambda: station_from(self.settings))
+        self.agreements = AgreementBook(self.client)
+        self.orders = OrderDesk(self.client, PosOrderLog(self.db))
 
     @classmethod
     def open(cls, api_url: str | None = None, *, demo: bool = False,
@@ -90,16 +97,18 @@ class Station:
                            poke_sender=self.sender.poke)
 
     def start(self) -> None:
-        """Background work for the life of the window: sync and the outbox sender."""
+        """Background work for the life of the window: sync, outbox, printers, agreements."""
         self.sync.start()
         self.sender.start()
         self.monitor.start()
+        self.agreements.start()
 
     async def aclose(self) -> None:
         await self.sync.aclose()
         await self.sender.aclose()
         await self.pdfs.aclose()
         await self.monitor.aclose()
+        await self.agreements.aclose()
         await self.client.aclose()
         self.db.close()
         if self.sandbox is not None:

@@ -9,7 +9,7 @@ at the field before it costs a request.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -96,10 +96,13 @@ class PosSale:
             out["order_id"] = self.order_id
         return out
 
-    def problems(self, *, online_delivery: bool | None = None) -> dict[str, str]:
+    def problems(self, *, online_delivery: bool | None = None,
+                 monetary: Sequence[bool | None] = (), today: date | None = None
+                 ) -> dict[str, str]:
         """Rule breaches by field path (``items[0].code``, ``customer.email``...).
 
-        ``online_delivery`` tells which delivery fields are required, when known.
+        ``online_delivery`` tells which delivery fields are required, and
+        ``monetary`` (one per item) which vouchers need a price, when known.
         """
         found: dict[str, str] = {}
         if not self.items:
@@ -107,8 +110,14 @@ class PosSale:
         codes: set[str] = set()
         for i, item in enumerate(self.items):
             where = f"items[{i}]"
+            if item.id < 1:
+                found[f"{where}.id"] = "Enter the voucher's id in Smart Gift."
+            if i < len(monetary) and monetary[i] and item.price is None:
+                found[f"{where}.price"] = "A monetary voucher needs a price."
             if item.price is not None and item.price <= 0:
                 found[f"{where}.price"] = "The price must be more than £0.00."
+            elif item.price is not None and item.price != item.price.quantize(Decimal("0.01")):
+                found[f"{where}.price"] = "Pounds and pence only: at most two decimal places."
             if item.persons is not None and item.persons < 1:
                 found[f"{where}.persons"] = "Persons must be at least 1."
             if item.code is not None:
@@ -122,6 +131,8 @@ class PosSale:
         elif not _EMAIL.match(self.customer.email):
             found["customer.email"] = "This is not an email address."
         delivery = self.delivery
+        if delivery.method < 1:
+            found["delivery.method"] = "Choose the delivery method."
         if online_delivery is True and not delivery.email:
             found["delivery.email"] = "Online delivery needs the recipient's email."
         if delivery.email and not _EMAIL.match(delivery.email):
@@ -131,6 +142,12 @@ class PosSale:
                 found["delivery.address1"] = "Postal delivery needs the first address line."
             if not delivery.postcode:
                 found["delivery.postcode"] = "Postal delivery needs a postcode."
+        if delivery.date is not None and delivery.date <= (today or date.today()):
+            # Smart Gift would quietly send it at once: say so rather than surprise.
+            found["delivery.date"] = ("A delivery date must be in the future; leave it out "
+                                      "to send at once.")
+        if self.payment_method < 1:
+            found["payment_method"] = "Choose the payment method."
         return found
 
     @classmethod
@@ -185,3 +202,11 @@ class PosSaleResult:
             voucher_codes=tuple(str(c) for c in codes),
             extra=f.extras(data, frozenset({"message", "order_reference", "voucher_codes"})),
         )
+
+
+_SERVER_INDEX = re.compile(r"\.(\d+)(?=\.|$)")
+
+
+def field_path(server_key: str) -> str:
+    """A 422's field name in our form: ``items.0.code`` becomes ``items[0].code``."""
+    return _SERVER_INDEX.sub(lambda m: f"[{m.group(1)}]", server_key)

@@ -27,7 +27,8 @@ from packstation.sandbox.state import Rejected, SandboxState
 log = logging.getLogger("packstation.sandbox")
 
 DEMO_KEY = "sk_demo_packstation_sandbox"
-FAULT_KINDS = ("500", "503", "429", "422", "drop", "malformed", "html", "slow")
+# "drop" closes the connection before the request is processed, "lost" after it.
+FAULT_KINDS = ("500", "503", "429", "422", "drop", "lost", "malformed", "html", "slow")
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,10 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, content_type = self._route(method, url.path, url.query, payload)
         except Rejected as exc:
             self._send(exc.status, exc.body, limit_headers)
+            return
+        if fault == "lost":  # done, but the answer never arrives: the dangerous case for a POST
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
             return
         if fault == "malformed":
             self._send_raw(200, b'{"id": 1, "status": "pend', "application/json", limit_headers)

@@ -23,6 +23,10 @@ from packstation.sandbox import data
 from packstation.sandbox.pdf import voucher_pdf
 
 _CODE = re.compile(r"^[A-Za-z0-9]+$")
+# Limits the service enforces that the reference does not state: the app learns them
+# from the 422, like it would from the real service.
+MAX_PRICE = Decimal("9999.99")
+MAX_REASON = 1000
 
 
 class Rejected(Exception):
@@ -197,6 +201,12 @@ class SandboxState:
         if not price.is_finite() or price <= 0:
             raise Rejected(422, "The price must be a number greater than 0.",
                            {"price": "must be greater than 0"})
+        if price != price.quantize(Decimal("0.01")):
+            raise Rejected(422, "The price may not have more than 2 decimal places.",
+                           {"price": "at most 2 decimal places"})
+        if price > MAX_PRICE:  # the service stores it as decimal(6,2)
+            raise Rejected(422, f"The price may not be greater than {MAX_PRICE}.",
+                           {"price": f"may not be greater than {MAX_PRICE}"})
         with self.lock:
             agreement = self._agreement(agreement_id)
             if agreement["status_text"] not in ("new", "sent"):
@@ -211,6 +221,9 @@ class SandboxState:
         reason = payload.get("reason") if isinstance(payload, Mapping) else None
         if reason is not None and not isinstance(reason, str):
             raise Rejected(422, "The reason must be a string.", {"reason": "must be a string"})
+        if reason is not None and len(reason) > MAX_REASON:
+            raise Rejected(422, f"The reason may not be greater than {MAX_REASON} characters.",
+                           {"reason": f"may not be greater than {MAX_REASON} characters"})
         with self.lock:
             agreement = self._agreement(agreement_id)
             if agreement["status_text"] == "cancelled":

@@ -89,6 +89,23 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     CREATE INDEX jobs_received ON jobs(received_at, id);
     """,
+    # 4: POS orders sent from this station, so a resend after a lost answer is noticed
+    """
+    CREATE TABLE pos_orders (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,         -- sha256 of the request body as canonical JSON
+        order_id TEXT,                     -- our own order id, when one was given
+        request TEXT NOT NULL,             -- the request body, JSON
+        state TEXT NOT NULL,               -- 'sending', 'created', 'unknown', 'refused', 'not_sent'
+        order_reference TEXT,
+        voucher_codes TEXT NOT NULL DEFAULT '[]',
+        detail TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,          -- UTC, ISO 8601
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX pos_orders_fingerprint ON pos_orders(fingerprint);
+    CREATE INDEX pos_orders_order_id ON pos_orders(order_id);
+    """,
 )
 
 

@@ -1,0 +1,1 @@
+"""The provider's back office: fulfilment agreements and POS orders. No Qt."""
