@@ -52,20 +52,31 @@ class Faults:
     slow_seconds: float = 35.0  # how long a "slow" fault stalls (past the client's timeout)
     retry_after: int = 1  # the Retry-After of an injected 429 or 503
     queued: deque[str] = field(default_factory=deque)  # exact faults for the next requests
+    aimed: list[tuple[str, str]] = field(default_factory=list)  # (request prefix, fault)
     seed: int = 0
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
 
-    def inject(self, kind: str, count: int = 1) -> None:
+    def inject(self, kind: str, count: int = 1, *, only: str | None = None) -> None:
+        """The next ``count`` requests get ``kind``; with ``only`` (``"POST /pos-sale"``),
+        the next ones whose method and path start so, whatever else comes between."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
         with self._lock:
-            self.queued.extend([kind] * count)
+            if only is None:
+                self.queued.extend([kind] * count)
+            else:
+                self.aimed.extend([(only, kind)] * count)
 
-    def next(self) -> str | None:
+    def next(self, request: str = "") -> str | None:
+        """The fault for ``request`` (``"GET /fulfilment/jobs"``), if any."""
         with self._lock:
+            aimed = next((a for a in self.aimed if request.startswith(a[0])), None)
+            if aimed is not None:
+                self.aimed.remove(aimed)
+                return aimed[1]
             if self.queued:
                 return self.queued.popleft()
             if self.error_rate > 0 and self._rng.random() < self.error_rate:
@@ -153,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
                                             None if isinstance(payload, Rejected) else payload))
         if sandbox.faults.latency:
             time.sleep(sandbox.faults.latency)
-        fault = sandbox.faults.next()
+        fault = sandbox.faults.next(f"{method} {url.path}")
         if fault == "drop":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QSplitter,
+    QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,8 +33,10 @@ from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
 from packstation.sync.outbox_sender import Delivery, OutboxEvent
+from packstation.ui.back_office import BackOffice
 from packstation.ui.dialogs import OpenDialogs, about_box
 from packstation.ui.focus import ScanFocusKeeper
+from packstation.ui.job_actions import JobActions
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
 from packstation.ui.queue_panel import QueuePanel
@@ -83,6 +87,14 @@ class MainWindow(QMainWindow):
         self.notice_label.setWordWrap(True)
         self.status = StationStatusBar()
         self.setStatusBar(self.status)
+        self.office = BackOffice(station.agreements if station else None,
+                                 station.orders if station else None, self.dialogs, self.tasks,
+                                 self)
+        self.office.waiting_changed.connect(self.show_waiting)
+        self.office.message.connect(lambda text: self.status.showMessage(text, 8000))
+        self.status.agreements_flag.clicked.connect(self.show_agreements)
+        self.jobs = JobActions(scans, self.queue, self.banner, self.status, self.dialogs,
+                               self.tasks, self, self._printer_trouble)
         self._layout()
         self._actions()
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
@@ -97,9 +109,18 @@ class MainWindow(QMainWindow):
             station.client.subscribe_auth_failures(self.auth_failed)
 
     def _layout(self) -> None:
+        # The agreements sit beside the queue; the right side follows: job or agreement.
+        self.sides = QTabWidget()
+        self.sides.setAccessibleName("Jobs and agreements")
+        self.sides.addTab(self.queue, "&Jobs")
+        self.sides.addTab(self.office.view, "A&greements")
+        self.details = QStackedWidget()
+        self.details.addWidget(self.job_view)
+        self.details.addWidget(self.office.detail)
+        self.sides.currentChanged.connect(self.details.setCurrentIndex)
         split = QSplitter()
-        split.addWidget(self.queue)
-        split.addWidget(self.job_view)
+        split.addWidget(self.sides)
+        split.addWidget(self.details)
         split.setSizes([560, 720])
         layout = QVBoxLayout()
         layout.addWidget(self.origin_label)
@@ -112,14 +133,17 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _actions(self) -> None:
-        menus = {"&Job": self.menuBar().addMenu("&Job"),
-                 "&Station": self.menuBar().addMenu("&Station")}
+        menus = {name: self.menuBar().addMenu(name)
+                 for name in ("&Job", "&Back office", "&Station")}
         for menu, text, keys, slot in (
-                ("&Job", "Print vouchers", "Ctrl+P", self.print_current),
-                ("&Job", "Print every job shown…", "Ctrl+Shift+P", self.print_shown),
+                ("&Job", "Print vouchers", "Ctrl+P", self.jobs.print_current),
+                ("&Job", "Print every job shown…", "Ctrl+Shift+P", self.jobs.print_shown),
                 ("&Job", "Dispatch with a typed reference…", "Ctrl+D", self.dispatch_typed),
-                ("&Job", "Mark delivered", "Ctrl+Shift+D", lambda: self.set_status("delivered")),
-                ("&Job", "Cancel job…", "Ctrl+Shift+X", self.cancel_current),
+                ("&Job", "Mark delivered", "Ctrl+Shift+D",
+                 lambda: self.jobs.set_status("delivered")),
+                ("&Job", "Cancel job…", "Ctrl+Shift+X", self.jobs.cancel_current),
+                ("&Back office", "Agreements", "Ctrl+G", self.show_agreements),
+                ("&Back office", "New order…", "Ctrl+N", self.office.open_new_order),
                 ("&Station", "Refresh", "F5", self.refresh_now),
                 ("&Station", "Search", "Ctrl+F", self.search.setFocus),
                 ("&Station", "Settings…", "Ctrl+,", self.open_settings)):
@@ -148,10 +172,23 @@ class MainWindow(QMainWindow):
             self.station.sync.unsubscribe(self.jobs_changed)
             self.station.sender.unsubscribe(self.outbox_event)
             self.station.client.unsubscribe_auth_failures(self.auth_failed)
+        self.office.close()
         if self.serial is not None:
             self.serial.close()
         self.tasks.cancel_all()  # nothing of this window runs after it is gone
         self.closed.emit()
+
+    def show_waiting(self, new_agreements: int) -> None:
+        """New agreements wait for a price: flagged where a manager looks anyway."""
+        title = f"packstation {__version__}"
+        waiting = f"{new_agreements} new agreement{'s' if new_agreements != 1 else ''}"
+        self.setWindowTitle(f"{title} — {waiting} to price" if new_agreements else title)
+        self.sides.setTabText(1, f"A&greements ({waiting})" if new_agreements else "A&greements")
+        self.status.show_waiting(new_agreements)
+
+    def show_agreements(self) -> None:
+        self.sides.setCurrentWidget(self.office.view)
+        self.office.view.table.setFocus()
 
     def show_about(self) -> None:
         self.dialogs.show(about_box(self, self.station.api_url if self.station else None))
@@ -305,6 +342,7 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         self.job_view.preview.poll()
+        self.office.show_state()
         if self.station is not None and not self._counting:
             self._counting = True
             self.run(self._refresh_status(self.station))
@@ -346,6 +384,7 @@ class MainWindow(QMainWindow):
             self.banner.show_outcome(outcome.ok, outcome.message)
             self.sounds.play(outcome.ok)
         if outcome.select is not None:
+            self.sides.setCurrentWidget(self.queue)  # a scanned job is shown, whatever was
             self.select_job(outcome.select)
             self._current_changed()
         if outcome.dispatched:
@@ -355,29 +394,9 @@ class MainWindow(QMainWindow):
     def _ask(self, question: str, yes: Any) -> None:
         self.dialogs.ask(self, question, yes)
 
-    def print_current(self) -> None:
-        job = self.current_job()
-        if job is not None and self.station is not None:
-            self.run(self._print(job))
-
-    async def _print(self, job: Job) -> None:
-        assert self.station is not None and self.scans is not None
-        ok, message = await self.scans.print_now(job)
-        self.banner.show_outcome(ok, f"Order {job.order_reference}: {message}")
-        if not ok:
+    def _printer_trouble(self) -> None:
+        if self.station is not None:
             self.station.monitor.check_soon()
-
-    def print_shown(self) -> None:
-        jobs = self.queue.shown_pending()
-        if jobs and self.scans is not None and not self.status.busy:
-            self._ask(f"Print the vouchers of all {len(jobs)} pending job(s) shown?",
-                      lambda: self.run(self.print_batch(jobs)))
-
-    async def print_batch(self, jobs: list[Job]) -> None:
-        assert self.scans is not None
-        ok, message = await self.scans.print_batch(jobs, self.status.show_progress)
-        self.status.progress_done()
-        self.banner.show_outcome(ok, message)
 
     def dispatch_typed(self) -> None:
         job = self.current_job()
@@ -388,24 +407,10 @@ class MainWindow(QMainWindow):
         dialog.textValueSelected.connect(lambda ref: self.run(self._scan(ref, confirmed=False)))
         self.dialogs.show(dialog)
 
-    def set_status(self, status: str) -> None:
-        job = self.current_job()
-        if job is not None and self.scans is not None:
-            self.run(self._set_status(job, status))
-
-    async def _set_status(self, job: Job, status: str) -> None:
-        assert self.scans is not None
-        ok, message = await self.scans.change_status(job, status)
-        self.banner.show_outcome(ok, message)
-
-    def cancel_current(self) -> None:
-        job = self.current_job()
-        if job is not None:
-            self._ask(f"Cancel order {job.order_reference}? Smart Gift will show it as "
-                      "cancelled.", lambda: self.set_status("cancelled"))
-
     def refresh_now(self) -> None:
         if self.station is not None:
             self.station.sync.sync_soon()
+        if self.sides.currentWidget() is self.office.view:
+            self.office.refresh()
         self.start_refresh()
 

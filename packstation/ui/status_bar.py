@@ -1,4 +1,4 @@
-"""The window's status bar: connection, last sync, rate budget, outbox, PDFs, printers.
+"""The window's status bar: connection, sync, budget, outbox, PDFs, printers, agreements.
 
 Draws from what it is given and what the station holds in memory (no I/O):
 the window counts the outbox in a worker thread and redraws this once a
@@ -8,7 +8,7 @@ progress bar here.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
 from packstation.api import Job
 from packstation.station import Station
@@ -26,7 +26,13 @@ class StationStatusBar(QStatusBar):
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Progress")
         self.progress.setMaximumWidth(220)
+        self.agreements_flag = QPushButton()  # new agreements to price; opens them
+        self.agreements_flag.setFlat(True)
+        self.agreements_flag.setAccessibleName("New agreements")
+        self.agreements_flag.setStyleSheet(warning_style())
+        self.agreements_flag.hide()
         self.addWidget(self.connection, 1)
+        self.addPermanentWidget(self.agreements_flag)
         self.addPermanentWidget(self.progress_label)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.printers)
@@ -43,6 +49,11 @@ class StationStatusBar(QStatusBar):
     def progress_done(self) -> None:
         self.progress_label.hide()
         self.progress.hide()
+
+    def show_waiting(self, new_agreements: int) -> None:
+        self.agreements_flag.setText(
+            f"{new_agreements} new agreement{'s' if new_agreements != 1 else ''} to price")
+        self.agreements_flag.setVisible(new_agreements > 0)
 
     @property
     def busy(self) -> bool:

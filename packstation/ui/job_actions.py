@@ -1,0 +1,72 @@
+"""The Job menu: print the job in hand (or every job shown), mark it delivered, cancel it.
+
+What each does is decided by the ``ScanHandler``; this only asks first where a
+slip would cost something, and shows the outcome on the banner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from packstation.api import Job
+from packstation.scanning.handler import ScanHandler
+from packstation.ui.dialogs import OpenDialogs
+from packstation.ui.queue_panel import QueuePanel
+from packstation.ui.scan_bar import FeedbackBanner
+from packstation.ui.status_bar import StationStatusBar
+from packstation.ui.tasks import WidgetTasks
+
+
+class JobActions:
+    def __init__(self, scans: ScanHandler | None, queue: QueuePanel, banner: FeedbackBanner,
+                 status: StationStatusBar, dialogs: OpenDialogs, tasks: WidgetTasks,
+                 window: QWidget, printer_trouble: Callable[[], None]) -> None:
+        self.scans = scans
+        self.queue = queue
+        self.banner = banner
+        self.status = status
+        self.dialogs = dialogs
+        self.tasks = tasks
+        self.window = window
+        self.printer_trouble = printer_trouble  # look at the printers again, now
+
+    def print_current(self) -> None:
+        job = self.queue.current_job()
+        if job is not None and self.scans is not None:
+            self.tasks.run(self._print(self.scans, job))
+
+    async def _print(self, scans: ScanHandler, job: Job) -> None:
+        ok, message = await scans.print_now(job)
+        self.banner.show_outcome(ok, f"Order {job.order_reference}: {message}")
+        if not ok:
+            self.printer_trouble()
+
+    def print_shown(self) -> None:
+        jobs = self.queue.shown_pending()
+        if jobs and self.scans is not None and not self.status.busy:
+            self.dialogs.ask(self.window,
+                             f"Print the vouchers of all {len(jobs)} pending job(s) shown?",
+                             lambda: self.tasks.run(self.print_batch(jobs)))
+
+    async def print_batch(self, jobs: list[Job]) -> None:
+        assert self.scans is not None
+        ok, message = await self.scans.print_batch(jobs, self.status.show_progress)
+        self.status.progress_done()
+        self.banner.show_outcome(ok, message)
+
+    def set_status(self, status: str) -> None:
+        job = self.queue.current_job()
+        if job is not None and self.scans is not None:
+            self.tasks.run(self._set_status(self.scans, job, status))
+
+    async def _set_status(self, scans: ScanHandler, job: Job, status: str) -> None:
+        ok, message = await scans.change_status(job, status)
+        self.banner.show_outcome(ok, message)
+
+    def cancel_current(self) -> None:
+        job = self.queue.current_job()
+        if job is not None:
+            self.dialogs.ask(self.window, f"Cancel order {job.order_reference}? Smart Gift "
+                             "will show it as cancelled.", lambda: self.set_status("cancelled"))
