@@ -1,5 +1,6 @@
 """Render the README's screenshots against the sandbox: the main window with a job
-selected, the first-run wizard with a checked key, and the settings dialog.
+selected, the first-run wizard with a checked key, the settings dialog, the
+agreements view and the New order dialog.
 
     xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python docs/screenshots.py
 
@@ -26,6 +27,8 @@ from packstation.station_setup import StationSetup
 from packstation.store.database import Database
 from packstation.ui.app import build_window
 from packstation.ui.first_run import FirstRunWizard
+from packstation.ui.main_window import MainWindow
+from packstation.ui.pos_order_dialog import PosOrderDialog
 from packstation.ui.settings_dialog import SettingsDialog
 
 OUT = Path(__file__).parent / "screenshots"
@@ -52,6 +55,7 @@ async def shoot(app: QApplication) -> None:
         OUT.mkdir(exist_ok=True)
         window.grab().save(str(OUT / "main-window.png"))
         await shoot_settings(station, sandbox.base_url)
+        await shoot_back_office(window, station)
         window.close()
         await station.aclose()
         await shoot_wizard(sandbox.base_url)
@@ -65,6 +69,30 @@ async def shoot_settings(station: Station, url: str) -> None:
     await asyncio.sleep(0.5)
     dialog.grab().save(str(OUT / "settings.png"))
     dialog.close()
+
+
+async def shoot_back_office(window: MainWindow, station: Station) -> None:
+    await station.agreements.refresh()
+    window.show_agreements()
+    await asyncio.sleep(0.5)
+    window.grab().save(str(OUT / "agreements.png"))
+    window.office.open_new_order()
+    dialog = window.dialogs.of_type(PosOrderDialog)
+    assert isinstance(dialog, PosOrderDialog)
+    item = dialog.items[0]
+    item.voucher_id.setValue(2)
+    item.price.setText("25.00")
+    item.to.setText("Ffion")
+    item.sender.setText("Rhys")
+    item.message.setText("Pen-blwydd hapus!")
+    dialog.customer.email.setText("buyer@example")  # a slip, to show a message at its field
+    dialog.delivery.method.setValue(1)
+    dialog.delivery.email.setText("ffion@example.com")
+    dialog.payment_method.setValue(1)
+    dialog.send()
+    await asyncio.sleep(0.5)
+    dialog.grab().save(str(OUT / "new-order.png"))
+    dialog.reject()
 
 
 async def shoot_wizard(url: str) -> None:

@@ -113,8 +113,11 @@ def test_pos_sale_from_file(cli, tmp_path: Path) -> None:  # type: ignore[no-unt
     path.write_text(json.dumps(order))
     code, out, _ = cli("pos-sale", "--file", str(path), "--json")
     assert code == 0 and json.loads(out)["voucher_codes"] == ["CLICODE1"]
+    # Sent before: the station's log notices before Smart Gift is asked again.
     code, _, err = cli("pos-sale", "--file", str(path))
-    assert code == 4 and "already been taken" in err
+    assert code == 4 and "already created" in err and "--again" in err
+    code, _, err = cli("pos-sale", "--file", str(path), "--again")
+    assert code == 4 and "already been taken" in err  # Smart Gift's own 422
     path.write_text("{not json")
     code, _, err = cli("pos-sale", "--file", str(path))
     assert code == 2 and "not valid JSON" in err

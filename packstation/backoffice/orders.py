@@ -60,14 +60,13 @@ class OrderDesk:
 
 
 def describe_earlier(record: PosOrderRecord) -> str:
-    """The question put before sending an order that may already exist."""
+    """Why sending this order again needs a person's yes."""
     when = f"{record.created_at.astimezone():%d %b at %H:%M}"
     if record.state is OrderState.CREATED:
         codes = ", ".join(record.voucher_codes)
         return (f"This order was already created on {when}: order reference "
                 f"{record.order_reference}" + (f" (voucher codes {codes})" if codes else "") +
-                ". Create it again as a second order?")
+                ". Sending it again creates a second order.")
     why = f" ({record.detail})" if record.detail else ""
     return (f"This order was sent on {when} but no answer came back{why}. It may already "
-            "exist in Smart Gift: look for it in the Smart Gift dashboard first. "
-            "Send it again anyway?")
+            "exist in Smart Gift: look for it in the Smart Gift dashboard first.")

@@ -24,10 +24,12 @@ from packstation.api import (
 from packstation.api.fields import FieldError, parse_after
 from packstation.api.models import Job
 from packstation.api.pos import PosSale
+from packstation.backoffice.orders import OrderDesk, describe_earlier
 from packstation.cli import outbox_commands, output, printing_commands
 from packstation.cli.context import open_client, station_database
 from packstation.config import keys
 from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
+from packstation.store.pos_orders import PosOrderLog
 
 
 async def run_api_command(args: argparse.Namespace) -> int:
@@ -173,7 +175,17 @@ def _read_sale(path: str) -> PosSale:
 
 
 async def pos_sale(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    result = await client.create_pos_sale(args.sale)
+    # The window's log too: an order sent from either is noticed by both.
+    db = station_database(args, client.base_url)
+    try:
+        desk = OrderDesk(client, PosOrderLog(db))
+        earlier = await desk.earlier(args.sale)
+        if earlier is not None and not args.again:
+            raise ApiValidationError(
+                f"{describe_earlier(earlier)} Add --again to send it anyway.", status=None)
+        result = await desk.submit(args.sale)
+    finally:
+        db.close()
     if args.json:
         output.print_json({"message": result.message, "order_reference": result.order_reference,
                            "voucher_codes": list(result.voucher_codes)})

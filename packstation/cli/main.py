@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pos-sale", help="create an order (POS sale) from a JSON file")
     p.add_argument("--file", required=True, metavar="ORDER.json")
+    p.add_argument("--again", action="store_true",
+                   help="send it even though the same order was sent before")
     p.add_argument("--json", action="store_true")
 
     key = sub.add_parser("key", help="the API key in the OS keyring").add_subparsers(

@@ -157,7 +157,10 @@ class AgreementsView(QWidget):
 
     def show_agreements(self, agreements: list[Agreement], counts: dict[str, int]) -> None:
         keep = self.current()
+        first = not self.model.rowCount()
         self.model.set_agreements(agreements)
+        if first:
+            self.table.resizeColumnsToContents()
         for i, status in enumerate(AGREEMENT_STATUSES):
             self.tabs.setTabText(i, f"{STATUS_NAMES[status]} ({counts.get(status, 0)})")
         if keep is not None and not self.select(keep.id, follow=False):

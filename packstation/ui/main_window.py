@@ -183,7 +183,8 @@ class MainWindow(QMainWindow):
         title = f"packstation {__version__}"
         waiting = f"{new_agreements} new agreement{'s' if new_agreements != 1 else ''}"
         self.setWindowTitle(f"{title} — {waiting} to price" if new_agreements else title)
-        self.sides.setTabText(1, f"A&greements ({waiting})" if new_agreements else "A&greements")
+        self.sides.setTabText(1, f"A&greements ({new_agreements} new)" if new_agreements
+                              else "A&greements")
         self.status.show_waiting(new_agreements)
 
     def show_agreements(self) -> None:

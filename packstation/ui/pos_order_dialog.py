@@ -203,7 +203,7 @@ class PosOrderDialog(QDialog):
             await self._send(sale)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, "Send this order again?",
-                          describe_earlier(earlier),
+                          f"{describe_earlier(earlier)}\n\nSend it again anyway?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
         box.button(QMessageBox.StandardButton.Yes).setText("Send again")
         box.button(QMessageBox.StandardButton.No).setText("Don't send")
