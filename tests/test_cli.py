@@ -263,7 +263,7 @@ def test_self_test_says_what_it_found_and_passes_here() -> None:
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    for check in ("Qt", "PDF rendering", "printing", "sandbox", "sounds", "keyring"):
+    for check in ("Qt", "PDF rendering", "printing", "sandbox", "sounds", "labels", "keyring"):
         assert any(f" {check}: " in line for line in lines), check
     assert lines[-1] == "self-test passed"
     assert f"packstation {__version__}" in lines[0]

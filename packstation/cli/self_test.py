@@ -2,10 +2,10 @@
 
 Checks the parts an installer must have brought along and the machine must
 provide: Qt (offscreen is enough), PDF rendering, printing support, the
-keyring, the sounds, and a round trip to the built-in sandbox (a job listed,
-its voucher PDF downloaded, checked and rendered). Exit 0 when everything the
-station needs works; a missing keyring or printer is reported, not failed: a
-fresh machine may have neither yet.
+keyring, the sounds, labels and barcodes (reportlab), and a round trip to the
+built-in sandbox (a job listed, its voucher PDF downloaded, checked and
+rendered). Exit 0 when everything the station needs works; a missing keyring
+or printer is reported, not failed: a fresh machine may have neither yet.
 """
 
 from __future__ import annotations
@@ -74,13 +74,34 @@ def _keyring() -> str:
 
 
 def _sounds() -> str:
+    # Imported, not played: a box without audio must not be asked to open a device.
+    import PySide6.QtMultimedia  # noqa: F401
+
     from packstation.resources import resource_dir
 
     folder = resource_dir() / "sounds"
     missing = [n for n in ("ok.wav", "error.wav") if not (folder / n).is_file()]
     if missing:
         raise RuntimeError(f"missing in {folder}: {', '.join(missing)}")
-    return f"{folder}"
+    return f"QtMultimedia loads; {folder}"
+
+
+def _labels() -> str:
+    import random
+    from datetime import UTC, datetime
+
+    from packstation.api import Job
+    from packstation.printing.label import label_pdf
+    from packstation.printing.pdfcheck import check_pdf
+    from packstation.printing.sheets import scanner_test_pdf
+    from packstation.sandbox.data import Seeder
+
+    job = Job.from_json(Seeder(random.Random(1), datetime.now(UTC)).job(
+        "pending", datetime.now(UTC)))
+    label = check_pdf(label_pdf(job))
+    sheet = check_pdf(scanner_test_pdf())
+    return (f"address label ({label.pages} page) and scanner test sheet ({sheet.pages} page) "
+            "drawn with their barcodes")
 
 
 def _sandbox() -> str:
@@ -106,6 +127,7 @@ CHECKS: list[tuple[str, Callable[[], str], bool]] = [
     ("printing", _printing, True),
     ("sandbox", _sandbox, True),
     ("sounds", _sounds, True),
+    ("labels", _labels, True),
     ("keyring", _keyring, False),
 ]
 
