@@ -51,6 +51,10 @@ class RateBudget:
       still in flight may go before the reset instant;
     - without it: a sliding window of ``window`` seconds over our own sends,
       never more than ``Limit`` in it, and none once the server says 0 remain.
+
+    Background work (sync, PDF prefetch, agreements) leaves the last ``reserve``
+    requests of a window alone, so a packer's action never waits a minute for
+    a budget spent on prefetching.
     """
 
     def __init__(
@@ -60,8 +64,10 @@ class RateBudget:
         *,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        reserve: int = 10,
     ) -> None:
         self.limit = limit
+        self.reserve = reserve
         self.window = window
         self._clock = clock
         self._wall = wall_clock
@@ -78,9 +84,11 @@ class RateBudget:
 
     # -- state the waiters look at -------------------------------------------------
 
-    def _delay(self) -> float:
-        """Seconds until one more request may be sent (0 = now)."""
+    def _delay(self, priority: Priority = Priority.NORMAL) -> float:
+        """Seconds until one more request of ``priority`` may be sent (0 = now)."""
         now = self._clock()
+        # Kept for people: background work stops short of the window's last requests.
+        held = min(self.reserve, self.limit // 4) if priority >= Priority.BACKGROUND else 0
         if now < self._blocked_until:
             return self._blocked_until - now
         if not self._heard and self._in_flight:
@@ -93,16 +101,18 @@ class RateBudget:
                 self._reset_at = None
                 self._remaining = self.limit - self._in_flight
                 self._sends.clear()
-            elif self._remaining is not None and self._remaining <= 0:
+            elif self._remaining is not None and self._remaining <= held:
                 return self._reset_at - now
             else:
                 return 0.0
         while self._sends and self._sends[0] <= now - self.window:
             self._sends.popleft()
-        if len(self._sends) >= self.limit or (
-            self._remaining is not None and self._remaining <= 0 and self._sends
+        if len(self._sends) >= self.limit - held or (
+            self._remaining is not None and self._remaining <= held and self._sends
         ):
-            return self._sends[0] + self.window - now
+            # The oldest send whose leaving the window makes room for this one.
+            index = min(len(self._sends) - 1, max(0, len(self._sends) - (self.limit - held)))
+            return max(0.0, self._sends[index] + self.window - now)
         return 0.0
 
     @property
@@ -136,7 +146,7 @@ class RateBudget:
                 while True:
                     timeout: float | None = None
                     if self._waiters[0] == ticket:
-                        timeout = self._delay()
+                        timeout = self._delay(Priority(ticket[0]))
                         if timeout <= 0:
                             heapq.heappop(self._waiters)
                             self._sends.append(self._clock())
@@ -145,8 +155,12 @@ class RateBudget:
                                 self._remaining -= 1
                             changed.notify_all()
                             return
-                    with contextlib.suppress(TimeoutError):  # woken by time or by a change
-                        await asyncio.wait_for(changed.wait(), timeout)
+                    # Woken by time or by a change. Not wait_for: on Python 3.11 it can
+                    # swallow a cancel that meets a notify, and a cancelled request
+                    # (a closed dialog's order) would then still be sent later.
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(timeout):
+                            await changed.wait()
         except BaseException:
             if ticket in self._waiters:
                 self._waiters.remove(ticket)
