@@ -1,7 +1,8 @@
 # Build packstation for Windows: the PyInstaller bundle, its self-test, then the
 # Inno Setup installer dist\packstation-<version>-windows-x64-setup.exe.
 #
-#   powershell -ExecutionPolicy Bypass -File installer\windows\build.ps1
+#   pwsh installer\windows\build.ps1
+#   (or: powershell -ExecutionPolicy Bypass -File installer\windows\build.ps1)
 #
 # Needs Python 3.11+ and Inno Setup 6 (choco install innosetup).
 $ErrorActionPreference = "Stop"
