@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 
@@ -20,3 +22,43 @@ async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
     wake.clear()
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(wake.wait(), max(0.0, seconds))
+
+
+class Repeating:
+    """``work`` now, then every ``interval()`` seconds, or at once after ``wake()``.
+
+    A wake during the work is kept (the event is cleared before the work, not
+    after it), so "check again now" is never lost to a check already running.
+    A failure of ``errors`` is logged and the next round comes as usual.
+    """
+
+    def __init__(self, work: Callable[[], Awaitable[object]], interval: Callable[[], float],
+                 log: logging.Logger, what: str,
+                 errors: tuple[type[Exception], ...] = (Exception,)) -> None:
+        self._work = work
+        self._interval = interval
+        self._log = log
+        self._what = what
+        self._errors = errors
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.ensure_future(self._run())
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self._work()
+            except self._errors as exc:
+                self._log.warning("%s: %s", self._what, exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), max(0.0, self._interval()))
+
+    async def aclose(self) -> None:
+        await stop_task(self._task)

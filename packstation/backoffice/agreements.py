@@ -8,7 +8,6 @@ answers replace the agreement in place, with no extra request.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -16,7 +15,7 @@ from decimal import Decimal
 
 from packstation.api import Agreement, ApiError, Priority, SmartGiftClient
 from packstation.api.models import AGREEMENT_STATUSES
-from packstation.background import stop_task, wait_or_wake
+from packstation.background import Repeating
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +30,8 @@ class AgreementBook:
         self.interval = interval
         self._agreements: dict[int, Agreement] = {}
         self._listeners: list[Listener] = []
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._loop = Repeating(self.refresh, lambda: self.interval, log, "agreements",
+                               (ApiError,))
         self.loaded = False
         self.last_error: str | None = None
         self.last_success: datetime | None = None
@@ -107,19 +106,10 @@ class AgreementBook:
     # -- in the background -------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._run())
+        self._loop.start()
 
     def refresh_soon(self) -> None:
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.refresh()
-            except ApiError as exc:  # the list stays as it was; try at the next interval
-                log.warning("agreements: %s", exc)
-            await wait_or_wake(self._wake, self.interval)
+        self._loop.wake()
 
     async def aclose(self) -> None:
-        await stop_task(self._task)
+        await self._loop.aclose()

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from packstation.background import stop_task, wait_or_wake
+from packstation.background import Repeating
 from packstation.printing.cups_path import CupsPath, cups_available
 from packstation.printing.model import PrinterStatus
 from packstation.printing.pdfcheck import PrintError
@@ -59,8 +59,9 @@ class PrinterMonitor:
         self._status_of = status_of
         self._cups: CupsPath | None = None  # made on first use, in the worker thread
         self.latest: list[PrinterReport] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        # Any failure is logged, not raised: a broken spooler must not end the watch.
+        self._loop = Repeating(self.check, lambda: self.interval, log,
+                               "printer state unavailable")
 
     def _status(self, name: str) -> PrinterStatus:
         if self._status_of is not None:
@@ -90,21 +91,12 @@ class PrinterMonitor:
         return self.latest
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._run())
+        self._loop.start()
 
     def check_soon(self) -> None:
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception as exc:  # a broken spooler must not end the watch
-                log.warning("printer state unavailable: %s", exc)
-            await wait_or_wake(self._wake, self.interval)
+        self._loop.wake()
 
     async def aclose(self) -> None:
-        await stop_task(self._task)
+        await self._loop.aclose()
         if self._cups is not None:
             await asyncio.to_thread(self._cups.server.close)

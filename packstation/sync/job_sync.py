@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from packstation.api import ApiError, Priority, SmartGiftClient
-from packstation.background import stop_task, wait_or_wake
+from packstation.background import Repeating
 from packstation.store.jobs import JobCache, JobChange
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,7 @@ class JobSync:
         self.full_every = full_every
         self.overlap = overlap
         self._listeners: list[ChangeListener] = [listener] if listener else []
-        self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._loop = Repeating(self.sync_once, lambda: self.interval, log, "sync", (ApiError,))
         self.last_error: str | None = None
         self.last_success: datetime | None = None
 
@@ -96,20 +95,11 @@ class JobSync:
         return changes
 
     def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._run())
+        self._loop.start()
 
     def sync_soon(self) -> None:
         """Sync now rather than at the next interval (e.g. the user pressed refresh)."""
-        self._wake.set()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.sync_once()
-            except ApiError as exc:  # the cache stays as it was; try at the next interval
-                log.warning("sync: %s", exc)
-            await wait_or_wake(self._wake, self.interval)
+        self._loop.wake()
 
     async def aclose(self) -> None:
-        await stop_task(self._task)
+        await self._loop.aclose()
