@@ -81,6 +81,9 @@ def test_agreements_beside_the_queue_with_counts_and_a_flag(
     assert fields["initiated"] != "—" and fields["priced"] == "—"
     assert "Waiting for your price" in detail.hint.text()
     assert detail.price_button.isEnabled() and detail.terminate_button.isEnabled()
+    # The scan field keeps the keyboard; its arrow keys move through the agreements now.
+    qtbot.keyClick(office.scan_field, Qt.Key.Key_Down)
+    assert view.table.currentIndex().row() == 1
     view.tabs.setCurrentIndex(2)  # Active
     active = view.current()
     assert active is not None and active.status == "active"

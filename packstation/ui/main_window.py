@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self.details = QStackedWidget()
         self.details.addWidget(self.job_view)
         self.details.addWidget(self.office.detail)
-        self.sides.currentChanged.connect(self.details.setCurrentIndex)
+        self.sides.currentChanged.connect(self._side_changed)
         split = QSplitter()
         split.addWidget(self.sides)
         split.addWidget(self.details)
@@ -187,9 +187,13 @@ class MainWindow(QMainWindow):
                               else "A&greements")
         self.status.show_waiting(new_agreements)
 
+    def _side_changed(self, index: int) -> None:
+        self.details.setCurrentIndex(index)
+        # The arrow keys in the scan field move through the list that is shown.
+        self.scan_field.navigation = self.table if index == 0 else self.office.view.table
+
     def show_agreements(self) -> None:
         self.sides.setCurrentWidget(self.office.view)
-        self.office.view.table.setFocus()
 
     def show_about(self) -> None:
         self.dialogs.show(about_box(self, self.station.api_url if self.station else None))
