@@ -173,6 +173,24 @@ def test_sounds_can_be_turned_off_and_never_break_anything(qtbot: QtBot) -> None
     assert missing.played == ["ok"]
 
 
+def test_first_sync_of_an_empty_cache_puts_a_job_in_hand(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxServer,
+        tmp_path: Path) -> None:
+    """A new station (or the demo) starts empty; once jobs arrive, one is shown at once."""
+    from packstation.ui.app import build_window
+
+    station = make_station(sandbox, tmp_path / "station.sqlite3")
+    window = build_window(station, "test")
+    qtbot.addWidget(window)
+    wait(qtbot, window.load_queue())
+    assert window.current_job() is None and window.model.rowCount() == 0
+    wait(qtbot, station.sync.sync_once())
+    qtbot.waitUntil(lambda: window.current_job() is not None, timeout=5_000)
+    assert window.job_view.job == window.current_job()
+    window.close()
+    wait(qtbot, station.aclose())
+
+
 def test_window_without_a_station_explains(qtbot: QtBot) -> None:
     window = MainWindow(None, "Not connected", "No API key is stored for https://x.")
     qtbot.addWidget(window)

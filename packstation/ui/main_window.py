@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
             self.scans.print_on_select = settings.print_on_select
         self.scan_field.tab_ends_scan = settings.scan_end_key == "tab"
         if settings.sounds != self.sounds.enabled:
+            self.sounds.close()
             self.sounds = ScanSounds(settings.sounds, parent=self)
         apply_text_scale(self, settings.text_scale)
         self._use_serial(settings.serial_port, settings.serial_baud)
@@ -300,6 +301,8 @@ class MainWindow(QMainWindow):
         self._show_counts()
         if self.station is not None:
             self.station.pdfs.prefetch(c.job for c in changes if c.job.status == "pending")
+        if current is None:  # the first sync of an empty cache: a job in hand, as at start
+            self.select_row(0)
         gone = next((c for c in changes if current and c.job.id == current.id
                      and c.left_pending), None)
         if gone is not None:

@@ -60,3 +60,9 @@ class ScanSounds:
         effect = self._effects.get(name)
         if effect is not None:
             effect.play()  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """Free the effects now (turning sounds off and on must not pile them up)."""
+        for effect in self._effects.values():
+            effect.deleteLater()  # type: ignore[attr-defined]
+        self._effects.clear()
