@@ -140,6 +140,17 @@ async def test_price_is_checked_before_sending(client: SmartGiftClient) -> None:
         await client.price_agreement(1, Decimal("3"), "per_week")
 
 
+async def test_money_sent_as_json_numbers_is_read_exactly(client: SmartGiftClient) -> None:
+    # JSON numbers arrive as floats; money is read from their shortest form, so 0.29
+    # is Decimal("0.29"), never 0.28999999999999998002...
+    new = (await client.list_agreements(status="new")).items[0]
+    for amount in ("0.29", "1234.56", "9999.99", "0.10"):
+        priced = await client.price_agreement(new.id, Decimal(amount), "per_order")
+        assert priced.price == Decimal(amount)
+        listed = next(a for a in (await client.list_agreements()).items if a.id == new.id)
+        assert listed.price == Decimal(amount)
+
+
 async def test_pos_sale_and_its_422(client: SmartGiftClient) -> None:
     sale = PosSale(items=(PosItem(id=1, price=Decimal("100.00"), code="EXAMPLECODE1",
                                   to="Recipient", sender="Sender", message="Enjoy!"),),

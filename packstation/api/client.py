@@ -281,7 +281,7 @@ class SmartGiftClient:
         response = await self._send(method, path, params=params, json_body=json_body,
                                     accept=_JSON, priority=priority, retry=retry)
         try:
-            return json.loads(response.content, parse_float=Decimal)
+            return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
             kind = response.headers.get("content-type", "unknown").split(";")[0]
             raise e.BadResponse(
