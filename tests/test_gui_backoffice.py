@@ -380,3 +380,60 @@ def test_a_resend_after_a_lost_answer_is_asked_first(
     records = office.station.orders.log.recent()  # type: ignore[union-attr]
     assert [r.state.value for r in records] == ["created", "unknown"]
     assert json.loads(json.dumps(records[0].request)) == records[1].request
+
+
+# -- trouble on the way: every failure said in words, nothing typed lost ---------------
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    ("500", "unable to process"),
+    ("html", "could not read"),
+    ("drop", "connection was dropped"),
+])
+def test_price_dialog_keeps_the_price_when_smart_gift_fails(
+        qtbot: QtBot, office: MainWindow, sandbox: SandboxServer, fault: str,
+        said: str) -> None:
+    agreement = _new_agreement(qtbot, office)
+    click(qtbot, office.office.detail.price_button)
+    dialog = open_dialog(qtbot, office, PriceDialog)
+    assert isinstance(dialog, PriceDialog)
+    qtbot.keyClicks(dialog.price, "4.75")
+    sandbox.faults.inject(fault, only="PUT /fulfilment/agreements")
+    click(qtbot, dialog.send_button)
+    qtbot.waitUntil(lambda: dialog.general.isVisibleTo(dialog), timeout=5_000)
+    assert said in dialog.general.text() and "Nothing has changed" in dialog.general.text()
+    assert dialog.isVisible() and dialog.price.text() == "4.75" and dialog.send_button.isEnabled()
+    assert office.office.view.current() == agreement  # still new, still shown
+    click(qtbot, dialog.send_button)  # and it goes through once Smart Gift is back
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    assert office.office.detail.fields["price"].text() == "£4.75 per order"
+
+
+def test_agreements_that_cannot_be_fetched_say_why_and_keep_what_was_shown(
+        qtbot: QtBot, office: MainWindow, sandbox: SandboxServer) -> None:
+    office.show_agreements()
+    before = office.office.view.model.rowCount()
+    sandbox.faults.inject("malformed", only="GET /fulfilment/agreements")
+    office.refresh_now()  # F5 on the agreements tab fetches them now
+    qtbot.waitUntil(lambda: "Could not fetch" in office.office.view.state.text(),
+                    timeout=5_000)
+    assert "could not read" in office.office.view.state.text()
+    assert office.office.view.model.rowCount() == before
+    assert office.status.agreements_flag.text() == "2 new agreements to price"
+    office.refresh_now()
+    qtbot.waitUntil(lambda: office.office.view.state.text().startswith("Fetched"),
+                    timeout=5_000)
+
+
+def test_an_order_refused_for_the_rate_limit_is_not_taken_for_a_sent_one(
+        qtbot: QtBot, office: MainWindow, sandbox: SandboxServer) -> None:
+    dialog = new_order(qtbot, office)
+    fill_valid(qtbot, dialog)
+    sandbox.faults.inject("429", only="POST /pos-sale")
+    create(qtbot, dialog)
+    qtbot.waitUntil(lambda: "slow down" in dialog.general.text(), timeout=5_000)
+    records = office.station.orders.log.recent()  # type: ignore[union-attr]
+    assert [r.state.value for r in records] == ["not_sent"]
+    create(qtbot, dialog)  # a 429 created nothing: sent again without a question
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=10_000)
+    assert dialog.dialogs.of_type(QMessageBox) is None and posts(sandbox) == 2
