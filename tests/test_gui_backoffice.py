@@ -65,9 +65,11 @@ def test_agreements_beside_the_queue_with_counts_and_a_flag(
     assert "2 new agreements to price" in office.windowTitle()
     flag = office.status.agreements_flag
     assert flag.isVisibleTo(office) and flag.text() == "2 new agreements to price"
+    assert office.work.sides.tabText(1) == "A&greements (2 new)"
     click(qtbot, flag)
     view, detail = office.office.view, office.office.detail
-    assert office.sides.currentWidget() is view and office.details.currentWidget() is detail
+    assert office.work.sides.currentWidget() is view
+    assert office.work.details.currentWidget() is detail
     assert [view.tabs.tabText(i) for i in range(4)] == [
         "New (2)", "Sent (1)", "Active (2)", "Cancelled (1)"]
     assert view.proxy.rowCount() == 2
@@ -100,7 +102,7 @@ def test_agreements_beside_the_queue_with_counts_and_a_flag(
     office.scan_field.setFocus()
     qtbot.keyClicks(office.scan_field, job.order_reference or str(job.id))
     qtbot.keyClick(office.scan_field, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: office.sides.currentWidget() is office.queue, timeout=5_000)
+    qtbot.waitUntil(lambda: not office.work.showing_agreements, timeout=5_000)
 
 
 def _new_agreement(qtbot: QtBot, window: MainWindow) -> Agreement:

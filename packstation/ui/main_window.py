@@ -18,9 +18,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +44,7 @@ from packstation.ui.sounds import ScanSounds
 from packstation.ui.status_bar import StationStatusBar
 from packstation.ui.tasks import WidgetTasks
 from packstation.ui.text_scale import apply_text_scale
+from packstation.ui.work_area import WorkArea
 
 LOAD_SLICE = 500
 
@@ -109,23 +107,12 @@ class MainWindow(QMainWindow):
             station.client.subscribe_auth_failures(self.auth_failed)
 
     def _layout(self) -> None:
-        # The agreements sit beside the queue; the right side follows: job or agreement.
-        self.sides = QTabWidget()
-        self.sides.setAccessibleName("Jobs and agreements")
-        self.sides.addTab(self.queue, "&Jobs")
-        self.sides.addTab(self.office.view, "A&greements")
-        self.details = QStackedWidget()
-        self.details.addWidget(self.job_view)
-        self.details.addWidget(self.office.detail)
-        self.sides.currentChanged.connect(self._side_changed)
-        split = QSplitter()
-        split.addWidget(self.sides)
-        split.addWidget(self.details)
-        split.setSizes([560, 720])
+        self.work = WorkArea(self.queue, self.job_view, self.office.view, self.office.detail,
+                             self.scan_field)
         layout = QVBoxLayout()
         layout.addWidget(self.origin_label)
         layout.addWidget(self.notice_label)
-        layout.addWidget(split, 1)
+        layout.addWidget(self.work, 1)
         layout.addWidget(self.scan_field)
         layout.addWidget(self.banner)
         central = QWidget()
@@ -183,17 +170,11 @@ class MainWindow(QMainWindow):
         title = f"packstation {__version__}"
         waiting = f"{new_agreements} new agreement{'s' if new_agreements != 1 else ''}"
         self.setWindowTitle(f"{title} — {waiting} to price" if new_agreements else title)
-        self.sides.setTabText(1, f"A&greements ({new_agreements} new)" if new_agreements
-                              else "A&greements")
+        self.work.show_new_agreements(new_agreements)
         self.status.show_waiting(new_agreements)
 
-    def _side_changed(self, index: int) -> None:
-        self.details.setCurrentIndex(index)
-        # The arrow keys in the scan field move through the list that is shown.
-        self.scan_field.navigation = self.table if index == 0 else self.office.view.table
-
     def show_agreements(self) -> None:
-        self.sides.setCurrentWidget(self.office.view)
+        self.work.show_agreements()
 
     def show_about(self) -> None:
         self.dialogs.show(about_box(self, self.station.api_url if self.station else None))
@@ -392,7 +373,7 @@ class MainWindow(QMainWindow):
             self.banner.show_outcome(outcome.ok, outcome.message)
             self.sounds.play(outcome.ok)
         if outcome.select is not None:
-            self.sides.setCurrentWidget(self.queue)  # a scanned job is shown, whatever was
+            self.work.show_jobs()  # a scanned job is shown, whatever was
             self.select_job(outcome.select)
             self._current_changed()
         if outcome.dispatched:
@@ -418,7 +399,7 @@ class MainWindow(QMainWindow):
     def refresh_now(self) -> None:
         if self.station is not None:
             self.station.sync.sync_soon()
-        if self.sides.currentWidget() is self.office.view:
+        if self.work.showing_agreements:
             self.office.refresh()
         self.start_refresh()
 
