@@ -161,3 +161,18 @@ async def test_refused_and_unchecked_orders_do_not_count_as_sent(
     dated = sale(delivery=PosDelivery(method=1, email="ffion@example.com", date=later))
     await desk.submit(dated, online_delivery=True)
     assert sandbox.requests[-1].body["delivery"]["date"] == later.isoformat()
+
+
+async def test_an_unreadable_agreement_keeps_its_last_good_copy(
+        sandbox: SandboxServer, client: SmartGiftClient) -> None:
+    book = AgreementBook(client)
+    await book.refresh()
+    victim = book.agreements[0]
+    sandbox.state._agreements[victim.id]["price"] = "three pounds"  # the server slips once
+    await book.refresh()
+    assert len(book.agreements) == 6 and book.get(victim.id) == victim  # nothing vanished
+    assert len(book.problems) == 1 and f"#{victim.id}" in book.problems[0]
+    assert "price" in book.problems[0]
+    sandbox.state._agreements[victim.id]["price"] = victim.price and float(victim.price)
+    await book.refresh()
+    assert book.problems == [] and book.get(victim.id) is not None
