@@ -74,6 +74,11 @@ def _keyring() -> str:
 
 
 def _sounds() -> str:
+    from PySide6.QtCore import QLoggingCategory
+
+    # Which audio libraries (PipeWire, PulseAudio) it found is Qt's business, not a
+    # finding: without this, a box without PipeWire prints "Couldn't load" lines.
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false")
     # Imported, not played: a box without audio must not be asked to open a device.
     import PySide6.QtMultimedia  # noqa: F401
 
