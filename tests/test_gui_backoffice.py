@@ -22,6 +22,7 @@ from packstation.sandbox import SandboxServer
 from packstation.ui.agreement_dialogs import PriceDialog, TerminateDialog
 from packstation.ui.main_window import MainWindow
 from packstation.ui.pos_order_dialog import PosOrderDialog
+from packstation.ui.recent_orders import RecentOrdersDialog
 from tests.gui import synced_window, wait
 from tests.test_gui_window import unnamed_controls
 
@@ -382,6 +383,20 @@ def test_a_resend_after_a_lost_answer_is_asked_first(
     records = office.station.orders.log.recent()  # type: ignore[union-attr]
     assert [r.state.value for r in records] == ["created", "unknown"]
     assert json.loads(json.dumps(records[0].request)) == records[1].request
+    # Back office > Recent orders: what was sold here, and what needs a look.
+    dialog.accept()
+    action = next(a for a in office.actions() if a.text() == "Recent orders…")
+    action.trigger()
+    recent = open_dialog(qtbot, office, RecentOrdersDialog)
+    assert isinstance(recent, RecentOrdersDialog)
+    table = recent.table
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())]
+    assert rows[0][1] == "Created" and rows[0][2] == records[0].order_reference
+    assert rows[0][4] == "buyer@example.com" and rows[0][5] == "1"
+    assert rows[1][1] == "Answer lost: check the dashboard" and rows[1][2] == ""
+    assert "1 got no answer" in recent.summary.text()
+    assert unnamed_controls(recent) == []
 
 
 # -- trouble on the way: every failure said in words, nothing typed lost ---------------

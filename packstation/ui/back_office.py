@@ -7,6 +7,7 @@ flag them in the title and the status bar.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from PySide6.QtCore import QObject, Signal
@@ -19,6 +20,7 @@ from packstation.ui.agreement_dialogs import PriceDialog, TerminateDialog
 from packstation.ui.agreements_view import AgreementDetail, AgreementsView
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.pos_order_dialog import PosOrderDialog
+from packstation.ui.recent_orders import RecentOrdersDialog
 from packstation.ui.tasks import WidgetTasks
 
 
@@ -106,6 +108,14 @@ class BackOffice(QObject):
         dialog.created.connect(
             lambda result: self.message.emit(f"Order {result.order_reference} created."))
         self.dialogs.show(dialog)
+
+    def open_recent_orders(self) -> None:
+        if self.desk is not None and not self.dialogs.of_type(RecentOrdersDialog):
+            self.tasks.run(self._recent_orders(self.desk))
+
+    async def _recent_orders(self, desk: OrderDesk) -> None:
+        records = await asyncio.to_thread(desk.log.recent, 200)  # SQLite: off the UI thread
+        self.dialogs.show(RecentOrdersDialog(records, self.window))
 
     def postal_methods(self) -> list[tuple[int, str]]:
         """The delivery methods this provider fulfils: from its live agreements."""

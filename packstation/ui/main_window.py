@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
                 ("&Job", "Cancel job…", "Ctrl+Shift+X", self.jobs.cancel_current),
                 ("&Back office", "Agreements", "Ctrl+G", self.show_agreements),
                 ("&Back office", "New order…", "Ctrl+N", self.office.open_new_order),
+                ("&Back office", "Recent orders…", "Ctrl+Shift+N",
+                 self.office.open_recent_orders),
                 ("&Station", "Refresh", "F5", self.refresh_now),
                 ("&Station", "Search", "Ctrl+F", self.search.setFocus),
                 ("&Station", "Settings…", "Ctrl+,", self.open_settings)):
