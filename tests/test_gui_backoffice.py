@@ -113,6 +113,13 @@ def _new_agreement(qtbot: QtBot, window: MainWindow) -> Agreement:
     return agreement
 
 
+def price_dialog(qtbot: QtBot, window: MainWindow) -> PriceDialog:
+    click(qtbot, window.office.detail.price_button)
+    dialog = open_dialog(qtbot, window, PriceDialog)
+    assert isinstance(dialog, PriceDialog)
+    return dialog
+
+
 @pytest.mark.parametrize(("typed", "message"), [
     ("", "Enter a price in pounds"),
     ("three pounds", "is not an amount"),
@@ -124,9 +131,7 @@ def test_price_dialog_checks_each_rule_at_the_field(
         qtbot: QtBot, office: MainWindow, sandbox: SandboxServer, typed: str,
         message: str) -> None:
     _new_agreement(qtbot, office)
-    click(qtbot, office.office.detail.price_button)
-    dialog = open_dialog(qtbot, office, PriceDialog)
-    assert isinstance(dialog, PriceDialog)
+    dialog = price_dialog(qtbot, office)
     qtbot.keyClicks(dialog.price, typed)
     click(qtbot, dialog.send_button)
     assert message in dialog.messages.text("price")
@@ -138,9 +143,7 @@ def test_price_dialog_checks_each_rule_at_the_field(
 def test_pricing_an_agreement_through_the_dialog(
         qtbot: QtBot, office: MainWindow, sandbox: SandboxServer) -> None:
     agreement = _new_agreement(qtbot, office)
-    click(qtbot, office.office.detail.price_button)
-    dialog = open_dialog(qtbot, office, PriceDialog)
-    assert isinstance(dialog, PriceDialog)
+    dialog = price_dialog(qtbot, office)
     assert unnamed_controls(dialog) == []
     # A limit only the server knows: its 422 message goes beside the price.
     qtbot.keyClicks(dialog.price, "10000")
@@ -411,9 +414,7 @@ def test_price_dialog_keeps_the_price_when_smart_gift_fails(
         qtbot: QtBot, office: MainWindow, sandbox: SandboxServer, fault: str,
         said: str) -> None:
     agreement = _new_agreement(qtbot, office)
-    click(qtbot, office.office.detail.price_button)
-    dialog = open_dialog(qtbot, office, PriceDialog)
-    assert isinstance(dialog, PriceDialog)
+    dialog = price_dialog(qtbot, office)
     qtbot.keyClicks(dialog.price, "4.75")
     sandbox.faults.inject(fault, only="PUT /fulfilment/agreements")
     click(qtbot, dialog.send_button)
