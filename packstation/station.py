@@ -29,6 +29,8 @@ from packstation.store.scan_log import ScanLog
 from packstation.sync.job_sync import JobSync
 from packstation.sync.outbox_sender import OutboxSender
 
+DEMO_AGREEMENTS_EVERY = 30.0  # seconds; a real station looks every five minutes
+
 
 @dataclass
 class Station:
@@ -69,7 +71,10 @@ class Station:
             sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()
             client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY))
             # The demo's data is as new as its sandbox: never mixed into a real station's.
-            return cls(sandbox.base_url, client, Database(":memory:"), settings, sandbox)
+            station = cls(sandbox.base_url, client, Database(":memory:"), settings, sandbox)
+            # Its customers accept a price within seconds; a trainee should see that.
+            station.agreements.interval = DEMO_AGREEMENTS_EVERY
+            return station
         url = keys.resolve_api_url(api_url, settings)
         client = SmartGiftClient(url, keys.load_key(url))
         return cls(url, client, Database(database_path(url)), settings)

@@ -176,3 +176,17 @@ async def test_an_unreadable_agreement_keeps_its_last_good_copy(
     sandbox.state._agreements[victim.id]["price"] = victim.price and float(victim.price)
     await book.refresh()
     assert book.problems == [] and book.get(victim.id) is not None
+
+
+async def test_the_demo_looks_at_agreements_often_enough_to_see_one_accepted() -> None:
+    from packstation.config.settings import Settings
+    from packstation.station import Station
+
+    station = Station.open(demo=True, settings=Settings())
+    try:
+        assert station.sandbox is not None
+        # Priced in training, accepted by the sandbox's customer, seen within a minute.
+        accepted_after = station.sandbox.state.accept_delay
+        assert accepted_after + station.agreements.interval <= 60
+    finally:
+        await station.aclose()
