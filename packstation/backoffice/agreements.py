@@ -32,7 +32,6 @@ class AgreementBook:
         self._listeners: list[Listener] = []
         self._loop = Repeating(self.refresh, lambda: self.interval, log, "agreements",
                                (ApiError,))
-        self.loaded = False
         self.last_error: str | None = None
         self.last_success: datetime | None = None
         self.problems: list[str] = []  # records of the last list that could not be read
@@ -85,7 +84,6 @@ class AgreementBook:
         unreadable = {p.id for p in parsed.problems}
         kept = {i: a for i, a in self._agreements.items() if i in unreadable and i not in fresh}
         self._agreements = {**kept, **fresh}
-        self.loaded = True
         self._changed(changed)
         return changed
 
