@@ -255,12 +255,7 @@ class SmartGiftClient:
         return _parse_one(body, Agreement.from_json, "the terminated agreement")
 
     async def create_pos_sale(self, sale: PosSale) -> PosSaleResult:
-        problems = sale.problems()
-        if problems:
-            raise e.ApiValidationError(
-                "The order is not complete: " + "; ".join(problems.values()),
-                status=None, field_errors={k: [v] for k, v in problems.items()},
-            )
+        sale.check()  # a bad order costs no request
         body = await self._json(
             "POST", "/pos-sale", json_body=sale.to_json(), priority=Priority.INTERACTIVE
         )

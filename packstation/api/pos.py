@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from packstation.api import fields as f
+from packstation.api.errors import ApiValidationError
 
 _CODE = re.compile(r"^[A-Za-z0-9]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -149,6 +150,15 @@ class PosSale:
         if self.payment_method < 1:
             found["payment_method"] = "Choose the payment method."
         return found
+
+    def check(self, *, online_delivery: bool | None = None,
+              monetary: Sequence[bool | None] = ()) -> None:
+        """Raise ApiValidationError (no request made) if :meth:`problems` finds any."""
+        problems = self.problems(online_delivery=online_delivery, monetary=monetary)
+        if problems:
+            raise ApiValidationError(
+                "The order is not complete: " + "; ".join(problems.values()),
+                status=None, field_errors={k: [v] for k, v in problems.items()})
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PosSale:

@@ -31,11 +31,8 @@ class OrderDesk:
 
     async def submit(self, sale: PosSale, *, online_delivery: bool | None = None,
                      monetary: Sequence[bool | None] = ()) -> PosSaleResult:
-        problems = sale.problems(online_delivery=online_delivery, monetary=monetary)
-        if problems:  # nothing recorded: it never left the station
-            raise e.ApiValidationError(
-                "The order is not complete: " + "; ".join(problems.values()),
-                status=None, field_errors={k: [v] for k, v in problems.items()})
+        # Checked before anything is recorded: an incomplete order never left the station.
+        sale.check(online_delivery=online_delivery, monetary=monetary)
         record = await asyncio.to_thread(self.log.begin, sale.to_json(), sale.order_id)
         try:
             result = await self._client.create_pos_sale(sale)
