@@ -27,10 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import Agreement, ApiError, ApiValidationError
-from packstation.api.pos import field_path
 from packstation.backoffice.agreements import AgreementBook
 from packstation.backoffice.money import pounds, read_price
-from packstation.ui.field_messages import FieldMessages, message_label, with_message
+from packstation.ui.field_messages import (
+    FieldMessages,
+    message_label,
+    refusal_by_field,
+    with_message,
+)
 from packstation.ui.tasks import WidgetTasks
 
 
@@ -68,7 +72,7 @@ class _AgreementDialog(QDialog):
         try:
             agreement = await work
         except ApiValidationError as exc:
-            fields = {field_path(k): " ".join(v) for k, v in exc.field_errors.items()}
+            fields = refusal_by_field(exc)
             shown = {k: exc.message if len(fields) == 1 else v for k, v in fields.items()}
             known = [k for k in shown if k in self.messages.labels]
             self.messages.show(shown, "" if known else f"Smart Gift refused it: {exc.message}")

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from packstation.api import ApiValidationError
+from packstation.api.pos import field_path
 from packstation.ui.palette import warning_style
 
 
@@ -20,6 +22,11 @@ def message_label(name: str) -> QLabel:
     label.setStyleSheet(warning_style())
     label.hide()
     return label
+
+
+def refusal_by_field(refusal: ApiValidationError) -> dict[str, str]:
+    """A 422's field errors keyed as our forms name fields (``items[0].code``)."""
+    return {field_path(k): " ".join(v) for k, v in refusal.field_errors.items()}
 
 
 def with_message(editor: QWidget, message: QLabel) -> QWidget:

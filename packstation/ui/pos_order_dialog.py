@@ -28,10 +28,15 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import ApiError, ApiValidationError
-from packstation.api.pos import PosSale, PosSaleResult, field_path
+from packstation.api.pos import PosSale, PosSaleResult
 from packstation.backoffice.orders import OrderDesk, describe_earlier
 from packstation.ui.dialogs import OpenDialogs
-from packstation.ui.field_messages import FieldMessages, message_label, with_message
+from packstation.ui.field_messages import (
+    FieldMessages,
+    message_label,
+    refusal_by_field,
+    with_message,
+)
 from packstation.ui.pos_order_form import CustomerForm, DeliveryForm, ItemEditor, id_box
 from packstation.ui.tasks import WidgetTasks
 
@@ -221,7 +226,7 @@ class PosOrderDialog(QDialog):
             result = await self.desk.submit(sale, online_delivery=self.delivery.is_online,
                                             monetary=[e.monetary for e in self.items])
         except ApiValidationError as exc:
-            fields = {field_path(k): " ".join(v) for k, v in exc.field_errors.items()}
+            fields = refusal_by_field(exc)
             self.messages.show(fields, f"Smart Gift refused the order: {exc.message}")
             return
         except ApiError as exc:
