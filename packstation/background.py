@@ -17,11 +17,16 @@ async def stop_task(task: asyncio.Task[Any] | None) -> None:
             await task
 
 
+async def sleep_unless_woken(wake: asyncio.Event, seconds: float) -> None:
+    """Sleep up to ``seconds``; at once if ``wake`` is or becomes set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(wake.wait(), max(0.0, seconds))
+
+
 async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
     """Sleep up to ``seconds``, or less if ``wake`` is set (new work arrived)."""
     wake.clear()
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(wake.wait(), max(0.0, seconds))
+    await sleep_unless_woken(wake, seconds)
 
 
 class Repeating:
@@ -57,8 +62,7 @@ class Repeating:
                 await self._work()
             except self._errors as exc:
                 self._log.warning("%s: %s", self._what, exc)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.0, self._interval()))
+            await sleep_unless_woken(self._wake, self._interval())
 
     async def aclose(self) -> None:
         await stop_task(self._task)
