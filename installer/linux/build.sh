@@ -3,13 +3,9 @@
 # Then smoke-test it: the built program must pass --self-test offscreen.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-test -x .venv/bin/uv || { python3 -m venv .venv && .venv/bin/pip install -q uv; }
-.venv/bin/uv sync -q --inexact --locked --extra installer
-version=$(.venv/bin/python -c 'import packstation; print(packstation.__version__)')
+. installer/bundle.sh
 name="packstation-$version-linux-$(uname -m)"
-rm -rf build/pyinstaller dist/packstation "dist/$name.tar.gz"
-.venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
-    --workpath build/pyinstaller installer/packstation.spec
+rm -f "dist/$name.tar.gz"
 cp installer/linux/install.sh installer/linux/packstation.desktop dist/packstation/
 tar -C dist -czf "dist/$name.tar.gz" --transform "s,^packstation,$name," packstation
 echo "bundle: $(du -sh dist/packstation | cut -f1), archive: $(du -sh "dist/$name.tar.gz" | cut -f1)"

@@ -9,13 +9,9 @@
 # Apple Developer ID; set CODESIGN_IDENTITY to sign with it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-test -x .venv/bin/uv || { python3 -m venv .venv && .venv/bin/pip install -q uv; }
-.venv/bin/uv sync -q --inexact --locked --extra installer
-version=$(.venv/bin/python -c 'import packstation; print(packstation.__version__)')
+. installer/bundle.sh
 name="packstation-$version-macos-$(uname -m)"
-rm -rf build/pyinstaller dist/packstation dist/packstation.app "dist/$name.dmg"
-.venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
-    --workpath build/pyinstaller installer/packstation.spec
+rm -f "dist/$name.dmg"
 app=dist/packstation.app
 test -d "$app" || { echo "PyInstaller made no $app" >&2; exit 1; }
 if [ -n "${CODESIGN_IDENTITY:-}" ]; then
