@@ -69,14 +69,14 @@ class Station:
         settings = settings or Settings.load()
         if demo:
             sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()
-            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY))
+            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), limits=settings.limits())
             # The demo's data is as new as its sandbox: never mixed into a real station's.
             station = cls(sandbox.base_url, client, Database(":memory:"), settings, sandbox)
             # Its customers accept a price within seconds; a trainee should see that.
             station.agreements.interval = DEMO_AGREEMENTS_EVERY
             return station
         url = keys.resolve_api_url(api_url, settings)
-        client = SmartGiftClient(url, keys.load_key(url))
+        client = SmartGiftClient(url, keys.load_key(url), limits=settings.limits())
         return cls(url, client, Database(database_path(url)), settings)
 
     @property
@@ -89,6 +89,7 @@ class Station:
     def apply_settings(self, settings: Settings) -> None:
         """Settings changed in the dialog: take them on without a restart."""
         self.settings = settings
+        self.client.limits = settings.limits()
         self.sync.interval = settings.sync_interval
         if self._printer is not None:
             self._printer.station = station_from(settings)

@@ -9,7 +9,6 @@ what is safe to retry.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -22,25 +21,23 @@ import httpx
 
 from packstation import __version__
 from packstation.api import errors as e
-from packstation.api.fields import FieldError, format_after
+from packstation.api.body import UnreadableJson, UnreadableRecord, parse_json, salvage_records
+from packstation.api.fields import FieldError, format_after, record_id
+from packstation.api.limits import DEFAULT_LIMITS, Limits
 from packstation.api.models import (
-    MAX_TRACKING_REFERENCE,
     PRICE_TYPES,
     UPDATE_STATUSES,
     Agreement,
     Job,
     Parsed,
     ParseProblem,
+    tracking_problem,
 )
 from packstation.api.pos import PosSale, PosSaleResult
 from packstation.api.ratelimit import Priority, RateBudget, budget_for
-from packstation.api.responses import (
-    describe_transport,
-    path_of,
-    raise_for_status,
-    server_message,
-)
+from packstation.api.responses import Answer, path_of, raise_for_status, server_message
 from packstation.api.secret import ApiKey, check_base_url, origin_of
+from packstation.api.transport import KeyAuth, exchange
 from packstation.memory import building_many
 
 log = logging.getLogger("packstation.api")
@@ -49,7 +46,7 @@ PRODUCTION_URL: Final = "https://api.smart-gift.co.uk"
 DEVELOPMENT_URL: Final = "https://api.devsmartgift.co.uk"
 ENVIRONMENTS: Final = {"production": PRODUCTION_URL, "development": DEVELOPMENT_URL}
 
-TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)
+TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)  # per step; Limits.deadline is per call
 _JSON: Final = "application/json"
 _PDF_ACCEPT: Final = "application/pdf, application/json"
 _IDEMPOTENT: Final = frozenset({"GET", "PUT", "HEAD", "DELETE"})
@@ -77,12 +74,17 @@ def _read_entries(body: list[Any], reader: Callable[[Mapping[str, Any]], R], ite
                   problems: list[ParseProblem]) -> None:
     for entry in body:
         if not isinstance(entry, Mapping):
-            problems.append(ParseProblem(None, f"expected an object, got {type(entry).__name__}"))
+            if isinstance(entry, UnreadableRecord):
+                problems.append(ParseProblem(entry.id, f"record {entry.index + 1}: "
+                                                       f"{entry.reason}"))
+            else:
+                problems.append(ParseProblem(None,
+                                             f"expected an object, got {type(entry).__name__}"))
             continue
         try:
             items.append(reader(entry))
         except FieldError as exc:
-            problems.append(ParseProblem(entry.get("id"), str(exc)))
+            problems.append(ParseProblem(record_id(entry), str(exc)))
 
 
 def _parse_one(body: Any, reader: Callable[[Mapping[str, Any]], R], what: str) -> R:
@@ -108,6 +110,7 @@ class SmartGiftClient:
         backoff: float = 0.5,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = TIMEOUT,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.base_url = check_base_url(base_url)
         self._origin = origin_of(self.base_url)
@@ -116,12 +119,15 @@ class SmartGiftClient:
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.backoff = backoff
+        self.limits = limits
         self._auth_listeners: list[Callable[[e.AuthError], None]] = []
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout,
             follow_redirects=False,  # a redirect could carry Smart-Auth elsewhere
-            headers={"User-Agent": f"packstation/{__version__}", "Content-Type": _JSON},
+            # Only what body.read_capped decodes in bounded steps (no brotli, no zstd).
+            headers={"User-Agent": f"packstation/{__version__}", "Content-Type": _JSON,
+                     "Accept-Encoding": "gzip, deflate"},
             transport=transport,
         )
 
@@ -168,7 +174,8 @@ class SmartGiftClient:
             params["status"] = status
         if after is not None:
             params["after"] = format_after(after)
-        body = await self._json("GET", "/fulfilment/jobs", params=params, priority=priority)
+        body = await self._json("GET", "/fulfilment/jobs", params=params, priority=priority,
+                                salvage=True)
         return _parse_list(body, Job.from_json, "jobs")
 
     async def update_job(
@@ -179,8 +186,12 @@ class SmartGiftClient:
         *,
         priority: Priority = Priority.INTERACTIVE,
         retry: bool = True,
+        deadline: float | None = None,
     ) -> Job:
-        """Set a job's status; ``retry=False`` for callers that retry themselves (the outbox)."""
+        """Set a job's status; ``retry=False`` for callers that retry themselves (the outbox).
+
+        The answer must be this job with this status; anything else is a BadResponse.
+        """
         if status not in UPDATE_STATUSES:
             raise e.ApiValidationError(
                 f"A job can be set to {', '.join(UPDATE_STATUSES)}, not {status!r}.",
@@ -188,29 +199,37 @@ class SmartGiftClient:
             )
         payload: dict[str, Any] = {"status": status}
         if tracking_reference is not None:
-            if len(tracking_reference) > MAX_TRACKING_REFERENCE:
-                raise e.ApiValidationError(
-                    f"The tracking reference is {len(tracking_reference)} characters long; "
-                    f"Smart Gift accepts at most {MAX_TRACKING_REFERENCE}.",
-                    status=None, field_errors={"tracking_reference": ["too long"]},
-                )
+            problem = tracking_problem(tracking_reference)
+            if problem:
+                raise e.ApiValidationError(problem, status=None,
+                                           field_errors={"tracking_reference": [problem]})
             payload["tracking_reference"] = tracking_reference
         body = await self._json(
             "PUT", f"/fulfilment/jobs/{int(job_id)}", json_body=payload, priority=priority,
-            retry=retry,
+            retry=retry, deadline=deadline,
         )
-        return _parse_one(body, Job.from_json, "the updated job")
+        job = _parse_one(body, Job.from_json, "the updated job")
+        if job.id != job_id or job.status != status:
+            raise e.BadResponse(
+                f"Smart Gift answered the change of job {job_id} to {status} with job {job.id} "
+                f"{job.status!r}; the change is not taken as done.")
+        return job
 
     async def download_pdf(
         self, url: str, *, priority: Priority = Priority.NORMAL
     ) -> bytes:
         """Fetch a voucher PDF from its ``pdf_copy`` URL (only on the API's own origin)."""
+        if len(url) > 2000 or any(c <= " " or c == "\x7f" for c in url):
+            # urlsplit would quietly drop a tab or newline; httpx would then refuse it.
+            raise e.BadResponse("Smart Gift sent a voucher PDF link that is not a valid "
+                                "address (spaces or control characters); nothing was fetched.")
         if origin_of(url) != self._origin:
             raise e.ConfigError(
                 f"Refused to fetch a voucher PDF from {origin_of(url)[1] or url!r}: it is not "
                 f"the Smart Gift API ({self._origin[1]}), so the API key was not sent."
             )
-        response = await self._send("GET", url, accept=_PDF_ACCEPT, priority=priority)
+        response = await self._send("GET", url, accept=_PDF_ACCEPT, priority=priority,
+                                    cap=self.limits.max_pdf_bytes, what="a voucher PDF")
         content = response.content
         if content.lstrip()[:5] == b"%PDF-":
             return content
@@ -224,7 +243,8 @@ class SmartGiftClient:
         self, status: str | None = None, *, priority: Priority = Priority.NORMAL
     ) -> Parsed[Agreement]:
         params = {"status": status} if status else {}
-        body = await self._json("GET", "/fulfilment/agreements", params=params, priority=priority)
+        body = await self._json("GET", "/fulfilment/agreements", params=params,
+                                priority=priority, salvage=True)
         return _parse_list(body, Agreement.from_json, "agreements")
 
     async def price_agreement(
@@ -272,16 +292,23 @@ class SmartGiftClient:
         json_body: Any = None,
         priority: Priority,
         retry: bool = True,
+        deadline: float | None = None,
+        salvage: bool = False,
     ) -> Any:
+        """The answer as JSON; with ``salvage``, a list whose bad records are marked, not fatal."""
         response = await self._send(method, path, params=params, json_body=json_body,
-                                    accept=_JSON, priority=priority, retry=retry)
+                                    accept=_JSON, priority=priority, retry=retry,
+                                    deadline=deadline, cap=self.limits.max_json_bytes,
+                                    what="an answer")
         try:
-            return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
-            kind = response.headers.get("content-type", "unknown").split(";")[0]
-            raise e.BadResponse(
-                f"Smart Gift sent an answer we could not read ({kind}, not JSON)."
-            ) from None
+            return parse_json(response.content)
+        except UnreadableJson as exc:
+            failure: e.BadResponse = exc
+        records = await asyncio.to_thread(salvage_records, response.content) if salvage else None
+        if records is not None:
+            return records
+        kind = response.headers.get("content-type", "unknown").split(";")[0][:60]
+        raise e.BadResponse(f"{failure} (content type {kind!r})")
 
     async def _send(
         self,
@@ -290,21 +317,28 @@ class SmartGiftClient:
         *,
         accept: str,
         priority: Priority,
+        cap: int,
+        what: str,
         params: Mapping[str, str] | None = None,
         json_body: Any = None,
         retry: bool = True,
-    ) -> httpx.Response:
+        deadline: float | None = None,
+    ) -> Answer:
+        """One call: its attempts, backoff and budget waits all within one deadline."""
         retry_allowed = retry and method in _IDEMPOTENT
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + (self.limits.deadline if deadline is None else deadline)
         attempt = 0
         while True:
             try:
-                return await self._send_once(method, url, accept, priority, params, json_body)
+                return await self._send_once(method, url, accept, priority, params, json_body,
+                                             cap, what, ends - loop.time())
             except e.RETRYABLE as exc:
                 attempt += 1
                 if not retry_allowed or attempt > self.max_retries:
                     raise
                 wait = self._backoff_for(attempt, exc)
-                if wait > self.max_retry_wait:
+                if wait > self.max_retry_wait or loop.time() + wait >= ends:
                     raise
                 log.info("retrying %s %s in %.1f s: %s", method, path_of(url), wait, exc)
                 await asyncio.sleep(wait)
@@ -322,36 +356,47 @@ class SmartGiftClient:
         priority: Priority,
         params: Mapping[str, str] | None,
         json_body: Any,
-    ) -> httpx.Response:
+        cap: int,
+        what: str,
+        seconds: float,
+    ) -> Answer:
         key = self._key
-        headers = {"Accept": accept, "Smart-Auth": key.reveal()}
-        await self.budget.acquire(priority)
+        request = self._http.build_request(method, url, params=params, json=json_body,
+                                           headers={"Accept": accept})
         started = time.perf_counter()
-        response: httpx.Response | None = None
+        answer: Answer | None = None
+        acquired = False
+        failure: e.ApiError | None = None
         try:
-            response = await self._http.request(
-                method, url, params=params, json=json_body, headers=headers
-            )
-        except httpx.TimeoutException:
-            raise e.NetworkError(
-                f"Smart Gift at {self._origin[1]} did not answer in time."
-            ) from None
-        except httpx.TransportError as exc:
-            raise e.NetworkError(
-                f"Could not reach Smart Gift at {self._origin[1]}: {describe_transport(exc)}."
-            ) from None
+            async with asyncio.timeout(max(0.0, seconds)):
+                await self.budget.acquire(priority)
+                acquired = True
+                answer = await exchange(self._http, request, KeyAuth(key, self._origin), cap,
+                                        what)
+        except TimeoutError:
+            failure = self._timed_out(acquired, seconds, priority)
         finally:
-            await self.budget.release(
-                response.headers if response is not None else None,
-                response.status_code if response is not None else None,
-            )
-        log.info("%s %s -> %d in %.0f ms", method, path_of(url), response.status_code,
+            if acquired:
+                await self.budget.release(answer.headers if answer is not None else None,
+                                          answer.status_code if answer is not None else None)
+        if failure is not None:
+            raise failure
+        assert answer is not None
+        log.info("%s %s -> %d in %.0f ms", method, path_of(url), answer.status_code,
                  (time.perf_counter() - started) * 1000)
         try:
-            raise_for_status(response, asset=accept == _PDF_ACCEPT)
+            raise_for_status(answer, asset=accept == _PDF_ACCEPT)
         except e.AuthError as exc:
             if key is self._key:  # a late answer to a key already replaced is old news
                 for listener in list(self._auth_listeners):
                     listener(exc)
             raise
-        return response
+        return answer
+
+    def _timed_out(self, sent: bool, seconds: float, priority: Priority) -> e.ApiError:
+        if sent:
+            return e.NetworkError(f"Smart Gift at {self._origin[1]} did not answer within "
+                                  f"{max(0.0, seconds):.0f} s.")
+        wait = self.budget.wait_estimate(priority)
+        return e.RateLimited("Not sent: the API's request budget for this minute is spent; "
+                             f"it will be sent in about {wait:.0f} s.", retry_after=wait)

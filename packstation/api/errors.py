@@ -103,3 +103,10 @@ class BadResponse(ApiError):
 
 
 RETRYABLE = (RateLimited, Unavailable, NetworkError)
+
+
+class CertificateRefused(ApiError):
+    """The server's TLS certificate could not be verified: the key was not sent.
+
+    Not retried: a self-signed or mismatched certificate does not fix itself.
+    """

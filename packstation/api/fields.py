@@ -31,9 +31,36 @@ def uk_zone() -> ZoneInfo:
     return ZoneInfo("Europe/London")
 
 
+# Every number read from Smart Gift is bounded where it is read.
+MAX_ID = 2**53  # ids are positive and below this (exact in a double, as JSON implies)
+_MAX_NUMBER_TEXT = 40  # characters of a number or time given as text
+MAX_MONEY = Decimal(10) ** 9  # a billion pounds: anything bigger is not a price
+_MAX_EXPONENT = 12  # an amount written 1e13 or 1e-13 is not money
+YEARS = (1970, 2999)  # a time outside these years is not a Smart Gift time
+
+
 def _shown(value: Any) -> str:
-    text = repr(value)
+    """A value as a message may show it: short, and never costly (a huge int, deep lists)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 37 else repr(value[:34]) + "..."
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, list | tuple | dict):
+        return f"a {type(value).__name__} of {len(value)}"
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        return f"a {type(value).__name__}"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def record_id(data: Mapping[str, Any]) -> int | str | None:
+    """A record's id to name it by in a message, even when the id itself is bad."""
+    value = data.get("id")
+    if value is None:
+        return None
+    number = _whole(value)
+    return number if number is not None and 0 < number < MAX_ID else _shown(value)
 
 
 def text(data: Mapping[str, Any], key: str) -> str | None:
@@ -42,50 +69,84 @@ def text(data: Mapping[str, Any], key: str) -> str | None:
         return value
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_ID:
+        return str(value)
+    if isinstance(value, float | Decimal):
         return str(value)
     raise FieldError(key, f"expected text, got {_shown(value)}")
+
+
+def _whole(value: Any) -> int | None:
+    """``value`` as an int if it is a whole number in any form we accept, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        digits = value.strip()
+        bare = digits[1:] if digits[:1] == "-" else digits
+        # ASCII only: "²".isdigit() is true, and int() then refuses it.
+        if bare.isascii() and bare.isdigit() and len(digits) <= _MAX_NUMBER_TEXT:
+            return int(digits)
+        return None
+    if isinstance(value, float) and value.is_integer():  # NaN and infinity are not
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() \
+            and value.adjusted() < 30:
+        return int(value)
+    return None
 
 
 def integer(data: Mapping[str, Any], key: str) -> int | None:
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool):
+    number = _whole(value)
+    if number is None:
         raise FieldError(key, f"expected a whole number, got {_shown(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    if isinstance(value, float) and value.is_integer():  # NaN and infinity are not
-        return int(value)
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    raise FieldError(key, f"expected a whole number, got {_shown(value)}")
+    if not -MAX_ID < number < MAX_ID:
+        raise FieldError(key, f"{_shown(value)} is out of range")
+    return number
 
 
 def required_integer(data: Mapping[str, Any], key: str) -> int:
+    """An id: present, whole, positive and below 2^53."""
     value = integer(data, key)
     if value is None:
         raise FieldError(key, "missing")
+    if value <= 0:
+        raise FieldError(key, f"{value} is not an id (ids are positive)")
     return value
 
 
 def money(data: Mapping[str, Any], key: str) -> Decimal | None:
-    """Money as an exact Decimal: from "40.00", 40, or a JSON number parsed as Decimal."""
+    """Money as an exact Decimal: from "40.00", 40, or a JSON number parsed as a float.
+
+    Bounded where read: at most 40 characters, below a billion pounds, and an
+    exponent within 12 ("1e1000000" would cost minutes and megabytes to show).
+    """
     value = data.get(key)
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
+    kind = value.__class__
+    if kind is float:
+        text = repr(value)  # shortest round-trip form: 3.4 -> "3.4", never 3.39999...
+    elif kind is str:
+        text = value.strip().lstrip("£")
+    elif (kind is int and -MAX_ID < value < MAX_ID) or isinstance(value, Decimal):
+        text = str(value)
+    else:
         raise FieldError(key, f"expected an amount, got {_shown(value)}")
-    if isinstance(value, float):
-        value = repr(value)  # shortest round-trip form: 3.4 -> "3.4", never 3.39999...
+    if len(text) > _MAX_NUMBER_TEXT:
+        raise FieldError(key, f"expected an amount, got {_shown(value)}")
     try:
-        amount = Decimal(str(value).strip().lstrip("£"))
+        amount = Decimal(text)
     except InvalidOperation:
         raise FieldError(key, f"expected an amount, got {_shown(value)}") from None
-    if not amount.is_finite():
-        raise FieldError(key, f"expected an amount, got {_shown(value)}")
+    if not amount.is_finite() or not -MAX_MONEY < amount < MAX_MONEY or (
+            ("e" in text or "E" in text)
+            and abs(amount.as_tuple().exponent) > _MAX_EXPONENT):  # type: ignore[arg-type]
+        raise FieldError(key, f"{_shown(value)} is not an amount of money we accept")
     return amount
 
 
@@ -96,6 +157,9 @@ def parse_datetime(value: str) -> datetime:
     Cached: a job's times repeat in its vouchers (valid from = received, ...).
     """
     parsed = datetime.fromisoformat(value.strip())
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        # Year 1 or 9999 with an offset overflows when compared or converted to UTC.
+        raise ValueError(f"year {parsed.year} is out of range")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=uk_zone())
     return parsed
@@ -105,15 +169,26 @@ def when(data: Mapping[str, Any], key: str) -> datetime | None:
     return when_value(key, data.get(key))
 
 
+# Times already read, looked up inline by compile_reader's readers: a sync's jobs repeat
+# a few thousand distinct times tens of thousands of times.
+_TIMES: dict[str, datetime] = {}
+
+
 def when_value(key: str, value: Any) -> datetime | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > _MAX_NUMBER_TEXT:
         raise FieldError(key, f"expected a date and time, got {_shown(value)}")
-    try:
-        return parse_datetime(value)
-    except ValueError:
-        raise FieldError(key, f"not a date and time: {_shown(value)}") from None
+    found = _TIMES.get(value)
+    if found is None:
+        try:
+            found = parse_datetime(value)
+        except (ValueError, OverflowError):
+            raise FieldError(key, f"not a date and time we accept: {_shown(value)}") from None
+        if len(_TIMES) >= 8192:
+            _TIMES.clear()
+        _TIMES[value] = found
+    return found
 
 
 def mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
@@ -145,14 +220,15 @@ def extras(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
 # full reader for anything that fails it (which coerces or raises FieldError).
 _FAST_CHECK = {
     "text": "{v} is not None and {v}.__class__ is not str",
-    "int": "{v} is not None and {v}.__class__ is not int",
-    "required_int": "{v}.__class__ is not int",
+    "int": f"{{v}} is not None and ({{v}}.__class__ is not int"
+           f" or not -{MAX_ID} < {{v}} < {MAX_ID})",
+    "required_int": f"{{v}}.__class__ is not int or not 0 < {{v}} < {MAX_ID}",
     "money": "True",
     "when": "{v} is not None",
 }
 _FULL_READER = {"text": "text(data, {k})", "int": "integer(data, {k})",
                 "required_int": "required_integer(data, {k})", "money": "money(data, {k})",
-                "when": "when_value({k}, {v})"}
+                "when": "({v}.__class__ is str and times_get({v})) or when_value({k}, {v})"}
 
 
 Reader = Callable[[Mapping[str, Any]], tuple[Any, ...]]
@@ -174,7 +250,8 @@ def compile_reader(spec: Sequence[tuple[str, str]]) -> Reader:
         lines.append(f"        {v} = {_FULL_READER[kind].format(v=v, k=k)}")
     lines.append("    return (" + "".join(f"v{i}, " for i in range(len(spec))) + ")")
     namespace: dict[str, Any] = {"text": text, "integer": integer, "money": money,
-                                 "required_integer": required_integer, "when_value": when_value}
+                                 "required_integer": required_integer, "when_value": when_value,
+                                 "times_get": _TIMES.get}
     exec("\n".join(lines), namespace)
     reader: Reader = namespace["read"]
     return reader

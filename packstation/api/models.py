@@ -12,6 +12,7 @@ the mapping it was read from in ``raw`` so the store can cache it as received.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,26 @@ UPDATE_STATUSES = ("dispatched", "delivered", "cancelled")
 AGREEMENT_STATUSES = ("new", "sent", "active", "cancelled")
 PRICE_TYPES = ("per_order", "per_item")
 MAX_TRACKING_REFERENCE = 255
+
+
+def tracking_problem(reference: str) -> str | None:
+    """Why ``reference`` can never be a tracking reference, or None if it can.
+
+    Checked before a change is saved: an outbox entry Smart Gift must refuse would
+    only wait for attention. Control, format and bidi characters (newline, ESC, BEL,
+    U+202E) are refused: they could forge what a terminal or a label shows.
+    """
+    if not reference.strip():
+        return "The tracking reference is empty."
+    if len(reference) > MAX_TRACKING_REFERENCE:
+        return (f"The tracking reference is {len(reference)} characters long; Smart Gift "
+                f"accepts at most {MAX_TRACKING_REFERENCE}.")
+    bad = next((c for c in reference if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")),
+               None)
+    if bad is not None:
+        return (f"The tracking reference holds an invisible control character "
+                f"(U+{ord(bad):04X}); scan or type it again.")
+    return None
 
 
 _COMPANY_SPEC = (("id", "int"), ("name", "text"), ("company_terms_url", "text"))

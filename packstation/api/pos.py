@@ -209,7 +209,7 @@ class PosSaleResult:
         return cls(
             message=f.text(data, "message"),
             order_reference=reference,
-            voucher_codes=tuple(str(c) for c in codes),
+            voucher_codes=tuple(f.text({"code": c}, "code") or "" for c in codes),
             extra=f.extras(data, frozenset({"message", "order_reference", "voucher_codes"})),
         )
 

@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -23,6 +25,12 @@ DEFAULT_LIMIT: Final = 60
 DEFAULT_WINDOW: Final = 60.0
 # Margin after a reset instant: the header is whole seconds and clocks differ a little.
 _RESET_MARGIN: Final = 0.05
+# The longest wait a server's header can impose: a Retry-After of 10^6 s (or a Reset 31
+# years away) is a broken or hostile server, not a reason to stop the bench for good.
+MAX_WAIT: Final = 2 * DEFAULT_WINDOW
+_MAX_LIMIT: Final = 100_000
+
+log = logging.getLogger(__name__)
 
 
 class Priority(IntEnum):
@@ -38,9 +46,18 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value[:40])
     except ValueError:
         return None
+    return number if math.isfinite(number) else None
+
+
+def _bounded_wait(seconds: float, what: str) -> float:
+    if seconds > MAX_WAIT:
+        log.warning("Smart Gift asked us to wait %.0f s (%s); waiting at most %.0f s",
+                    seconds, what, MAX_WAIT)
+        return MAX_WAIT
+    return max(0.0, seconds)
 
 
 class RateBudget:
@@ -115,6 +132,10 @@ class RateBudget:
             return max(0.0, self._sends[index] + self.window - now)
         return 0.0
 
+    def wait_estimate(self, priority: Priority = Priority.NORMAL) -> float:
+        """Seconds until a request of ``priority`` could go, were nobody else waiting."""
+        return self._delay(priority)
+
     @property
     def waiting(self) -> int:
         return len(self._waiters)
@@ -183,12 +204,13 @@ class RateBudget:
         self._heard = True
         limit = _header_number(headers, "x-ratelimit-limit")
         if limit is not None and limit >= 1:
-            self.limit = int(limit)
+            self.limit = int(min(limit, _MAX_LIMIT))
         reset_epoch = _header_number(headers, "x-ratelimit-reset")
-        reset_at = now + max(0.0, reset_epoch - wall) + _RESET_MARGIN if reset_epoch else None
+        reset_at = (now + _bounded_wait(reset_epoch - wall, "X-RateLimit-Reset") + _RESET_MARGIN
+                    if reset_epoch else None)
         remaining = _header_number(headers, "x-ratelimit-remaining")
         if remaining is not None:
-            seen = int(remaining) - self._in_flight
+            seen = int(min(max(remaining, 0.0), _MAX_LIMIT)) - self._in_flight
             new_window = reset_at is not None and (
                 self._reset_at is None or reset_at > self._reset_at + 0.5
             )
@@ -212,13 +234,17 @@ class RateBudget:
 def retry_after_seconds(
     headers: Mapping[str, str], *, wall_now: float | None = None, default: float = 1.0
 ) -> float:
-    """How long a 429/503 asks us to wait: ``Retry-After`` first, then ``X-RateLimit-Reset``."""
+    """How long a 429/503 asks us to wait: ``Retry-After`` first, then ``X-RateLimit-Reset``.
+
+    Never more than :data:`MAX_WAIT` (a warning says when the server asked for more).
+    """
     retry = _header_number(headers, "retry-after")
     if retry is not None and retry >= 0:
-        return retry
+        return _bounded_wait(retry, "Retry-After")
     reset = _header_number(headers, "x-ratelimit-reset")
     if reset is not None:
-        return max(0.0, reset - (wall_now if wall_now is not None else time.time()))
+        now = wall_now if wall_now is not None else time.time()
+        return _bounded_wait(reset - now, "X-RateLimit-Reset")
     return default
 
 

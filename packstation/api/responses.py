@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from packstation.api import errors as e
 from packstation.api.ratelimit import retry_after_seconds
+from packstation.api.secret import redact
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An HTTP answer, its body already read within the size cap."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    url: str
 
 
 def path_of(url: str) -> str:
@@ -24,21 +36,49 @@ def describe_transport(exc: httpx.TransportError) -> str:
     return "the network failed"
 
 
-def server_message(response: httpx.Response) -> str | None:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+MAX_MESSAGE: int = 2000  # characters of the server's message we keep and show
+
+
+def _error_body(response: Answer) -> Any:
+    if len(response.content) > 1 << 20:  # an error body has no business being this big
         return None
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _text(value: Any) -> str:
+    """Server text as we keep it: never a secret, never unbounded."""
+    text = value if isinstance(value, str) else type(value).__name__
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + "…"
+    return redact(text)
+
+
+def server_message(response: Answer) -> str | None:
+    body = _error_body(response)
     if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-        return str(body["message"])
+        return _text(body["message"])
     return None
 
 
-def _field_errors(response: httpx.Response) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return {}, {}
+def _scrubbed(value: Any, depth: int = 0) -> Any:
+    """The error body with every string redacted and bounded (it may be shown or stored)."""
+    if isinstance(value, str):
+        return _text(value)
+    if depth > 8:
+        return None
+    if isinstance(value, Mapping):
+        return {_text(str(k)): _scrubbed(v, depth + 1) for k, v in list(value.items())[:200]}
+    if isinstance(value, list):
+        return [_scrubbed(v, depth + 1) for v in value[:200]]
+    return value if isinstance(value, bool | float | None) or (
+        isinstance(value, int) and abs(value) < 2**53) else None
+
+
+def _field_errors(response: Answer) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    body = _scrubbed(_error_body(response))
     if not isinstance(body, dict):
         return {}, {}
     found: dict[str, list[str]] = {}
@@ -46,11 +86,11 @@ def _field_errors(response: httpx.Response) -> tuple[dict[str, list[str]], dict[
     if isinstance(errors, Mapping):
         for field, value in errors.items():
             messages = value if isinstance(value, list) else [value]
-            found[str(field)] = [str(m) for m in messages]
+            found[str(field)] = [_text(m if isinstance(m, str) else str(m)) for m in messages]
     return found, body
 
 
-def raise_for_status(response: httpx.Response, *, asset: bool) -> None:
+def raise_for_status(response: Answer, *, asset: bool) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
@@ -64,7 +104,7 @@ def raise_for_status(response: httpx.Response, *, asset: bool) -> None:
             f"The voucher PDF is not ready yet: {message or 'Smart Gift has not made it yet'}.",
             status=status)
     if status == 404:
-        raise e.NotFound(f"Smart Gift has no such record (HTTP 404): {path_of(str(response.url))}",
+        raise e.NotFound(f"Smart Gift has no such record (HTTP 404): {path_of(response.url)}",
                          status=status)
     if status == 422 or (400 <= status < 500 and status != 429 and message):
         fields, body = _field_errors(response)

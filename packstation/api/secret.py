@@ -2,8 +2,9 @@
 
 The key is wrapped so that ``repr``/``str``/f-strings, tracebacks with locals
 and logging never show it; only :meth:`ApiKey.reveal` gives the secret, and
-only the HTTP layer calls it. A logging filter scrubs any known key from
-every log record as a second line of defence.
+only the HTTP layer calls it. Every live :class:`Secret` (the key, later a
+database password) is also scrubbed from server text we keep (:func:`redact`)
+and from every log record, as a second line of defence.
 """
 
 from __future__ import annotations
@@ -17,38 +18,33 @@ from urllib.parse import urlsplit
 
 from packstation.api.errors import ConfigError
 
-_LOOPBACK_NAMES: Final = {"localhost", "localhost.localdomain", "ip6-localhost"}
+# Decided without DNS: literal loopback addresses, and this one name (other names such
+# as ip6-localhost are whatever /etc/hosts or DNS say they are).
+_LOOPBACK_NAMES: Final = {"localhost"}
+REDACTED: Final = "<redacted>"
 _DEFAULT_PORTS: Final = {"http": 80, "https": 443}
 
 
-class ApiKey:
-    """A Smart Gift secret key that does not print itself."""
+class Secret:
+    """A secret that does not print itself, and is scrubbed from text we keep or log."""
 
     __slots__ = ("__weakref__", "_secret")
 
     def __init__(self, secret: str) -> None:
-        secret = secret.strip()
-        if not secret:
-            raise ConfigError("The API key is empty.")
-        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
-            raise ConfigError("The API key contains spaces or control characters.")
         self._secret = secret
-        _KNOWN_KEYS.add(self)
+        if len(secret) >= 6:  # shorter would redact ordinary words
+            _KNOWN_SECRETS.add(self)
 
     def reveal(self) -> str:
         return self._secret
 
-    def hint(self) -> str:
-        """Enough to recognise a key by, never enough to use it: its last four characters."""
-        return f"…{self._secret[-4:]}" if len(self._secret) >= 16 else "(a short key)"
-
     @property
     def fingerprint(self) -> str:
-        """A short, non-reversible id: tells keys apart in logs and budgets."""
+        """A short, non-reversible id: tells secrets apart in logs and budgets."""
         return hashlib.sha256(self._secret.encode()).hexdigest()[:10]
 
     def __repr__(self) -> str:
-        return f"ApiKey(<redacted {self.fingerprint}>)"
+        return f"{type(self).__name__}(<redacted {self.fingerprint}>)"
 
     __str__ = __repr__
 
@@ -56,30 +52,59 @@ class ApiKey:
         return repr(self)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ApiKey) and other._secret == self._secret
+        return isinstance(other, Secret) and type(other) is type(self) \
+            and other._secret == self._secret
 
     def __hash__(self) -> int:
-        return hash(("ApiKey", self._secret))
+        return hash((type(self).__name__, self._secret))
 
     def __reduce__(self) -> str | tuple[Any, ...]:
-        raise TypeError("ApiKey cannot be pickled")
+        raise TypeError(f"{type(self).__name__} cannot be pickled")
 
 
-_KNOWN_KEYS: weakref.WeakSet[ApiKey] = weakref.WeakSet()
+class ApiKey(Secret):
+    """A Smart Gift secret key."""
+
+    __slots__ = ()
+
+    def __init__(self, secret: str) -> None:
+        secret = secret.strip()
+        if not secret:
+            raise ConfigError("The API key is empty.")
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
+            raise ConfigError("The API key contains spaces or control characters.")
+        super().__init__(secret)
+
+    def hint(self) -> str:
+        """Enough to recognise a key by, never enough to use it: its last four characters."""
+        return f"…{self._secret[-4:]}" if len(self._secret) >= 16 else "(a short key)"
+
+_KNOWN_SECRETS: weakref.WeakSet[Secret] = weakref.WeakSet()
+
+
+def redact(text: str) -> str:
+    """``text`` with every live secret replaced by ``<redacted>`` (server text echoing one)."""
+    for secret in list(_KNOWN_SECRETS):
+        value = secret.reveal()
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
 
 
 class RedactKeysFilter(logging.Filter):
-    """Replaces every live API key in a log record's text with ``<redacted>``."""
+    """Replaces every live secret in a log record's text (and traceback) with ``<redacted>``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = [k.reveal() for k in list(_KNOWN_KEYS)]
-        if not secrets:
+        if not _KNOWN_SECRETS:
             return True
         text = record.getMessage()
-        if any(s in text for s in secrets):
-            for s in secrets:
-                text = text.replace(s, "<redacted>")
-            record.msg, record.args = text, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        scrubbed = redact(text)
+        if scrubbed != text:
+            record.msg, record.args = scrubbed, None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
         return True
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.config import keys
+from packstation.config.settings import Settings
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.store.database import Database, database_path
 
@@ -21,11 +22,13 @@ def station_database(args: argparse.Namespace, api_url: str | None = None) -> Da
 
 @asynccontextmanager
 async def open_client(args: argparse.Namespace) -> AsyncIterator[SmartGiftClient]:
+    settings = Settings.load()
     if args.demo:
         with SandboxServer(pdf_delay=0) as sandbox:
-            async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY)) as client:
+            async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
+                                       limits=settings.limits()) as client:
                 yield client
         return
-    url = keys.resolve_api_url(args.api_url)
-    async with SmartGiftClient(url, keys.load_key(url)) as client:
+    url = keys.resolve_api_url(args.api_url, settings)
+    async with SmartGiftClient(url, keys.load_key(url), limits=settings.limits()) as client:
         yield client

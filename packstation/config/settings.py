@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from packstation.api.limits import MB, Limits
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,11 @@ _BOUNDS: dict[str, tuple[float, float]] = {
     "full_refresh_every": (60.0, 86400.0),
     "text_scale": (0.75, 2.5),
     "serial_baud": (1200, 921600),
+    "request_deadline": (5.0, 600.0),
+    "max_json_mb": (1.0, 1024.0),
+    "max_pdf_mb": (1.0, 1024.0),
+    "max_voucher_pages": (1, 1000),
+    "max_job_pages": (1, 10000),
 }
 
 
@@ -49,7 +57,7 @@ def _fits(value: Any, default: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, float):
-        return isinstance(value, int | float)
+        return isinstance(value, int | float) and math.isfinite(value)
     return isinstance(value, type(default))
 
 
@@ -75,6 +83,19 @@ class Settings:
     serial_port: str = ""  # a serial (COM) scanner's port; empty: the scanner types (USB HID)
     serial_baud: int = 9600
     full_refresh_every: float = 600.0  # seconds between full refreshes of the pending jobs
+    # What one answer may cost (api.limits): raise them for a slow line or long vouchers.
+    request_deadline: float = 60.0  # seconds for one request, retries included
+    max_json_mb: float = 64.0  # a JSON answer, after decompression
+    max_pdf_mb: float = 50.0  # one voucher PDF, after decompression
+    max_voucher_pages: int = 20
+    max_job_pages: int = 200
+
+    def limits(self) -> Limits:
+        return Limits(deadline=self.request_deadline,
+                      max_json_bytes=int(self.max_json_mb * MB),
+                      max_pdf_bytes=int(self.max_pdf_mb * MB),
+                      max_voucher_pages=self.max_voucher_pages,
+                      max_job_pages=self.max_job_pages)
 
     @classmethod
     def path(cls) -> Path:
@@ -87,7 +108,7 @@ class Settings:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return cls()
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             log.warning("settings file %s unreadable (%s); using defaults", path, exc)
             return cls()
         if not isinstance(raw, dict):

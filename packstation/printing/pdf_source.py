@@ -97,18 +97,22 @@ class PdfSource:
             return f"PDF being generated ({waited})"
         return "fetching PDFs"
 
+    def _check(self, data: bytes) -> CheckedPdf:
+        return check_pdf(data, max_pages=self._client.limits.max_voucher_pages)
+
     async def get(self, url: str, priority: Priority = Priority.INTERACTIVE) -> CheckedPdf:
         """From the cache, else downloaded now (a packer's print goes before the prefetch)."""
         data = await asyncio.to_thread(self._cache.get, url)
         if data is not None:
             self._known.add(url)
-            return check_pdf(data)
+            return await asyncio.to_thread(self._check, data)
         try:
             data = await self._client.download_pdf(url, priority=priority)
         except PdfNotReady:
             self._waiting_since.setdefault(url, time.monotonic())
             raise
-        checked = check_pdf(data)  # NotAPdf: never cached, never printed
+        # NotAPdf: never cached, never printed. Parsed in a worker: not on the UI's loop.
+        checked = await asyncio.to_thread(self._check, data)
         await asyncio.to_thread(self._cache.put, url, data)
         self._known.add(url)
         self._waiting_since.pop(url, None)
@@ -128,9 +132,11 @@ class PdfSource:
         """The job's vouchers as one PDF, merged ahead of time when prefetched."""
         key = _merged_key(job)
         data = await asyncio.to_thread(self._cache.get, key)
-        if data is not None:
-            return check_pdf(data)  # checked again: a disk can still go wrong
-        merged = await asyncio.to_thread(merge_pdfs, await self.for_job(job, priority))
+        limit = self._client.limits.max_job_pages
+        if data is not None:  # checked again: a disk can still go wrong
+            return await asyncio.to_thread(check_pdf, data, max_pages=limit)
+        merged = await asyncio.to_thread(merge_pdfs, await self.for_job(job, priority),
+                                         max_pages=limit)
         await asyncio.to_thread(self._cache.put, key, merged.data)
         self._known.add(key)
         return merged

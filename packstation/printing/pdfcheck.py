@@ -43,20 +43,34 @@ def _describe(data: bytes) -> str:
     return "not a PDF"
 
 
-def check_pdf(data: bytes, what: str = "The voucher PDF") -> CheckedPdf:
+MAX_PAGES = 20  # pages of one voucher's PDF (Limits.max_voucher_pages may change it)
+MAX_MERGED_PAGES = 200  # pages of a job's vouchers together (Limits.max_job_pages)
+
+
+def check_pdf(data: bytes, what: str = "The voucher PDF", *,
+              max_pages: int = MAX_PAGES) -> CheckedPdf:
     """Open ``data`` with pypdf and check it is a PDF fit to print; else :class:`NotAPdf`."""
     if not data.lstrip()[:5] == b"%PDF-":
         raise NotAPdf(f"{what} is {_describe(data)}; nothing was sent to the printer.")
+    failure: NotAPdf | None = None
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise NotAPdf(f"{what} is password-protected; nothing was sent to the printer.")
+        count = len(reader.pages)
+        if count > max_pages:
+            raise NotAPdf(f"{what} has {count:,} pages, more than the {max_pages} this station "
+                          "prints for one voucher (a setting); nothing was sent to the printer.")
         sizes = tuple((float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages)
     except NotAPdf:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError) as exc:
-        raise NotAPdf(f"{what} is damaged or incomplete ({type(exc).__name__}); "
-                      "nothing was sent to the printer.") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AttributeError,
+            RecursionError, IndexError, ZeroDivisionError, AssertionError) as exc:
+        # A hostile PDF can make pypdf fail in many ways; each is "damaged", never a crash.
+        failure = NotAPdf(f"{what} is damaged or incomplete ({type(exc).__name__}); "
+                          "nothing was sent to the printer.")
+    if failure is not None:
+        raise failure
     if not sizes:
         raise NotAPdf(f"{what} has no pages; nothing was sent to the printer.")
     for number, (width, height) in enumerate(sizes, 1):
@@ -66,8 +80,13 @@ def check_pdf(data: bytes, what: str = "The voucher PDF") -> CheckedPdf:
     return CheckedPdf(data, len(sizes), sizes)
 
 
-def merge_pdfs(parts: list[CheckedPdf]) -> CheckedPdf:
+def merge_pdfs(parts: list[CheckedPdf], *, max_pages: int = MAX_MERGED_PAGES) -> CheckedPdf:
     """One PDF of all parts in order, so a job's pages come out together."""
+    total = sum(p.pages for p in parts)
+    if total > max_pages:
+        raise NotAPdf(f"The job's voucher PDFs have {total:,} pages together, more than the "
+                      f"{max_pages} this station prints for one job (a setting); nothing was "
+                      "sent to the printer.")
     if len(parts) == 1:
         return parts[0]
     writer = PdfWriter()

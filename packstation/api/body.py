@@ -1,0 +1,184 @@
+"""Reading an answer's body as a hostile server might send it.
+
+Sizes are counted after decompression (we decode gzip and deflate ourselves,
+in bounded steps, so a small bomb never inflates past the cap in memory), and
+JSON that the standard parser refuses as a whole (nested 100,000 deep, a
+number with 5,000 digits) is split into its top-level records so that one bad
+record is named and skipped while the rest are read.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from packstation.api import errors as e
+
+_STEP: Final = 1 << 20  # decompress at most this much per step
+
+
+class TooLarge(e.BadResponse):
+    """The answer is bigger than this station accepts (after decompression)."""
+
+
+def _decoder(encoding: str) -> Any:
+    name = encoding.strip().lower()
+    if name in ("", "identity"):
+        return None
+    if name in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if name == "deflate":
+        return zlib.decompressobj()
+    raise e.BadResponse(f"Smart Gift sent the answer in an encoding we do not read ({name!r}).")
+
+
+def _too_large(what: str, cap: int) -> TooLarge:
+    return TooLarge(f"Smart Gift sent {what} larger than {cap / 2**20:.0f} MB, more than this "
+                    "station accepts; nothing of it was used (the limit is a setting).")
+
+
+def _inflate(decoder: Any, chunk: bytes, body: bytearray, cap: int) -> None:
+    data = chunk
+    while data and len(body) <= cap:
+        # max_length bounds each step: a bomb is refused after cap + 1 MB, not 4 GB.
+        body += decoder.decompress(data, _STEP)
+        data = decoder.unconsumed_tail
+
+
+async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: int,
+                      what: str) -> bytes:
+    """The body of ``chunks`` (raw, as received), decoded, refused beyond ``cap`` bytes."""
+    decoder = _decoder(content_encoding)
+    body = bytearray()
+    async for chunk in chunks:
+        if decoder is None:
+            body += chunk
+        else:
+            try:
+                _inflate(decoder, chunk, body, cap)
+            except zlib.error:
+                raise e.BadResponse(f"Smart Gift sent {what} whose compression is "
+                                    "damaged.") from None
+        if len(body) > cap:
+            raise _too_large(what, cap)
+    if decoder is not None:
+        try:
+            body += decoder.flush()
+        except zlib.error:
+            raise e.BadResponse(f"Smart Gift sent {what} that was cut off or damaged "
+                                "(compressed data incomplete).") from None
+    if len(body) > cap:
+        raise _too_large(what, cap)
+    return bytes(body)
+
+
+class UnreadableJson(e.BadResponse):
+    """The whole answer is not JSON we can read."""
+
+
+def parse_json(data: bytes | str) -> Any:
+    """JSON, or :class:`UnreadableJson` saying why (never RecursionError or a huge int).
+
+    orjson: nesting beyond 1,024 levels and numbers beyond a double are errors, not
+    a RecursionError or a 5,000-digit int; integers beyond 64 bits become floats,
+    which the field readers then refuse as out of range.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        reason = _reason(exc)
+    raise UnreadableJson(f"Smart Gift sent an answer we could not read ({reason}).")
+
+
+def _reason(exc: ValueError) -> str:
+    text = str(exc)
+    if "depth" in text or "recursion" in text:
+        return "nested too deeply"
+    if "infinity" in text or "digits" in text:
+        return "a number too long to read"
+    return "not JSON"
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableRecord:
+    """A record of a list that is not JSON we can read, kept in its place so it is named."""
+
+    index: int
+    id: int | None
+    reason: str
+
+
+# Strings (with their escapes) and the characters that give JSON its structure.
+_TOKEN: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]')
+_ID: Final = re.compile(r'"id"\s*:\s*"?(\d{1,15})\b')
+
+
+def _array_start(text: str) -> int | None:
+    """Where the list of records begins: the top level, or the top level's ``"data"``."""
+    stripped = len(text) - len(text.lstrip())
+    if text[stripped:stripped + 1] == "[":
+        return stripped
+    if text[stripped:stripped + 1] != "{":
+        return None
+    depth, last_string = 0, ""
+    for match in _TOKEN.finditer(text, stripped):
+        token = match.group()
+        if token in "{[":
+            if token == "[" and depth == 1 and last_string == '"data"':
+                return match.start()
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+        elif token[0] == '"':
+            last_string = token if depth == 1 else ""
+        elif token == ",":
+            last_string = ""
+    return None
+
+
+def salvage_records(data: bytes) -> list[Any] | None:
+    """The records of a JSON list (or ``{"data": [...]}``) read one by one.
+
+    For an answer :func:`parse_json` refused: each record that cannot be read
+    becomes an :class:`UnreadableRecord`. None when even the list cannot be found.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    start = _array_start(text)
+    if start is None:
+        return None
+    records: list[Any] = []
+    depth, element_start = 0, start + 1
+    for match in _TOKEN.finditer(text, start):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            depth -= 1
+            if depth == 0:
+                _add_record(records, text[element_start:match.start()])
+                return records
+        elif token == "," and depth == 1:
+            _add_record(records, text[element_start:match.start()])
+            element_start = match.end()
+    return None  # the list never ends: cut off
+
+
+def _add_record(records: list[Any], piece: str) -> None:
+    if not piece.strip():
+        return
+    try:
+        records.append(orjson.loads(piece))
+        return
+    except orjson.JSONDecodeError as exc:
+        reason = _reason(exc)
+    found = _ID.search(piece, 0, 200)
+    records.append(UnreadableRecord(len(records), int(found.group(1)) if found else None,
+                                    reason))
