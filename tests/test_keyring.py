@@ -95,3 +95,25 @@ def test_no_keyring_at_all_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
         assert "PACKSTATION_API_KEY" in str(caught.value)
     finally:
         keyring.set_keyring(previous)
+
+
+def test_naming_the_chainer_is_not_choosing_a_plain_text_file(tmp_path: Path) -> None:
+    """PYTHON_KEYRING_BACKEND set to the chainer (or anything but the file backend itself)
+    must not let the chain's plain-text file take the key."""
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DBUS_SESSION_BUS_ADDRESS", "PACKSTATION_API_KEY")}
+    env.update(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"), PACKSTATION_CONFIG_DIR=str(tmp_path),
+               PYTHON_KEYRING_BACKEND="keyring.backends.chainer.ChainerBackend")
+    secret = "sk_live_never_in_a_file_8080"
+    refused = packstation(env, "key", "set", stdin=secret + "\n")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert "plain-text" in refused.stderr and "PYTHON_KEYRING_BACKEND" in refused.stderr
+    written = [p for p in tmp_path.rglob("*") if p.is_file()
+               and secret in p.read_text(errors="replace")]
+    assert written == []
+    # Naming the file backend itself is a choice, and is honoured.
+    env["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
+    chosen = packstation(env, "key", "set", stdin=secret + "\n")
+    assert chosen.returncode == 0, chosen.stderr
+    assert "PlaintextKeyring" in chosen.stdout

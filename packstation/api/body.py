@@ -38,7 +38,7 @@ def _decoder(encoding: str) -> Any:
 
 
 def _too_large(what: str, cap: int) -> TooLarge:
-    return TooLarge(f"Smart Gift sent {what} larger than {cap / 2**20:.0f} MB, more than this "
+    return TooLarge(f"Smart Gift sent {what} of more than the {cap / 2**20:.0f} MB this "
                     "station accepts; nothing of it was used (the limit is a setting).")
 
 

@@ -75,8 +75,8 @@ async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAut
             length = response.headers.get("content-length", "")
             if length.isdigit() and len(length) < 20 and int(length) > cap:
                 raise TooLarge(f"Smart Gift sent {what} of {int(length) / 2**20:.0f} MB, more "
-                               "than this station accepts; nothing of it was read (the limit "
-                               "is a setting).")
+                               f"than the {cap / 2**20:.0f} MB this station accepts; nothing "
+                               "of it was read (the limit is a setting).")
             content = await read_capped(response.aiter_raw(),
                                         response.headers.get("content-encoding", ""), cap, what)
         finally:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from packstation.api import (
+    ApiError,
     ApiKey,
     ApiValidationError,
     ConfigError,
@@ -102,7 +106,12 @@ async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
             print(f"Voucher {voucher.id}: no PDF link yet (not ready yet).", file=sys.stderr)
             missing += 1
             continue
-        pdf = await _download_waiting(client, voucher.pdf_copy, deadline)
+        try:
+            pdf = await _download_waiting(client, voucher.pdf_copy, deadline)
+        except ApiError as exc:  # one bad voucher is named; the others are still written
+            print(f"Voucher {voucher.id}: {exc}", file=sys.stderr)
+            missing += 1
+            continue
         if pdf is None:
             print(f"Voucher {voucher.id}: the PDF is not ready yet "
                   "(Smart Gift takes up to 5 minutes; try --wait 300).", file=sys.stderr)
@@ -112,7 +121,8 @@ async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
         path.write_bytes(pdf)
         print(f"{path} ({len(pdf):,} bytes)")
     if missing:
-        raise PdfNotReady(f"{missing} of {len(job.vouchers)} voucher PDFs are not ready yet.")
+        raise PdfNotReady(f"{missing} of {len(job.vouchers)} voucher PDFs were not written "
+                          "(see above).")
     return 0
 
 
@@ -159,13 +169,37 @@ async def agreements_terminate(client: SmartGiftClient, args: argparse.Namespace
     return 0
 
 
-def _read_sale(path: str) -> PosSale:
+MAX_ORDER_FILE = 1 << 20  # an order of a hundred vouchers is a few kilobytes
+
+
+def read_json_file(path: str, limit: int = MAX_ORDER_FILE) -> Any:
+    """A small JSON file, checked first: a FIFO, /dev/zero or 150 MB are refused, not read."""
     try:
-        data: Any = json.loads(Path(path).read_text(encoding="utf-8"))
+        # O_NONBLOCK: opening a FIFO with no writer must not hang before we can look at it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path} is not valid JSON: {exc}.") from None
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{path} is not a regular file (a pipe or a device?); "
+                              "give the order as a .json file. Nothing was sent.")
+        if info.st_size > limit:
+            raise ConfigError(f"{path} is {info.st_size / 2**20:.1f} MB; an order file is at "
+                              f"most {limit // 1024} KB. Nothing was sent.")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError(f"{path} grew past {limit // 1024} KB while read. Nothing was sent.")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        reason = "it is nested too deeply" if "depth" in str(exc) or "recursion" in str(exc) \
+            else str(exc)
+        raise ConfigError(f"{path} is not valid JSON: {reason}. Nothing was sent.") from None
+
+
+def _read_sale(path: str) -> PosSale:
+    data = read_json_file(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a JSON object (the /pos-sale request body).")
     try:

@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from packstation import __version__
 from packstation.api import ApiError
 from packstation.api.secret import install_log_redaction
+from packstation.cli.arguments import bounded_float, bounded_int, identifier
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_REJECTED, EXIT_FAILED = 0, 2, 3, 4, 5
+seconds = bounded_float(0.0, 3600.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,26 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
                         "(UK time unless it has a zone)")
     p.add_argument("--json", action="store_true", help="the jobs as JSON")
     p = jobs.add_parser("dispatch", help="mark a job dispatched")
-    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("--tracking", required=True, metavar="REF", help="tracking reference")
     p.add_argument("--replace", action="store_true",
                    help="replace a different change still waiting to be sent for this job")
     p = jobs.add_parser("set-status", help="mark a job delivered or cancelled")
-    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("status", choices=["delivered", "cancelled"])
     p.add_argument("--replace", action="store_true",
                    help="replace a different change still waiting to be sent for this job")
     p = jobs.add_parser("pdf", help="download a job's voucher PDFs")
-    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
-    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+    p.add_argument("--wait", type=seconds, default=0.0, metavar="SECONDS",
                    help="wait this long for PDFs still being generated (default 0)")
 
     p = jobs.add_parser("print", help="print a job's vouchers (or its address label)")
-    p.add_argument("job_id", type=int, metavar="JOB_ID")
+    p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("--printer", metavar="NAME", help="this printer instead of the station's")
     p.add_argument("--label", action="store_true", help="print the address label instead")
-    p.add_argument("--copies", type=int, default=1, metavar="N")
+    p.add_argument("--copies", type=bounded_int(1, 99, "a number of copies"), default=1,
+                   metavar="N")
     p.add_argument("--wait", action="store_true",
                    help="wait until the spooler says printed (exit 7 if it does not)")
 
@@ -83,11 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     prints = sub.add_parser("prints", help="print history").add_subparsers(
         dest="action", metavar="ACTION", required=True)
     p = prints.add_parser("list", help="recent prints and their outcome")
-    p.add_argument("--job", type=int, metavar="JOB_ID")
-    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--job", type=identifier, metavar="JOB_ID")
+    p.add_argument("--limit", type=bounded_int(1, 10_000, "a count"), default=30)
     p.add_argument("--json", action="store_true")
     p = prints.add_parser("reprint", help="print again what an earlier print printed")
-    p.add_argument("print_id", type=int, metavar="PRINT_ID")
+    p.add_argument("print_id", type=identifier, metavar="PRINT_ID")
     p.add_argument("--printer", metavar="NAME")
 
     agreements = sub.add_parser("agreements", help="fulfilment agreements").add_subparsers(
@@ -96,11 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["new", "sent", "active", "cancelled"])
     p.add_argument("--json", action="store_true")
     p = agreements.add_parser("price", help="price a new agreement")
-    p.add_argument("agreement_id", type=int, metavar="ID")
+    p.add_argument("agreement_id", type=identifier, metavar="ID")
     p.add_argument("--price", required=True, metavar="P", help="price in GBP, e.g. 3.40")
     p.add_argument("--type", dest="price_type", required=True, choices=["per_order", "per_item"])
     p = agreements.add_parser("terminate", help="terminate an agreement")
-    p.add_argument("agreement_id", type=int, metavar="ID")
+    p.add_argument("agreement_id", type=identifier, metavar="ID")
     p.add_argument("--reason", default="", metavar="R")
 
     outbox = sub.add_parser("outbox", help="job changes saved but not yet confirmed")
@@ -108,12 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = outbox_actions.add_parser("list", help="what is waiting, and why")
     p.add_argument("--json", action="store_true")
     p = outbox_actions.add_parser("send", help="send what is saved (exit 0 once empty)")
-    p.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+    p.add_argument("--wait", type=seconds, default=30.0, metavar="SECONDS",
                    help="keep retrying for this long (default 30)")
     p = outbox_actions.add_parser("discard", help="drop a saved change")
-    p.add_argument("entry_id", type=int, metavar="ID")
+    p.add_argument("entry_id", type=identifier, metavar="ID")
     p = outbox_actions.add_parser("retry", help="send a change that needs attention again")
-    p.add_argument("entry_id", type=int, metavar="ID")
+    p.add_argument("entry_id", type=identifier, metavar="ID")
     p.add_argument("--tracking", metavar="REF", help="with this tracking reference instead")
 
     p = sub.add_parser("pos-sale", help="create an order (POS sale) from a JSON file")
@@ -129,18 +132,22 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_parser("status", help="say whether a key is stored (never prints it)")
 
     p = sub.add_parser("sandbox", help="run the sandbox server alone")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--jobs", type=int, default=40, help="how many jobs to seed")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--port", type=bounded_int(0, 65535, "a port"), default=8765)
+    p.add_argument("--jobs", type=bounded_int(0, 100_000, "a count"), default=40,
+                   help="how many jobs to seed")
+    p.add_argument("--seed", type=bounded_int(0, 2**31, "a seed"), default=1)
     p.add_argument("--key", default=None, help="key clients must send (default: the demo key)")
-    p.add_argument("--pdf-delay", type=float, default=3.0,
+    p.add_argument("--pdf-delay", type=seconds, default=3.0,
                    help="seconds before a new job's PDFs exist (default 3)")
-    p.add_argument("--rate-limit", type=int, default=60, help="requests per window (default 60)")
-    p.add_argument("--rate-window", type=float, default=60.0, help="seconds (default 60)")
-    p.add_argument("--error-rate", type=float, default=0.0,
+    p.add_argument("--rate-limit", type=bounded_int(1, 1_000_000, "a count"), default=60,
+                   help="requests per window (default 60)")
+    p.add_argument("--rate-window", type=bounded_float(0.1, 3600), default=60.0,
+                   help="seconds (default 60)")
+    p.add_argument("--error-rate", type=bounded_float(0.0, 1.0, "(a share)"), default=0.0,
                    help="share of requests that fail on purpose (0-1)")
-    p.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
-    p.add_argument("--new-job-every", type=float, default=0.0,
+    p.add_argument("--latency", type=bounded_float(0.0, 60.0), default=0.0,
+                   help="seconds added to each answer")
+    p.add_argument("--new-job-every", type=seconds, default=0.0,
                    help="seconds between new pending jobs (0: none)")
     return parser
 

@@ -31,8 +31,20 @@ def resolve_api_url(cli_url: str | None = None, settings: Settings | None = None
     return check_base_url(ENVIRONMENTS.get(url.strip().lower(), url.strip()))
 
 
-def _explicitly_chosen() -> bool:
-    return bool(os.environ.get("PYTHON_KEYRING_BACKEND")) or keyring.core.load_config() is not None
+def _named_explicitly(candidate: KeyringBackend, chosen: KeyringBackend) -> bool:
+    """The user named this very backend (``PYTHON_KEYRING_BACKEND`` or keyring's config).
+
+    Naming the chainer, or anything else whose chain ends in a plain-text file, is not
+    choosing that file: only a backend chosen by itself counts.
+    """
+    if candidate is not chosen:
+        return False
+    named = os.environ.get("PYTHON_KEYRING_BACKEND") or keyring.core.load_config()
+    if named is None:
+        return False
+    wanted = named if isinstance(named, str) else \
+        f"{type(named).__module__}.{type(named).__name__}"
+    return wanted.strip() == f"{type(candidate).__module__}.{type(candidate).__name__}"
 
 
 def _is_plaintext(candidate: KeyringBackend) -> bool:
@@ -53,13 +65,14 @@ def backend() -> KeyringBackend:
     chosen = keyring.get_keyring()
     candidates = list(getattr(chosen, "backends", None) or [chosen])  # a ChainerBackend
     usable = [c for c in candidates if not _is_unusable(c)]
-    safe = [c for c in usable if not _is_plaintext(c) or _explicitly_chosen()]
+    safe = [c for c in usable if not _is_plaintext(c) or _named_explicitly(c, chosen)]
     if safe:
         return safe[0]
     if usable:
         raise MissingKeyError(
             "Only a plain-text keyring is available; packstation will not write the API key to "
-            "a file unless you choose that backend explicitly (PYTHON_KEYRING_BACKEND).")
+            "a file unless you name that backend itself in PYTHON_KEYRING_BACKEND "
+            "(e.g. keyrings.alt.file.PlaintextKeyring).")
     raise MissingKeyError(
         "No keyring is available to keep the API key (on Linux: a Secret Service such as "
         "GNOME Keyring or KWallet). Set PACKSTATION_API_KEY for headless use instead.")
