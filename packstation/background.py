@@ -23,12 +23,6 @@ async def sleep_unless_woken(wake: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(wake.wait(), max(0.0, seconds))
 
 
-async def wait_or_wake(wake: asyncio.Event, seconds: float) -> None:
-    """Sleep up to ``seconds``, or less if ``wake`` is set (new work arrived)."""
-    wake.clear()
-    await sleep_unless_woken(wake, seconds)
-
-
 class Repeating:
     """``work`` now, then every ``interval()`` seconds, or at once after ``wake()``.
 

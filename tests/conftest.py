@@ -151,7 +151,7 @@ def window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, sandbox: SandboxSer
     window = open_window(qtbot, station)
     window.show()
     # Prefetch done: the only requests from here on are the ones the test causes.
-    qtbot.waitUntil(lambda: station.pdfs._worker is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: station.pdfs.started, timeout=5_000)
     wait(qtbot, station.pdfs.idle(), timeout=30_000)
     yield window
     window.close()

@@ -26,7 +26,6 @@ async def main(db_path: str, url: str, plan_path: str) -> int:
     plan = {int(k): v for k, v in json.loads(Path(plan_path).read_text()).items()}
     db = Database(db_path)
     cache, outbox = JobCache(db), DispatchOutbox(db)
-    outbox.recover()
     for job_id, tracking in plan.items():
         done = cache.get(job_id)
         if done is not None and done.status == "dispatched" \

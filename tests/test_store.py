@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 from packstation.api import Job
 from packstation.store.database import MIGRATIONS, Database
 from packstation.store.jobs import JobCache
-from packstation.store.outbox import DispatchOutbox, OutboxConflict, OutboxState
+from packstation.store.outbox import DispatchOutbox, LeaseHeld, OutboxConflict, OutboxState
 from tests.test_models import DOC_JOB
 
 
@@ -82,7 +84,9 @@ def test_watermark_moves_with_the_jobs_it_covers(tmp_path: Path) -> None:
     cache = JobCache(db)
     mark = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
-    broken = job(2**70)  # too big for SQLite: the insert fails part-way
+    # Too big for SQLite: the insert fails part-way. (The API refuses such an id when
+    # reading; the store must stay all-or-nothing whatever it is handed.)
+    broken = dataclasses.replace(job(2), id=2**70)
     with pytest.raises(OverflowError):
         cache.store([job(1), broken], 5.0, watermark=mark)
     assert cache.watermark() is None and cache.get(1) is None  # all or nothing
@@ -104,18 +108,20 @@ def test_outbox_one_change_per_job_and_confirmation(tmp_path: Path) -> None:
     with pytest.raises(OutboxConflict) as caught:  # never while it is being sent
         outbox.add(1, "dispatched", "TRACK-C", replace=True)
     assert "being sent" in str(caught.value)
-    assert not outbox.discard(claimed.id)
+    with pytest.raises(LeaseHeld, match="being sent"):
+        outbox.discard(claimed.id)
 
 
-def test_outbox_recovers_after_a_crash_and_handles_attention(tmp_path: Path) -> None:
+def test_outbox_takes_over_an_expired_lease_and_handles_attention(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite3"
     outbox = DispatchOutbox(Database(path))
     outbox.add(5, "dispatched", "T5")
-    assert outbox.claim_next() is not None  # ...and then the process dies
+    sending = outbox.claim_next(lease=60)
+    assert sending is not None  # ...and then the process dies
     reopened = DispatchOutbox(Database(path))
-    assert reopened.claim_next() is None  # still marked as being sent
-    assert reopened.recover() == 1
-    entry = reopened.claim_next()
+    assert reopened.claim_next() is None  # our own lease is still running
+    later = time.time() + 61
+    entry = reopened.claim_next(now=later)  # expired: taken over
     assert entry is not None and entry.attempts == 1
     reopened.needs_attention(entry, "The tracking reference is invalid.")
     stuck = reopened.for_job(5)

@@ -77,12 +77,13 @@ async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
 async def jobs_dispatch(client: SmartGiftClient, args: argparse.Namespace) -> int:
     return await outbox_commands.change_job(client, station_database(args, client.base_url),
                                             args.job_id, "dispatched", args.tracking,
-                                            args.replace)
+                                            args.replace, args.wait)
 
 
 async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> int:
     return await outbox_commands.change_job(client, station_database(args, client.base_url),
-                                            args.job_id, args.status, None, args.replace)
+                                            args.job_id, args.status, None, args.replace,
+                                            args.wait)
 
 
 async def find_job(client: SmartGiftClient, job_id: int) -> Job:

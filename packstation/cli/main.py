@@ -12,8 +12,11 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from packstation import __version__
 from packstation.api import ApiError
@@ -54,12 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("--tracking", required=True, metavar="REF", help="tracking reference")
     p.add_argument("--replace", action="store_true",
-                   help="replace a different change still waiting to be sent for this job")
+                   help="replace a different change waiting for this job, or the tracking "
+                        "reference of a job already dispatched")
+    p.add_argument("--wait", type=seconds, default=15.0, metavar="SECONDS",
+                   help="how long to wait for Smart Gift before leaving it saved (default 15)")
     p = jobs.add_parser("set-status", help="mark a job delivered or cancelled")
     p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("status", choices=["delivered", "cancelled"])
     p.add_argument("--replace", action="store_true",
                    help="replace a different change still waiting to be sent for this job")
+    p.add_argument("--wait", type=seconds, default=15.0, metavar="SECONDS",
+                   help="how long to wait for Smart Gift before leaving it saved (default 15)")
     p = jobs.add_parser("pdf", help="download a job's voucher PDFs")
     p.add_argument("job_id", type=identifier, metavar="JOB_ID")
     p.add_argument("--out", default=".", metavar="DIR", help="folder to write to (default .)")
@@ -164,6 +172,20 @@ def _setup_logging(verbose: bool) -> None:
     install_log_redaction(root)
 
 
+@contextmanager
+def _cancel_on_sigterm() -> Iterator[None]:
+    """``kill`` stops a command as Ctrl+C does: asyncio cancels it, and a change being
+    sent gives its outbox lease back instead of holding it until it expires."""
+    if os.name != "posix" or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _setup_logging(args.verbose)
@@ -189,7 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return printing_commands.prints_list(args)
         if args.command == "outbox" and args.action != "send":
             return outbox_commands.outbox_local(args)
-        return asyncio.run(commands.run_api_command(args))
+        with _cancel_on_sigterm():
+            return asyncio.run(commands.run_api_command(args))
     except ApiError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return exc.exit_code

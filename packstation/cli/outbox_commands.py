@@ -8,13 +8,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import datetime
 
 from packstation.api import ApiValidationError, SmartGiftClient
 from packstation.cli import output
 from packstation.cli.context import station_database
 from packstation.store.database import Database
 from packstation.store.jobs import JobCache
-from packstation.store.outbox import DispatchOutbox, OutboxConflict, OutboxEntry
+from packstation.store.outbox import (
+    DispatchOutbox,
+    InvalidChange,
+    LeaseHeld,
+    OutboxConflict,
+    OutboxEntry,
+    OutboxState,
+)
 from packstation.sync.outbox_sender import Delivery, OutboxSender
 
 EXIT_SAVED_NOT_CONFIRMED = 6
@@ -34,23 +42,36 @@ def _describe(entry: OutboxEntry) -> str:
     return f"job {entry.job_id} {entry.status}{ref}"
 
 
+def _state(entry: OutboxEntry) -> str:
+    if entry.state is not OutboxState.SENDING:
+        return entry.state.value
+    if not entry.lease_live():
+        return "sending (lease expired: will be taken over)"
+    until = datetime.fromtimestamp(entry.lease_until).strftime("%H:%M:%S")
+    return f"sending (by {entry.lease_owner.rsplit('/', 1)[0]} until {until})"
+
+
 async def change_job(client: SmartGiftClient, db: Database, job_id: int, status: str,
-                     tracking: str | None, replace: bool) -> int:
+                     tracking: str | None, replace: bool, wait: float = SHORT_WAIT) -> int:
+    """Save the change, then try to send it for up to ``wait`` seconds; never longer."""
+    ends = time.monotonic() + wait
     with _outbox(db) as (cache, outbox):
         try:
             entry = await asyncio.to_thread(outbox.add, job_id, status, tracking,
                                             replace=replace)
+        except InvalidChange as exc:
+            raise ApiValidationError(f"{exc} Nothing was saved.", status=None) from None
         except OutboxConflict as exc:
             raise ApiValidationError(f"{exc} (use --replace to replace it)",
                                      status=None) from None
         sender = OutboxSender(client, outbox, cache, backoff=1.0, max_backoff=5.0)
-        deadline = time.monotonic() + SHORT_WAIT
         while True:
-            claimed = await asyncio.to_thread(outbox.claim, entry.id)
+            claimed = await asyncio.to_thread(outbox.claim, entry.id, lease=sender.lease)
             if claimed is None:  # another sender (the app) has it in hand
                 print(f"Saved: {_describe(entry)}; the app is sending it.")
                 return EXIT_SAVED_NOT_CONFIRMED
-            delivery = await sender.send_one(claimed)
+            left = min(client.limits.deadline, max(0.5, ends - time.monotonic()))
+            delivery = await sender.send_one(claimed, deadline=left)
             settled = await asyncio.to_thread(outbox.get, entry.id)
             if delivery is Delivery.DONE:
                 job = cache.get(job_id)
@@ -62,17 +83,19 @@ async def change_job(client: SmartGiftClient, db: Database, job_id: int, status:
                 raise ApiValidationError(
                     f"Smart Gift refused {_describe(entry)}: {message} (kept in the outbox as "
                     "needing attention: 'packstation outbox list')", status=None)
-            wait = (settled.next_attempt_at - time.time()) if settled else 0.0
-            if time.monotonic() + wait > deadline:
+            pause = (settled.next_attempt_at - time.time()) if settled else 0.0
+            if time.monotonic() + pause >= ends:
                 reason = settled.last_error if settled else ""
                 print(f"Saved, not confirmed yet: {_describe(entry)}. {reason} It will be sent "
                       "by the app or by 'packstation outbox send'.")
                 return EXIT_SAVED_NOT_CONFIRMED
-            await asyncio.sleep(max(0.0, wait))
+            await asyncio.sleep(max(0.0, pause))
 
 
 async def outbox_send(client: SmartGiftClient, args: argparse.Namespace) -> int:
     with _outbox(station_database(args, client.base_url)) as (cache, outbox):
+        # A person asked: what waits for its backoff is tried now, not in a few seconds.
+        await asyncio.to_thread(outbox.due_now)
         sender = OutboxSender(client, outbox, cache, backoff=1.0, max_backoff=10.0)
         await sender.drain(deadline=time.time() + args.wait)
         left = outbox.entries()
@@ -80,7 +103,7 @@ async def outbox_send(client: SmartGiftClient, args: argparse.Namespace) -> int:
         print("The outbox is empty: everything is confirmed by Smart Gift.")
         return 0
     for entry in left:
-        print(f"still saved: [{entry.id}] {_describe(entry)}: {entry.state.value}"
+        print(f"still saved: [{entry.id}] {_describe(entry)}: {_state(entry)}"
               f"{' - ' + entry.last_error if entry.last_error else ''}")
     return EXIT_SAVED_NOT_CONFIRMED
 
@@ -95,16 +118,33 @@ def outbox_local(args: argparse.Namespace) -> int:
                 return 0
             output.table(["ID", "JOB", "CHANGE", "TRACKING", "STATE", "TRIES", "LAST ERROR"],
                          [[str(e.id), str(e.job_id), e.status, e.tracking_reference or "-",
-                           e.state.value, str(e.attempts), e.last_error] for e in entries])
+                           _state(e), str(e.attempts), e.last_error] for e in entries])
             return 0
-        if args.action == "discard":
-            if outbox.discard(args.entry_id):
-                print(f"Discarded outbox entry {args.entry_id}.")
-                return 0
-            raise ApiValidationError(f"There is no outbox entry {args.entry_id} to discard "
-                                     "(or it is being sent right now).", status=None)
-        entry = outbox.retry(args.entry_id, new_tracking=args.tracking)
-        if entry is None:
-            raise ApiValidationError(f"There is no outbox entry {args.entry_id}.", status=None)
-        print(f"Entry {entry.id} will be sent again: {_describe(entry)}.")
-        return 0
+        try:
+            if args.action == "discard":
+                return _discard(outbox, args.entry_id)
+            return _retry(outbox, args.entry_id, args.tracking)
+        except (LeaseHeld, InvalidChange) as exc:
+            raise ApiValidationError(str(exc), status=None) from None
+
+
+def _discard(outbox: DispatchOutbox, entry_id: int) -> int:
+    gone = outbox.discard(entry_id)
+    if gone is None:
+        raise ApiValidationError(f"There is no outbox entry {entry_id} to discard.", status=None)
+    print(f"Discarded outbox entry {entry_id}: {_describe(gone)} (it was {_state(gone)}); it "
+          "will not be sent. Smart Gift keeps whatever it already has for the job.")
+    return 0
+
+
+def _retry(outbox: DispatchOutbox, entry_id: int, tracking: str | None) -> int:
+    before = outbox.get(entry_id)
+    entry = outbox.retry(entry_id, new_tracking=tracking)
+    if entry is None or before is None:
+        raise ApiValidationError(f"There is no outbox entry {entry_id}.", status=None)
+    changed = "" if entry.tracking_reference == before.tracking_reference else \
+        f" (tracking was {before.tracking_reference})"
+    print(f"Entry {entry.id} will be sent again: {_describe(entry)}{changed}; it was "
+          f"{_state(before)}. It is due now: the app sends it within seconds, or run "
+          "'packstation outbox send'.")
+    return 0

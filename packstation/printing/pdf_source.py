@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 
 from packstation.api import Job, PdfNotReady, Priority, SmartGiftClient
-from packstation.background import stop_task, wait_or_wake
+from packstation.background import Repeating
 from packstation.printing.pdfcheck import CheckedPdf, check_pdf, merge_pdfs
 from packstation.store.pdf_cache import PdfCache
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 GENERATION_LIMIT = 330.0  # the service promises 300 s; a little slack before giving up
 _FIRST_RETRY, _MAX_RETRY = 5.0, 60.0
+_IDLE = 3600.0  # nothing queued: the loop sleeps until prefetch() wakes it
 
 
 def _merged_key(job: Job) -> str:
@@ -40,8 +41,9 @@ class PdfSource:
         self._queue: list[tuple[float, int, str, float]] = []  # (due, seq, url, delay)
         self._queued: set[str] = set()
         self._seq = 0
-        self._wake = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
+        self._loop = Repeating(self._round, self._until_next_due, log, "voucher PDF prefetch")
+        self._idle = asyncio.Event()
+        self.started = False
         self._to_merge: dict[str, Job] = {}
         # What is known to be on disk: the window asks every second, and never the disk.
         self._known: set[str] = set()
@@ -154,9 +156,10 @@ class PdfSource:
                 url = voucher.pdf_copy
                 if url and url not in self._queued and not self.cached(url):
                     self._schedule(url, 0.0, self._first_retry)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.ensure_future(self._run())
-        self._wake.set()
+        self._idle.clear()
+        self.started = True
+        self._loop.start()
+        self._loop.wake()
 
     def _schedule(self, url: str, after: float, delay: float) -> None:
         self._seq += 1
@@ -179,19 +182,12 @@ class PdfSource:
                 except Exception as exc:  # printing will merge (and report) on demand
                     log.warning("merging the PDFs of job %s ahead failed: %s", job.id, exc)
 
-    async def _run(self) -> None:
+    async def _round(self) -> None:
+        """Fetch every PDF that is due, then merge the jobs that became complete."""
         await self._merge_ready()
-        found = False  # PDFs found on disk since the last merge: merged once, not per PDF
-        while self._queue:
-            due, _, url, delay = self._queue[0]
-            wait = due - time.monotonic()
-            if wait > 0:  # until the next retry is due, or new work arrives
-                if found:
-                    found = False
-                    await self._merge_ready()
-                await wait_or_wake(self._wake, wait)
-                continue
-            heapq.heappop(self._queue)
+        found = False  # PDFs found on disk: merged once at the end, not per PDF
+        while self._queue and self._queue[0][0] <= time.monotonic():
+            _, _, url, delay = heapq.heappop(self._queue)
             self._queued.discard(url)
             if await self._on_disk(url):
                 found = True
@@ -210,13 +206,21 @@ class PdfSource:
                 log.warning("prefetch of a voucher PDF failed: %s", exc)
         if found:
             await self._merge_ready()
+        if not self._queue:
+            self._idle.set()
+
+    def _until_next_due(self) -> float:
+        """Until the next retry is due (a wake from prefetch() comes sooner)."""
+        if not self._queue:
+            return _IDLE
+        return max(0.0, self._queue[0][0] - time.monotonic())
 
     async def idle(self) -> None:
         """Wait until the prefetch queue is empty (for tests and the benchmark)."""
-        if self._worker is not None:
-            await self._worker
+        if self.started:
+            await self._idle.wait()
 
     async def aclose(self) -> None:
         """Stop prefetching and wait until it has stopped (nothing left to run later)."""
         self._closed = True
-        await stop_task(self._worker)
+        await self._loop.aclose()

@@ -15,7 +15,7 @@ from packstation.printing.pdfcheck import PrintError
 from packstation.printing.voucher_printer import VoucherPrinter
 from packstation.scanning.interpret import ScanKind, ScanMeaning, interpret
 from packstation.store.jobs import JobCache
-from packstation.store.outbox import DispatchOutbox, OutboxConflict
+from packstation.store.outbox import DispatchOutbox, InvalidChange, OutboxConflict
 from packstation.store.scan_log import ScanLog
 
 
@@ -26,7 +26,8 @@ class ScanOutcome:
     meaning: ScanMeaning
     select: Job | None = None  # select this job in the queue
     dispatched: bool = False  # saved for sending: move on to the next job
-    confirm: str = ""  # ask this, then call handle(..., confirmed=True)
+    confirm: str = ""  # ask this, then call handle(..., confirmed=True, replace=replace)
+    replace: bool = False  # the question is whether to replace another tracking reference
 
 
 @dataclass
@@ -39,17 +40,20 @@ class ScanHandler:
     poke_sender: Callable[[], None] = lambda: None
     verified: dict[int, set[int]] = field(default_factory=dict)
 
-    async def handle(self, raw: str, in_hand: Job | None, *, confirmed: bool = False
-                     ) -> ScanOutcome:
+    async def handle(self, raw: str, in_hand: Job | None, *, confirmed: bool = False,
+                     replace: bool = False) -> ScanOutcome:
+        """What ``raw`` means and does. ``confirmed``: the packer said yes to the outcome's
+        ``confirm`` question; ``replace``: and that question was about replacing a
+        different tracking reference (the outcome's ``replace`` says which)."""
         meaning = await asyncio.to_thread(interpret, raw, in_hand, self.cache)
-        outcome = await self._act(meaning, confirmed)
+        outcome = await self._act(meaning, confirmed, replace)
         if meaning.kind is not ScanKind.IGNORED:
             await asyncio.to_thread(self.log.record, meaning.text, meaning.kind.value,
                                     outcome.message,
                                     meaning.job.id if meaning.job else None)
         return outcome
 
-    async def _act(self, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
+    async def _act(self, meaning: ScanMeaning, confirmed: bool, replace: bool) -> ScanOutcome:
         kind, job = meaning.kind, meaning.job
         if kind is ScanKind.IGNORED:
             return ScanOutcome(True, "", meaning)
@@ -75,9 +79,16 @@ class ScanHandler:
         if meaning.confirm and not confirmed:
             return ScanOutcome(False, meaning.confirm, meaning, confirm=meaning.confirm)
         try:
-            await asyncio.to_thread(self.outbox.add, job.id, "dispatched", meaning.text)
+            await asyncio.to_thread(self.outbox.add, job.id, "dispatched", meaning.text,
+                                    replace=replace)
+        except InvalidChange as exc:
+            return ScanOutcome(False, f"{exc} Nothing was saved.", meaning)
         except OutboxConflict as exc:
-            return ScanOutcome(False, str(exc), meaning)
+            if exc.existing is not None and exc.existing.lease_live():
+                return ScanOutcome(False, str(exc), meaning)  # no question can fix that
+            question = (f"{exc} Replace it with {meaning.text}?").replace(
+                "; confirm to replace it.", ".")
+            return ScanOutcome(False, question, meaning, confirm=question, replace=True)
         self.poke_sender()
         return ScanOutcome(True, f"Saved, sending: order {job.order_reference} dispatched "
                                  f"with {meaning.text}", meaning, dispatched=True)
@@ -106,7 +117,7 @@ class ScanHandler:
         """Mark delivered or cancelled: saved first, then sent."""
         try:
             await asyncio.to_thread(self.outbox.add, job.id, status, None)
-        except OutboxConflict as exc:
+        except (OutboxConflict, InvalidChange) as exc:
             return False, str(exc)
         self.poke_sender()
         await asyncio.to_thread(self.log.record, f"({status})", "action", "saved", job.id)

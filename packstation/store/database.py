@@ -106,6 +106,13 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX pos_orders_fingerprint ON pos_orders(fingerprint);
     CREATE INDEX pos_orders_order_id ON pos_orders(order_id);
     """,
+    # 5: "sending" is a lease (who, until when), so a crashed sender's entry is taken over
+    # once it expires, and nobody resets an entry another process is sending right now.
+    # An entry left "sending" by an older packstation has an expired lease (0): taken over.
+    """
+    ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+    """,
 )
 
 

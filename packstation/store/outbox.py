@@ -3,23 +3,58 @@
 One row per job at most (a UNIQUE column), so a job can never have two
 different tracking references waiting: a second change replaces the first only
 when the caller says the user confirmed it, and never while it is being sent.
+
+"Being sent" is a lease: the sending process's name and an expiry. The window
+and the CLI share one database, so only an expired lease (or one whose process
+on this computer has died) is taken over, retried, replaced or discarded; a
+command never resets an entry another process is sending right now.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cache
 
+from packstation.api.models import UPDATE_STATUSES, tracking_problem
 from packstation.store.database import Database
+
+DEFAULT_LEASE = 120.0  # seconds; the sender asks for its request deadline plus a margin
 
 
 class OutboxState(StrEnum):
     PENDING = "pending"  # saved, to be sent (again)
-    SENDING = "sending"  # a sender has it; after a crash this is pending again
-    ATTENTION = "attention"  # refused by Smart Gift (422/404): the user decides
+    SENDING = "sending"  # a sender holds the lease; taken over once the lease expires
+    ATTENTION = "attention"  # refused by Smart Gift (422/404) or unsendable: a person decides
+
+
+@cache
+def lease_owner() -> str:
+    """This process, as named in the leases it holds: host, pid and a random token."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    """A lease holder on this computer whose process is gone (POSIX: ask the kernel)."""
+    host, _, rest = owner.partition("/")
+    pid_text = rest.partition("/")[0]
+    if os.name != "posix" or host != socket.gethostname() or not pid_text.isdigit():
+        return False  # elsewhere, or no way to ask: wait for the expiry
+    if owner == lease_owner():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +68,37 @@ class OutboxEntry:
     next_attempt_at: float
     last_error: str
     created_at: datetime
+    lease_owner: str = ""
+    lease_until: float = 0.0
 
     def same_change(self, status: str, tracking_reference: str | None) -> bool:
         return (self.status, self.tracking_reference) == (status, tracking_reference)
 
+    def lease_live(self, now: float | None = None) -> bool:
+        """Being sent right now by someone: a lease not yet expired, of a live process."""
+        moment = time.time() if now is None else now
+        return self.state is OutboxState.SENDING and self.lease_until > moment \
+            and not _owner_is_dead(self.lease_owner)
+
+    def describe(self) -> str:
+        ref = f" with tracking {self.tracking_reference}" if self.tracking_reference else ""
+        return f"{self.status}{ref}"
+
 
 class OutboxConflict(Exception):
-    """The job already has a different change waiting; replacing it needs confirmation."""
+    """The job already has a different change (waiting, being sent, or done)."""
 
-    def __init__(self, message: str, existing: OutboxEntry) -> None:
+    def __init__(self, message: str, existing: OutboxEntry | None) -> None:
         super().__init__(message)
         self.existing = existing
+
+
+class InvalidChange(ValueError):
+    """A change the station refuses by itself, before it is saved: it can never be sent."""
+
+
+class LeaseHeld(Exception):
+    """Another process is sending this entry right now; nothing was changed."""
 
 
 def _now() -> str:
@@ -53,12 +108,24 @@ def _now() -> str:
 def _entry(row: sqlite3.Row) -> OutboxEntry:
     return OutboxEntry(row["id"], row["job_id"], row["status"], row["tracking_reference"],
                        OutboxState(row["state"]), row["attempts"], row["next_attempt_at"],
-                       row["last_error"], datetime.fromisoformat(row["created_at"]))
+                       row["last_error"], datetime.fromisoformat(row["created_at"]),
+                       row["lease_owner"], row["lease_until"])
 
 
-def _describe(entry: OutboxEntry) -> str:
-    ref = f" with tracking {entry.tracking_reference}" if entry.tracking_reference else ""
-    return f"{entry.status}{ref}"
+def check_change(status: str, tracking_reference: str | None) -> None:
+    """Raise :class:`InvalidChange` for a change Smart Gift could only refuse."""
+    if status not in UPDATE_STATUSES:
+        raise InvalidChange(f"A job can be set to {', '.join(UPDATE_STATUSES)}, not {status!r}.")
+    if tracking_reference is not None:
+        problem = tracking_problem(tracking_reference)
+        if problem:
+            raise InvalidChange(problem)
+
+
+def _busy(entry: OutboxEntry) -> str:
+    until = datetime.fromtimestamp(entry.lease_until).strftime("%H:%M:%S")
+    return (f"Job {entry.job_id} is being sent as {entry.describe()} right now (by "
+            f"{entry.lease_owner.rsplit('/', 1)[0]}, until {until} at the latest)")
 
 
 class DispatchOutbox:
@@ -67,7 +134,13 @@ class DispatchOutbox:
 
     def add(self, job_id: int, status: str, tracking_reference: str | None = None, *,
             replace: bool = False) -> OutboxEntry:
-        """Save a change for sending. Committed (and on disk) when this returns."""
+        """Save a change for sending. Committed (and on disk) when this returns.
+
+        Refused before saving (:class:`InvalidChange`) when it can never be valid, and
+        (:class:`OutboxConflict`) when the job already has a different change waiting
+        or already carries another tracking reference, unless ``replace``.
+        """
+        check_change(status, tracking_reference)
         now = _now()
         with self._db.transaction() as sql:
             row = sql.execute("SELECT * FROM outbox WHERE job_id = ?", (job_id,)).fetchone()
@@ -76,20 +149,21 @@ class DispatchOutbox:
                 if existing.same_change(status, tracking_reference) and \
                         existing.state is not OutboxState.ATTENTION:
                     return existing  # the same scan twice: one change
-                if existing.state is OutboxState.SENDING:
-                    raise OutboxConflict(
-                        f"Job {job_id} is being sent as {_describe(existing)} right now; "
-                        "wait for it to finish, then change it.", existing)
+                if existing.lease_live():
+                    raise OutboxConflict(f"{_busy(existing)}; wait for it to finish, then "
+                                         "change it.", existing)
                 if not replace:
                     raise OutboxConflict(
-                        f"Job {job_id} already has {_describe(existing)} waiting to be sent; "
+                        f"Job {job_id} already has {existing.describe()} waiting to be sent; "
                         "confirm to replace it.", existing)
                 sql.execute("UPDATE outbox SET status = ?, tracking_reference = ?, state = ?,"
                             " attempts = 0, next_attempt_at = 0, last_error = '',"
-                            " updated_at = ? WHERE id = ?",
+                            " lease_owner = '', lease_until = 0, updated_at = ? WHERE id = ?",
                             (status, tracking_reference, OutboxState.PENDING.value, now,
                              existing.id))
             else:
+                if not replace:
+                    self._check_not_done(sql, job_id, status, tracking_reference)
                 sql.execute("INSERT INTO outbox (job_id, status, tracking_reference, state,"
                             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                             (job_id, status, tracking_reference, OutboxState.PENDING.value,
@@ -97,39 +171,57 @@ class DispatchOutbox:
             return _entry(sql.execute("SELECT * FROM outbox WHERE job_id = ?",
                                       (job_id,)).fetchone())
 
-    def recover(self) -> int:
-        """At start: entries a crashed sender had in hand are pending again (resend is safe)."""
-        cursor = self._db.execute("UPDATE outbox SET state = ? WHERE state = ?",
-                                  (OutboxState.PENDING.value, OutboxState.SENDING.value))
-        return cursor.rowcount
+    @staticmethod
+    def _check_not_done(sql: sqlite3.Connection, job_id: int, status: str,
+                        tracking_reference: str | None) -> None:
+        """A job known to be dispatched with one reference is not given another silently."""
+        if status != "dispatched":
+            return
+        row = sql.execute("SELECT status, tracking_reference FROM jobs WHERE id = ?",
+                          (job_id,)).fetchone()
+        if row is not None and row[0] == "dispatched" and row[1] \
+                and row[1] != tracking_reference:
+            raise OutboxConflict(f"Job {job_id} was already dispatched with tracking {row[1]}; "
+                                 "confirm to replace it.", None)
 
-    def claim_next(self, now: float | None = None) -> OutboxEntry | None:
-        """The oldest pending entry that is due, marked as being sent."""
+    def _claim(self, where: str, parameters: tuple[object, ...], lease: float,
+               now: float) -> OutboxEntry | None:
+        with self._db.transaction() as sql:
+            rows = sql.execute(
+                f"SELECT * FROM outbox WHERE ({where}) AND (state = ? OR (state = ? AND"
+                " (lease_until <= ? OR lease_owner != ?))) ORDER BY id",
+                (*parameters, OutboxState.PENDING.value, OutboxState.SENDING.value, now,
+                 lease_owner())).fetchall()
+            for row in rows:
+                entry = _entry(row)
+                if entry.state is OutboxState.SENDING and entry.lease_live(now):
+                    continue  # another process has it in hand right now
+                sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1,"
+                            " lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+                            (OutboxState.SENDING.value, lease_owner(), now + lease, _now(),
+                             entry.id))
+                return entry
+        return None
+
+    def claim_next(self, now: float | None = None, *,
+                   lease: float = DEFAULT_LEASE) -> OutboxEntry | None:
+        """The oldest due entry (or one whose lease expired), leased to this process."""
         moment = time.time() if now is None else now
-        with self._db.transaction() as sql:
-            row = sql.execute("SELECT * FROM outbox WHERE state = ? AND next_attempt_at <= ?"
-                              " ORDER BY id LIMIT 1",
-                              (OutboxState.PENDING.value, moment)).fetchone()
-            if row is None:
-                return None
-            sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1, updated_at = ?"
-                        " WHERE id = ?", (OutboxState.SENDING.value, _now(), row["id"]))
-            return _entry(row)
+        return self._claim("next_attempt_at <= ? OR state = ?",
+                           (moment, OutboxState.SENDING.value), lease, moment)
 
-    def claim(self, entry_id: int) -> OutboxEntry | None:
-        """This entry, marked as being sent, if it is pending (due or not)."""
-        with self._db.transaction() as sql:
-            row = sql.execute("SELECT * FROM outbox WHERE id = ? AND state = ?",
-                              (entry_id, OutboxState.PENDING.value)).fetchone()
-            if row is None:
-                return None
-            sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1, updated_at = ?"
-                        " WHERE id = ?", (OutboxState.SENDING.value, _now(), entry_id))
-            return _entry(row)
+    def claim(self, entry_id: int, *, lease: float = DEFAULT_LEASE) -> OutboxEntry | None:
+        """This entry, leased to this process, if it is pending (due or not) or its lease
+        expired; None if it is gone, needs attention, or is being sent elsewhere."""
+        return self._claim("id = ?", (entry_id,), lease, time.time())
 
     def next_due_at(self) -> float | None:
-        row = self._db.execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = ?",
-                               (OutboxState.PENDING.value,)).fetchone()
+        """When the next entry is due: a retry, or another process's lease running out."""
+        row = self._db.execute(
+            "SELECT MIN(CASE WHEN state = ? THEN next_attempt_at ELSE lease_until END)"
+            " FROM outbox WHERE state IN (?, ?)",
+            (OutboxState.PENDING.value, OutboxState.PENDING.value,
+             OutboxState.SENDING.value)).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
     def sent(self, entry: OutboxEntry) -> None:
@@ -138,38 +230,65 @@ class DispatchOutbox:
                          " tracking_reference IS ?",
                          (entry.id, entry.status, entry.tracking_reference))
 
+    def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
+        # Only while we still hold the lease: a late answer never overwrites a takeover.
+        self._db.execute(f"UPDATE outbox SET {assignments}, lease_owner = '', lease_until = 0,"
+                         " updated_at = ? WHERE id = ? AND state = ? AND lease_owner = ?",
+                         (*values, _now(), entry.id, OutboxState.SENDING.value, lease_owner()))
+
     def retry_later(self, entry: OutboxEntry, error: str, delay: float) -> None:
-        self._db.execute("UPDATE outbox SET state = ?, next_attempt_at = ?, last_error = ?,"
-                         " updated_at = ? WHERE id = ? AND state = ?",
-                         (OutboxState.PENDING.value, time.time() + delay, error, _now(),
-                          entry.id, OutboxState.SENDING.value))
+        self._settle(entry, "state = ?, next_attempt_at = ?, last_error = ?",
+                     (OutboxState.PENDING.value, time.time() + delay, error))
+
+    def needs_attention(self, entry: OutboxEntry, message: str) -> None:
+        self._settle(entry, "state = ?, last_error = ?", (OutboxState.ATTENTION.value, message))
+
+    def release(self, entry: OutboxEntry) -> None:
+        """Give the lease back unsent (the send was cancelled): due again at once."""
+        self._settle(entry, "state = ?, next_attempt_at = 0", (OutboxState.PENDING.value,))
 
     def due_now(self) -> int:
-        """Every waiting entry is due at once (the key was fixed, the network is back)."""
+        """Every waiting entry is due at once (the key was fixed, a person asked)."""
         cursor = self._db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = ?",
                                   (OutboxState.PENDING.value,))
         return cursor.rowcount
 
-    def needs_attention(self, entry: OutboxEntry, message: str) -> None:
-        self._db.execute("UPDATE outbox SET state = ?, last_error = ?, updated_at = ?"
-                         " WHERE id = ?", (OutboxState.ATTENTION.value, message, _now(),
-                                           entry.id))
-
     def retry(self, entry_id: int, new_tracking: str | None = None) -> OutboxEntry | None:
-        """The user's "try again", with an edited tracking reference if given."""
-        entry = self.get(entry_id)
-        if entry is None or entry.state is OutboxState.SENDING:
-            return entry
-        tracking = new_tracking if new_tracking is not None else entry.tracking_reference
-        self._db.execute("UPDATE outbox SET state = ?, tracking_reference = ?, attempts = 0,"
-                         " next_attempt_at = 0, last_error = '', updated_at = ? WHERE id = ?",
-                         (OutboxState.PENDING.value, tracking, _now(), entry_id))
-        return self.get(entry_id)
+        """The user's "try again", with an edited tracking reference if given.
 
-    def discard(self, entry_id: int) -> bool:
-        cursor = self._db.execute("DELETE FROM outbox WHERE id = ? AND state != ?",
-                                  (entry_id, OutboxState.SENDING.value))
-        return cursor.rowcount > 0
+        None if there is no such entry; :class:`LeaseHeld` if it is being sent right
+        now; :class:`InvalidChange` if the new reference could never be sent.
+        """
+        with self._db.transaction() as sql:
+            row = sql.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                return None
+            entry = _entry(row)
+            if entry.lease_live():
+                raise LeaseHeld(_busy(entry) + "; nothing was changed.")
+            tracking = new_tracking if new_tracking is not None else entry.tracking_reference
+            check_change(entry.status, tracking)
+            sql.execute("UPDATE outbox SET state = ?, tracking_reference = ?, attempts = 0,"
+                        " next_attempt_at = 0, last_error = '', lease_owner = '',"
+                        " lease_until = 0, updated_at = ? WHERE id = ?",
+                        (OutboxState.PENDING.value, tracking, _now(), entry_id))
+            return _entry(sql.execute("SELECT * FROM outbox WHERE id = ?",
+                                      (entry_id,)).fetchone())
+
+    def discard(self, entry_id: int) -> OutboxEntry | None:
+        """Drop a saved change; returns it, or None if there was none.
+
+        :class:`LeaseHeld` if it is being sent right now (it may already have arrived).
+        """
+        with self._db.transaction() as sql:
+            row = sql.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+            if row is None:
+                return None
+            entry = _entry(row)
+            if entry.lease_live():
+                raise LeaseHeld(_busy(entry) + "; nothing was discarded.")
+            sql.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+            return entry
 
     def get(self, entry_id: int) -> OutboxEntry | None:
         row = self._db.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
@@ -181,6 +300,10 @@ class DispatchOutbox:
 
     def entries(self) -> list[OutboxEntry]:
         return [_entry(r) for r in self._db.execute("SELECT * FROM outbox ORDER BY id")]
+
+    def attention_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM outbox WHERE state = ?",
+                                    (OutboxState.ATTENTION.value,)).fetchone()[0])
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

@@ -3,8 +3,10 @@
 Network errors, 5xx, 503 and 429 are retried with backoff (honouring
 Retry-After) for as long as it takes, across restarts; a 2xx stores the
 returned job and removes the entry; a 422 or 404 moves the entry to "needs
-attention" with the server's message. Resending after a crash is harmless:
-setting a job's status and tracking reference is idempotent.
+attention" with the server's message, and so does any failure nobody foresaw:
+an entry never stays "sending". A cancelled send gives its lease back.
+Resending after a crash is harmless: setting a job's status and tracking
+reference is idempotent.
 """
 
 from __future__ import annotations
@@ -26,11 +28,15 @@ from packstation.api import (
     Priority,
     SmartGiftClient,
 )
-from packstation.background import stop_task, wait_or_wake
+from packstation.api.secret import redact
+from packstation.background import Repeating
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxEntry
 
 log = logging.getLogger(__name__)
+
+LEASE_MARGIN = 60.0  # seconds a lease outlasts the request deadline (budget, disk, slack)
+IDLE_CHECK = 3600.0  # with nothing waiting, look again this often anyway
 
 
 class Delivery(StrEnum):
@@ -61,8 +67,13 @@ class OutboxSender:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._listeners: list[Listener] = [listener] if listener else []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._next_due: float | None = None
+        self._loop = Repeating(self._round, self._until_next_due, log, "outbox")
+
+    @property
+    def lease(self) -> float:
+        """How long a claimed entry is ours: longer than any one send can take."""
+        return self._client.limits.deadline + LEASE_MARGIN
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -79,17 +90,19 @@ class OutboxSender:
         jittered = self.backoff * 2.0 ** min(attempts - 1, 16) * random.uniform(0.5, 1.0)
         return max(asked or 0.0, min(jittered, self.max_backoff))
 
-    async def send_one(self, entry: OutboxEntry) -> Delivery:
-        """Send a claimed entry once and settle it: done, retry later, or attention."""
+    async def send_one(self, entry: OutboxEntry, *, deadline: float | None = None) -> Delivery:
+        """Send a claimed entry once and settle it: done, retry later, or attention.
+
+        ``deadline``: seconds for the request (default: the client's own).
+        """
         try:
             started = time.time()
             job = await self._client.update_job(entry.job_id, entry.status,
                                                 entry.tracking_reference,
-                                                priority=Priority.INTERACTIVE, retry=False)
+                                                priority=Priority.INTERACTIVE, retry=False,
+                                                deadline=deadline)
         except (ApiValidationError, NotFound) as exc:
-            await asyncio.to_thread(self._outbox.needs_attention, entry, exc.message)
-            self._tell(OutboxEvent(entry, Delivery.ATTENTION, exc.message))
-            return Delivery.ATTENTION
+            return await self._attention(entry, exc.message)
         except ApiError as exc:
             # Network, 5xx, 503, 429, an unreadable answer, even a refused key: the
             # change stays saved and is tried again (a key can be fixed meanwhile).
@@ -100,50 +113,62 @@ class OutboxSender:
             await asyncio.to_thread(self._outbox.retry_later, entry, str(exc), delay)
             self._tell(OutboxEvent(entry, Delivery.RETRYING, str(exc)))
             return Delivery.RETRYING
+        except Exception as exc:  # nobody foresaw it: a person looks, it never stays "sending"
+            log.exception("sending outbox entry %s", entry.id)
+            reason = redact(f"{type(exc).__name__}: {exc}"[:300])
+            return await self._attention(entry, f"Could not be sent ({reason}).")
+        except BaseException:  # cancelled (the app closing, Ctrl+C): the lease goes back
+            self._outbox.release(entry)  # not awaited: this task may not run again
+            raise
         # The job first, then the entry: a crash between the two only means a resend.
-        await asyncio.to_thread(self._cache.store, [job], started)
+        try:
+            await asyncio.to_thread(self._cache.store, [job], started)
+        except Exception:  # confirmed all the same; the next sync brings the job
+            log.exception("storing job %s after its change was confirmed", job.id)
         await asyncio.to_thread(self._outbox.sent, entry)
         self._tell(OutboxEvent(entry, Delivery.DONE, job=job))
         return Delivery.DONE
 
+    async def _attention(self, entry: OutboxEntry, message: str) -> Delivery:
+        await asyncio.to_thread(self._outbox.needs_attention, entry, message)
+        self._tell(OutboxEvent(entry, Delivery.ATTENTION, message))
+        return Delivery.ATTENTION
+
     async def drain(self, deadline: float | None = None) -> None:
-        """Send everything due; with a deadline, also wait for retries until it passes."""
+        """Send everything due; with a deadline (epoch s), also wait for retries until then."""
         while True:
-            entry = await asyncio.to_thread(self._outbox.claim_next)
+            entry = await asyncio.to_thread(self._outbox.claim_next, lease=self.lease)
             if entry is not None:
                 await self.send_one(entry)
                 continue
-            due = await asyncio.to_thread(self._outbox.next_due_at)
-            if due is None or deadline is None or due > deadline:
+            if deadline is None:
                 return
-            await self._sleep_until(due)
-
-    async def _sleep_until(self, moment: float) -> None:
-        await wait_or_wake(self._wake, moment - time.time())
+            due = await asyncio.to_thread(self._outbox.next_due_at)
+            if due is None or due > deadline:
+                return
+            await asyncio.sleep(max(0.0, due - time.time()))
 
     def poke(self) -> None:
         """Something new was saved: send it now rather than at the next due time."""
-        self._wake.set()
+        self._loop.wake()
 
     async def retry_now(self) -> None:
         """What waits for a retry is sent now (after a new key, say): no minute's wait."""
         await asyncio.to_thread(self._outbox.due_now)
-        self._wake.set()
+        self._loop.wake()
+
+    async def _round(self) -> None:
+        await self.drain()
+        self._next_due = await asyncio.to_thread(self._outbox.next_due_at)
+
+    def _until_next_due(self) -> float:
+        if self._next_due is None:
+            return IDLE_CHECK
+        return min(IDLE_CHECK, max(0.0, self._next_due - time.time()))
 
     def start(self) -> None:
         """Run in the background for the life of the app."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.ensure_future(self._run())
-
-    async def _run(self) -> None:
-        await asyncio.to_thread(self._outbox.recover)
-        while True:
-            try:
-                await self.drain()
-            except Exception:  # the outbox must keep going whatever one send did
-                log.exception("outbox sender")
-            due = await asyncio.to_thread(self._outbox.next_due_at)
-            await self._sleep_until(due if due is not None else time.time() + 3600)
+        self._loop.start()
 
     async def aclose(self) -> None:
-        await stop_task(self._task)
+        await self._loop.aclose()

@@ -360,16 +360,18 @@ class MainWindow(QMainWindow):
         if self.scans is not None:
             self.run(self._scan(text, confirmed=False))
 
-    async def _scan(self, text: str, confirmed: bool) -> None:
+    async def _scan(self, text: str, confirmed: bool, replace: bool = False) -> None:
         assert self.scans is not None
         in_hand = self.current_job()
-        outcome = await self.scans.handle(text, in_hand, confirmed=confirmed)
+        outcome = await self.scans.handle(text, in_hand, confirmed=confirmed, replace=replace)
         if not self._gone:
             self.show_outcome(outcome, text)
 
     def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
         if outcome.confirm:
-            self._ask(outcome.confirm, lambda: self.run(self._scan(text, confirmed=True)))
+            replace = outcome.replace
+            self._ask(outcome.confirm,
+                      lambda: self.run(self._scan(text, confirmed=True, replace=replace)))
             return
         if outcome.message:
             self.banner.show_outcome(outcome.ok, outcome.message)
