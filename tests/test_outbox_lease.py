@@ -271,7 +271,11 @@ def test_outbox_send_by_a_person_tries_at_once(sandbox: SandboxServer) -> None:
     assert sandbox.state.job(7)["tracking_reference"] == "LATER-7"  # type: ignore[index]
 
 
-def test_jobs_dispatch_keeps_to_its_short_wait() -> None:
+def test_jobs_dispatch_keeps_to_its_short_wait(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # A generous request deadline: only the command's own --wait can end it in time.
+    (tmp_path / "settings.json").write_text('{"version": 2, "request_deadline": 600}')
+    monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path))
     with HostileServer(lambda r, w: w.drip(b"{}" * 100, every=1.0)) as server:
         done = cli(server.base_url, "jobs", "dispatch", "1", "--tracking", "W-1", "--wait", "2")
     assert done.returncode == 6, done.stdout + done.stderr
