@@ -301,9 +301,11 @@ class DispatchOutbox:
     def entries(self) -> list[OutboxEntry]:
         return [_entry(r) for r in self._db.execute("SELECT * FROM outbox ORDER BY id")]
 
-    def attention_count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM outbox WHERE state = ?",
-                                    (OutboxState.ATTENTION.value,)).fetchone()[0])
+    def counts(self) -> tuple[int, int]:
+        """(entries in all, entries needing attention): one query for the status bar."""
+        row = self._db.execute("SELECT COUNT(*), COUNT(*) FILTER (WHERE state = ?) FROM outbox",
+                               (OutboxState.ATTENTION.value,)).fetchone()
+        return int(row[0]), int(row[1])
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])

@@ -29,7 +29,6 @@ from packstation.scanning.handler import ScanHandler, ScanOutcome
 from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
-from packstation.sync.outbox_sender import Delivery, OutboxEvent
 from packstation.ui.back_office import BackOffice
 from packstation.ui.dialogs import OpenDialogs, about_box
 from packstation.ui.focus import ScanFocusKeeper
@@ -37,6 +36,7 @@ from packstation.ui.job_actions import JobActions
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
 from packstation.ui.queue_panel import QueuePanel
+from packstation.ui.saved_changes import SavedChanges
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
 from packstation.ui.serial_scanner import SerialScanner
 from packstation.ui.settings_dialog import SettingsDialog
@@ -91,6 +91,9 @@ class MainWindow(QMainWindow):
         self.office.waiting_changed.connect(self.show_waiting)
         self.office.message.connect(lambda text: self.status.showMessage(text, 8000))
         self.status.agreements_flag.clicked.connect(self.show_agreements)
+        self.changes = SavedChanges(station, self.queue, self.banner, self.status, self.dialogs,
+                                    self)
+        self.status.outbox_flag.clicked.connect(self.changes.open)
         self.jobs = JobActions(scans, self.queue, self.banner, self.status, self.dialogs,
                                self.tasks, self, self._printer_trouble)
         self._layout()
@@ -103,7 +106,7 @@ class MainWindow(QMainWindow):
         if station is not None:
             self.apply_settings(station.settings)
             station.sync.subscribe(self.jobs_changed)
-            station.sender.subscribe(self.outbox_event)
+            station.sender.subscribe(self.changes.event)
             station.client.subscribe_auth_failures(self.auth_failed)
 
     def _layout(self) -> None:
@@ -134,6 +137,7 @@ class MainWindow(QMainWindow):
                 ("&Back office", "Recent orders…", "Ctrl+Shift+N",
                  self.office.open_recent_orders),
                 ("&Station", "Refresh", "F5", self.refresh_now),
+                ("&Station", "Changes waiting to be sent…", "Ctrl+Shift+O", self.changes.open),
                 ("&Station", "Search", "Ctrl+F", self.search.setFocus),
                 ("&Station", "Settings…", "Ctrl+,", self.open_settings)):
             action = QAction(text, self)
@@ -159,7 +163,7 @@ class MainWindow(QMainWindow):
         self._timer.stop()
         if self.station is not None:  # no callbacks into a window that is being deleted
             self.station.sync.unsubscribe(self.jobs_changed)
-            self.station.sender.unsubscribe(self.outbox_event)
+            self.station.sender.unsubscribe(self.changes.event)
             self.station.client.unsubscribe_auth_failures(self.auth_failed)
         self.office.close()
         if self.serial is not None:
@@ -293,27 +297,6 @@ class MainWindow(QMainWindow):
                 f"Order {gone.job.order_reference or gone.job.id} was {gone.job.status} "
                 "elsewhere (another station or the dashboard).")
 
-    def outbox_event(self, event: OutboxEvent) -> None:
-        if self._gone:
-            return
-        if event.job is not None:
-            self.model.upsert([event.job])
-            self._show_counts()
-        order = self._order_of(event.entry.job_id)
-        if event.delivery is Delivery.DONE:
-            self.status.showMessage(f"Confirmed: order {order} {event.entry.status}.", 8000)
-        elif event.delivery is Delivery.ATTENTION:
-            self.banner.show_outcome(False, f"Order {order} needs attention: {event.message}")
-        elif event.delivery is Delivery.RETRYING:
-            self.status.showMessage(
-                f"Saved, will retry: order {order} {event.entry.status} ({event.message})",
-                8000)
-
-    def _order_of(self, job_id: int) -> str:
-        row = self.model.row_of(job_id)
-        return (self.model.job(row).order_reference or str(job_id)) if row is not None \
-            else str(job_id)
-
     def _show_counts(self) -> None:
         self.queue.show_counts()
 
@@ -340,12 +323,13 @@ class MainWindow(QMainWindow):
 
     async def _refresh_status(self, station: Station) -> None:
         try:
-            waiting = await asyncio.to_thread(len, station.outbox)  # SQLite: off the UI thread
+            waiting, attention = await asyncio.to_thread(station.outbox.counts)  # off the UI
         finally:
             self._counting = False
         if self._gone:
             return
-        self.status.refresh(station, self.current_job(), waiting)
+        self.status.refresh(station, self.current_job())
+        self.status.show_outbox(waiting, attention)
         first_sync = not self.model.rowCount() and station.sync.last_success is None
         if first_sync and not station.sync.last_error:
             self._fetching = True

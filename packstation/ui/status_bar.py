@@ -31,7 +31,12 @@ class StationStatusBar(QStatusBar):
         self.agreements_flag.setAccessibleName("New agreements")
         self.agreements_flag.setStyleSheet(warning_style())
         self.agreements_flag.hide()
+        self.outbox_flag = QPushButton()  # changes not yet confirmed; opens the outbox
+        self.outbox_flag.setFlat(True)
+        self.outbox_flag.setAccessibleName("Changes waiting to be sent")
+        self.outbox_flag.hide()
         self.addWidget(self.connection, 1)
+        self.addPermanentWidget(self.outbox_flag)
         self.addPermanentWidget(self.agreements_flag)
         self.addPermanentWidget(self.progress_label)
         self.addPermanentWidget(self.progress)
@@ -59,7 +64,16 @@ class StationStatusBar(QStatusBar):
     def busy(self) -> bool:
         return self.progress.isVisible()
 
-    def refresh(self, station: Station, job: Job | None, waiting: int) -> None:
+    def show_outbox(self, waiting: int, attention: int) -> None:
+        if attention:
+            self.outbox_flag.setText(f"{attention} change{'s' if attention != 1 else ''} "
+                                     "need attention")
+        else:
+            self.outbox_flag.setText(f"{waiting} change(s) saved, sending")
+        self.outbox_flag.setStyleSheet(warning_style() if attention else "")
+        self.outbox_flag.setVisible(waiting > 0)
+
+    def refresh(self, station: Station, job: Job | None) -> None:
         parts = []
         sync = station.sync
         if sync.last_error:
@@ -71,8 +85,6 @@ class StationStatusBar(QStatusBar):
         remaining = station.client.budget.remaining
         if remaining is not None:
             parts.append(f"{max(remaining, 0)} requests left this minute")
-        if waiting:
-            parts.append(f"{waiting} change(s) saved, sending")
         if job is not None and job.status == "pending":
             parts.append(station.pdfs.describe(job))
         self.connection.setText("  ·  ".join(parts))
