@@ -261,3 +261,39 @@ def test_self_test_says_what_it_found_and_passes_here() -> None:
     assert lines[-1] == "self-test passed"
     assert f"packstation {__version__}" in lines[0]
     assert "Couldn't load" not in done.stderr  # Qt's audio probing is not a finding
+
+
+@pytest.mark.parametrize(("make", "says"), [
+    ("fifo", "not a regular file"), ("device", "not a regular file"),
+    ("deep", "nested too deeply"), ("huge", "an order file is at most 1024 KB")])
+def test_a_hostile_order_file_is_refused_unread_and_nothing_is_sent(
+        cli, sandbox: SandboxServer, tmp_path: Path, make: str, says: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "order.json"
+    if make == "fifo":
+        os.mkfifo(path)  # nobody writes: reading it would wait for ever
+    elif make == "device":
+        path = Path("/dev/zero")  # reading it would never end
+    elif make == "deep":
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        with path.open("wb") as file:
+            file.truncate(150 << 20)  # 150 MB (sparse: costs no disk)
+    code, _, err = cli("pos-sale", "--file", str(path))
+    assert code == 2 and says in err and "Nothing was sent" in err
+    assert "Traceback" not in err
+    assert not sandbox.requests  # not even the key was used
+
+
+@pytest.mark.parametrize("argv", [
+    ("jobs", "dispatch", "99999999999999999999999", "--tracking", "A"),
+    ("jobs", "print", "1", "--copies", "100000000000000000000000"),
+    ("jobs", "set-status", "0", "delivered"), ("prints", "list", "--limit", "-1"),
+    ("outbox", "send", "--wait", "nan"), ("jobs", "pdf", "1", "--wait", "1e308")])
+def test_numbers_typed_on_the_command_line_are_bounded(
+        cli, capsys: pytest.CaptureFixture[str], argv: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit) as caught:
+        cli(*argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "out of range" in err or "is not" in err
+    assert "Traceback" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -52,3 +53,14 @@ def test_hand_edited_numbers_are_kept_within_safe_bounds() -> None:
     assert loaded.text_scale == 1.0 and isinstance(loaded.text_scale, float)
     assert loaded.serial_baud == 921600
     assert loaded.duplex is False  # 1 is not a yes/no: the default stays
+
+
+def test_limits_come_from_settings_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "settings.json").write_text(
+        '{"version": 2, "max_json_mb": 256, "max_voucher_pages": 40, "request_deadline": NaN,'
+        ' "max_pdf_mb": 1e9, "max_job_pages": -5}')
+    limits = Settings.load().limits()
+    assert limits.max_json_bytes == 256 << 20 and limits.max_voucher_pages == 40  # raised
+    assert limits.deadline == 60.0  # NaN is not a number of seconds: the default
+    assert limits.max_pdf_bytes == 1024 << 20 and limits.max_job_pages == 1  # clamped
