@@ -259,3 +259,36 @@ async def test_a_put_answer_for_another_job_or_status_is_not_taken_as_done() -> 
             for expected in ("with job 999 'dispatched'", "with job 2 'pending'"):
                 with pytest.raises(BadResponse, match=expected):
                     await client.update_job(2, "dispatched", "T-1", retry=False)
+
+
+# -- server text on the terminal ---------------------------------------------------------
+
+FORGERIES = ["\x1b]0;PWNED\x07Ann", "Bob\x1b[2J\x1b[H", "Cy\rID  STATUS", "Di\u202eKCART",
+             "Ed\n99  pending  FORGED-ROW", "Flo\x9b31m"]
+
+
+def test_server_text_is_shown_as_text_in_the_terminal() -> None:
+    jobs = [job(i + 1, delivery_address={"first_name": name, "postcode": "AB1 2CD"})
+            for i, name in enumerate(FORGERIES)]
+    agreements = [{"id": i + 1, "company_name": name} for i, name in enumerate(FORGERIES)]
+
+    def answer(request: SeenRequest, wire: Wire) -> None:
+        if request.method == "PUT":
+            wire.json({"message": "Refused \x1b[31mred\x1b[0m\u202e"}, 422)
+        elif request.path.startswith("/fulfilment/jobs"):
+            wire.json(jobs)
+        elif request.path.startswith("/fulfilment/agreements"):
+            wire.json(agreements)
+
+    with HostileServer(answer) as server:
+        listed = run_cli("jobs", "list", url=server.base_url)
+        offered = run_cli("agreements", "list", url=server.base_url)
+        refused = run_cli("agreements", "terminate", "1", url=server.base_url)
+    for done, rows in ((listed, len(jobs)), (offered, len(agreements))):
+        assert done.returncode == 0, done.stderr
+        shown = done.stdout
+        assert not any(c in shown for c in "\x1b\x07\r\u202e\x9b"), shown
+        assert "\\x1b]0;PWNED\\x07Ann" in shown and "Di\\u202eKCART" in shown
+        assert len(shown.splitlines()) == rows + 2  # header, one line per record, total
+    assert refused.returncode == 4 and "\\x1b[31mred" in refused.stderr
+    assert "\x1b" not in refused.stderr and "\u202e" not in refused.stderr

@@ -22,6 +22,7 @@ from packstation import __version__
 from packstation.api import ApiError
 from packstation.api.secret import install_log_redaction
 from packstation.cli.arguments import bounded_float, bounded_int, identifier
+from packstation.cli.terminal import EscapingFormatter
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_REJECTED, EXIT_FAILED = 0, 2, 3, 4, 5
 seconds = bounded_float(0.0, 3600.0)
@@ -162,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _setup_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    handler.setFormatter(EscapingFormatter("%(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
@@ -198,8 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(api_url=args.api_url, demo=args.demo)
     from packstation.cli import commands, outbox_commands, printing_commands
+    from packstation.cli.terminal import escape_output
     from packstation.printing.pdfcheck import PrintError
 
+    streams = escape_output()  # server text is shown, never run by the terminal
     try:
         if args.command == "sandbox":
             return commands.run_sandbox(args)
@@ -222,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head`: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the interpreter quiet at exit
+        # The pipe is gone: the interpreter's last flush goes nowhere instead of failing.
+        streams = (open(os.devnull, "w"), streams[1])  # noqa: SIM115
         return 0
     except Exception as exc:  # a bug of ours: say so briefly, details only with -v
         logging.getLogger("packstation").debug("unexpected error", exc_info=True)
@@ -231,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             raise
         return 1
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 
 from packstation.api import Agreement, Job
 from packstation.api.fields import uk_zone
+from packstation.cli.terminal import cell
 
 
 def uk_time(value: datetime | None) -> str:
@@ -38,6 +39,7 @@ def print_json(value: Any) -> None:
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    rows = [[cell(c) for c in row] for row in rows]  # one record, one line, plain text
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
