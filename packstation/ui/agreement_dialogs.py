@@ -35,6 +35,7 @@ from packstation.ui.field_messages import (
     refusal_by_field,
     with_message,
 )
+from packstation.ui.plain import plain
 from packstation.ui.tasks import WidgetTasks
 
 
@@ -94,7 +95,7 @@ class PriceDialog(_AgreementDialog):
     def __init__(self, agreement: Agreement, book: AgreementBook,
                  parent: QWidget | None = None) -> None:
         super().__init__(agreement, book, "Price agreement", parent)
-        intro = QLabel(f"Your price to {_what(agreement)}.")
+        intro = plain(QLabel(f"Your price to {_what(agreement)}."))
         intro.setWordWrap(True)
         self.price = QLineEdit(f"{agreement.price:.2f}" if agreement.price else "")
         self.price.setAccessibleName("Price in pounds")
@@ -105,13 +106,13 @@ class PriceDialog(_AgreementDialog):
         self.kind.addButton(self.per_order)
         self.kind.addButton(self.per_item)
         (self.per_item if agreement.price_type == "per_item" else self.per_order).setChecked(True)
-        self.told = QLabel()
+        self.told = plain(QLabel())
         self.told.setAccessibleName("What the customer will be told")
         self.told.setWordWrap(True)
         self.messages.labels["price"] = message_label("the price")
         self.messages.labels["price_type"] = message_label("the price type")
         pound_row = QHBoxLayout()
-        pound_row.addWidget(QLabel("£"))
+        pound_row.addWidget(plain(QLabel("£")))
         pound_row.addWidget(self.price, 1)
         pound_box = QWidget()
         pound_box.setLayout(pound_row)
@@ -172,11 +173,11 @@ class TerminateDialog(_AgreementDialog):
     def __init__(self, agreement: Agreement, book: AgreementBook,
                  parent: QWidget | None = None) -> None:
         super().__init__(agreement, book, "Terminate agreement", parent)
-        self.confirmation = QLabel(
+        self.confirmation = plain(QLabel(
             f"Terminate the agreement with {_what(agreement)}?\n\n"
             f"{agreement.company_name or 'The customer'} will no longer be able to send "
             f"orders by {agreement.delivery_method_name or 'this method'} to you. This "
-            "cannot be undone: the customer would have to request a new agreement.")
+            "cannot be undone: the customer would have to request a new agreement."))
         self.confirmation.setAccessibleName("Confirmation")
         self.confirmation.setWordWrap(True)
         self.reason = QPlainTextEdit()
@@ -193,7 +194,7 @@ class TerminateDialog(_AgreementDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.confirmation)
         layout.addWidget(self.general)
-        layout.addWidget(QLabel("Reason:"))
+        layout.addWidget(plain(QLabel("Reason:")))
         layout.addWidget(with_message(self.reason, self.messages.labels["reason"]))
         layout.addWidget(self.buttons)
         self.resize(520, 360)

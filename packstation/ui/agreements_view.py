@@ -36,6 +36,7 @@ from packstation.api import Agreement
 from packstation.api.models import AGREEMENT_STATUSES
 from packstation.backoffice.money import pounds
 from packstation.ui.job_queue_model import uk_time
+from packstation.ui.plain import plain
 from packstation.ui.text_scale import enlarged
 
 Index = QModelIndex | QPersistentModelIndex
@@ -139,7 +140,7 @@ class AgreementsView(QWidget):
         self.table.setWordWrap(False)
         self.table.selectionModel().currentRowChanged.connect(
             lambda *_: self.current_changed.emit(self.current()))
-        self.state = QLabel("Agreements have not been fetched yet.")
+        self.state = plain(QLabel("Agreements have not been fetched yet."))
         self.state.setAccessibleName("Agreements state")
         self.state.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -199,11 +200,11 @@ class AgreementDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.agreement: Agreement | None = None
-        self.heading = QLabel("No agreement selected.")
+        self.heading = plain(QLabel("No agreement selected."))
         self.heading.setAccessibleName("Agreement")
         self.heading.setWordWrap(True)
         enlarged(self.heading, 1.3)
-        self.hint = QLabel()
+        self.hint = plain(QLabel())
         self.hint.setAccessibleName("What happens next")
         self.hint.setWordWrap(True)
         self.fields: dict[str, QLabel] = {}
@@ -214,7 +215,7 @@ class AgreementDetail(QWidget):
                            ("price", "Price"), ("initiated", "Initiated"),
                            ("priced", "Priced"), ("accepted", "Accepted"),
                            ("terminated", "Terminated")):
-            value = QLabel()
+            value = plain(QLabel())
             value.setWordWrap(True)
             value.setAccessibleName(label)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

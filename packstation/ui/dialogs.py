@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from packstation import __version__
@@ -30,6 +31,7 @@ class OpenDialogs:
         box = QMessageBox(QMessageBox.Icon.Question, title, question,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                           parent)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # questions quote scans and server text
         box.accepted.connect(yes)
         return self.show(box)
 
@@ -38,10 +40,12 @@ class OpenDialogs:
 
 
 def about_box(parent: QWidget, api_url: str | None) -> QMessageBox:
-    return QMessageBox(
+    box = QMessageBox(
         QMessageBox.Icon.Information, "About packstation",
         f"packstation {__version__}\n\nThe packing station for Smart Gift fulfilment "
         f"providers.\n\nSmart Gift: {api_url or 'not connected'}\n"
         f"Qt for Python (PySide6) {pyside_version}\nMIT licence",
         QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    return box
 

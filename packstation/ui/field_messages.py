@@ -13,10 +13,11 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from packstation.api import ApiValidationError
 from packstation.api.pos import field_path
 from packstation.ui.palette import warning_style
+from packstation.ui.plain import plain
 
 
 def message_label(name: str) -> QLabel:
-    label = QLabel()
+    label = plain(QLabel())
     label.setWordWrap(True)
     label.setAccessibleName(f"Problem with {name}")
     label.setStyleSheet(warning_style())

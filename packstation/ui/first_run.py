@@ -27,6 +27,7 @@ from packstation.config.keys import resolve_api_url
 from packstation.config.settings import Settings
 from packstation.station_setup import StationSetup
 from packstation.ui.key_prompt import key_field
+from packstation.ui.plain import plain
 from packstation.ui.settings_dialog import combo
 from packstation.ui.tasks import WidgetTasks
 
@@ -48,7 +49,7 @@ class EnvironmentPage(QWizardPage):
         self.address.setAccessibleName("Custom Smart Gift address")
         self.address.setPlaceholderText("https://…")
         self.address.textEdited.connect(lambda _: self.custom.setChecked(True))
-        self.problem = QLabel()
+        self.problem = plain(QLabel())
         self.problem.setWordWrap(True)
         self.problem.setAccessibleName("Address problem")
         self.group.buttonToggled.connect(lambda *_: self.completeChanged.emit())
@@ -86,7 +87,7 @@ class KeyPage(QWizardPage):
         self.key.textEdited.connect(lambda _: self._forget())
         self.check_button = QPushButton("Check the key")
         self.check_button.clicked.connect(self.check)
-        self.result = QLabel()
+        self.result = plain(QLabel())
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Key check result")
         self.accepted_for: str | None = None  # the address the stored key was checked at
@@ -135,7 +136,7 @@ class PrintersPage(QWizardPage):
         self.labels = combo("Label printer", [("No label printer", "")], "")
         self.test_button = QPushButton("Print a test page")
         self.test_button.clicked.connect(self.print_test_page)
-        self.result = QLabel()
+        self.result = plain(QLabel())
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Test page result")
         self.form.addRow("Vouchers on:", self.vouchers)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from packstation.api import Job
 from packstation.printing.pdf_source import PdfSource
 from packstation.ui.job_queue_model import uk_time
+from packstation.ui.plain import plain, safe_link, tooltip
 from packstation.ui.text_scale import enlarged
 from packstation.ui.voucher_preview import VoucherPreview
 
@@ -37,7 +38,7 @@ class JobView(QWidget):
         super().__init__()
         self.job: Job | None = None
         self.preview = VoucherPreview(pdfs)
-        self.address = QLabel()
+        self.address = plain(QLabel())
         self.address.setAccessibleName("Delivery address")
         enlarged(self.address, 1.4)
         self.copy_button = QPushButton("Copy address")
@@ -49,10 +50,12 @@ class JobView(QWidget):
                            ("delivery", "Delivery"), ("option", "Option"),
                            ("received", "Received"), ("due", "Delivery date"),
                            ("dispatched", "Dispatched"), ("tickets", "Tickets")):
-            value = QLabel()
+            value = plain(QLabel())
             value.setWordWrap(True)
-            value.setOpenExternalLinks(True)
             value.setAccessibleName(label)
+            if key == "company":  # the one rich label: escaped text, an https link only
+                value.setTextFormat(Qt.TextFormat.RichText)
+                value.setOpenExternalLinks(True)
             self.fields[key] = value
             form.addRow(f"{label}:", value)
         self.vouchers = QTableWidget(0, len(VOUCHER_COLUMNS))
@@ -67,7 +70,7 @@ class JobView(QWidget):
             QHeaderView.ResizeMode.ResizeToContents)
         self.vouchers.currentCellChanged.connect(lambda row, *_: self._voucher_chosen(row))
         # A long message is read here in full, not squeezed into a table cell.
-        self.message = QLabel()
+        self.message = plain(QLabel())
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Voucher message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -108,8 +111,8 @@ class JobView(QWidget):
         lines = job.delivery_address.label_lines() if job.delivery_address else []
         self.address.setText("\n".join(lines) or "(no address)")
         company = job.company
-        terms = (f' (<a href="{escape(company.terms_url)}">terms</a>)'
-                 if company and company.terms_url else "")
+        link = safe_link(company.terms_url, "terms") if company else ""
+        terms = f" ({link})" if link else ""
         values = {
             "order": job.order_reference or str(job.id),
             "tracking": job.tracking_reference or "—",
@@ -141,7 +144,7 @@ class JobView(QWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text or "")
                 if column == len(cells) - 1 and text:
-                    item.setToolTip(text)
+                    item.setToolTip(tooltip(text))
                 self.vouchers.setItem(row, column, item)
         self._voucher_chosen(max(self.vouchers.currentRow(), 0))
 

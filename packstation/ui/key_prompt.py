@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from packstation.api import ApiError, ApiKey
 from packstation.station_setup import StationSetup
+from packstation.ui.plain import plain
 from packstation.ui.tasks import WidgetTasks
 
 
@@ -40,10 +41,10 @@ class KeyPrompt(QDialog):
         self.api_url = api_url
         self.tasks = WidgetTasks()
         self.setWindowTitle("Smart Gift API key")
-        self.intro = QLabel(reason)
+        self.intro = plain(QLabel(reason))
         self.intro.setWordWrap(True)
         self.key = key_field()
-        self.result = QLabel()
+        self.result = plain(QLabel())
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Key check result")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -35,6 +35,7 @@ from packstation.ui.focus import ScanFocusKeeper
 from packstation.ui.job_actions import JobActions
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
+from packstation.ui.plain import plain
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.saved_changes import SavedChanges
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
@@ -78,9 +79,9 @@ class MainWindow(QMainWindow):
         self.scan_field.scanned.connect(self.on_scan)
         self.banner = FeedbackBanner()
         self.sounds = ScanSounds(False)
-        self.origin_label = QLabel(origin)
+        self.origin_label = plain(QLabel(origin))
         self.origin_label.setAccessibleName("Connected to")
-        self.notice_label = QLabel(problem or "")
+        self.notice_label = plain(QLabel(problem or ""))
         self.notice_label.setAccessibleName("Notice")
         self.notice_label.setWordWrap(True)
         self.status = StationStatusBar()

@@ -37,6 +37,7 @@ from packstation.ui.field_messages import (
     refusal_by_field,
     with_message,
 )
+from packstation.ui.plain import plain
 from packstation.ui.pos_order_form import CustomerForm, DeliveryForm, ItemEditor, id_box
 from packstation.ui.tasks import WidgetTasks
 
@@ -109,7 +110,7 @@ class PosOrderDialog(QDialog):
 
     def _result_page(self) -> QWidget:
         page = QWidget()
-        self.result_heading = QLabel()
+        self.result_heading = plain(QLabel())
         self.result_heading.setWordWrap(True)
         self.reference = QLineEdit()
         self.reference.setReadOnly(True)

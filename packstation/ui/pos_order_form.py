@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from packstation.api.pos import PosCustomer, PosDelivery, PosItem
 from packstation.backoffice.money import read_price
 from packstation.ui.field_messages import message_label, with_message
+from packstation.ui.plain import plain
 
 MONETARY, EXPERIENCE = 0, 1
 
@@ -171,7 +172,7 @@ class DeliveryForm(_Part):
         ways_row.addWidget(self.online)
         ways_row.addWidget(self.postal)
         hint = ", ".join(f"{name} = {i}" for i, name in sorted(self.known.items()))
-        self.known_label = QLabel(f"Your postal methods: {hint}." if hint else "")
+        self.known_label = plain(QLabel(f"Your postal methods: {hint}." if hint else ""))
         self.known_label.setWordWrap(True)
         self.email = QLineEdit()
         self.email.setAccessibleName("Recipient email")

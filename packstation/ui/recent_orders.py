@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from packstation.store.pos_orders import OrderState, PosOrderRecord
 from packstation.ui.palette import warning_colour
+from packstation.ui.plain import plain
 
 COLUMNS = ("Sent", "Outcome", "Order reference", "Voucher codes", "Customer", "Vouchers",
            "Your order id", "Detail")
@@ -41,7 +42,7 @@ class RecentOrdersDialog(QDialog):
         if doubtful:
             summary += (f" {doubtful} got no answer: they may exist in Smart Gift; look for "
                         "them in the dashboard before sending them again.")
-        self.summary = QLabel(summary)
+        self.summary = plain(QLabel(summary))
         self.summary.setWordWrap(True)
         self.table = QTableWidget(len(records), len(COLUMNS))
         self.table.setAccessibleName("Recent orders")

@@ -55,6 +55,7 @@ class FeedbackBanner(QLabel):
 
     def __init__(self) -> None:
         super().__init__("Ready to scan")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was scanned
         self.setAccessibleName("Scan result")
         self.setWordWrap(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)

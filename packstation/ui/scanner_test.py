@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from packstation.printing.sheets import barcode_pdf
 from packstation.scanning.layout import TEST_CODE, LayoutCheck, diagnose
 from packstation.station_setup import StationSetup
+from packstation.ui.plain import plain
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
 from packstation.ui.tasks import WidgetTasks
 
@@ -52,10 +53,11 @@ class ScannerTestDialog(QDialog):
         self.tasks = WidgetTasks()
         self.last: LayoutCheck | None = None
         self.setWindowTitle("Test the scanner")
-        intro = QLabel("Scan this barcode (from the screen or from paper). The result says "
-                       "whether the scanner and this PC use the same keyboard layout.")
+        intro = plain(QLabel("Scan this barcode (from the screen or from paper). The result "
+                             "says whether the scanner and this PC use the same keyboard "
+                             "layout."))
         intro.setWordWrap(True)
-        self.barcode = QLabel()
+        self.barcode = plain(QLabel())
         self.barcode.setPixmap(barcode_pixmap())
         self.barcode.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.barcode.setAccessibleName(f"Test barcode {TEST_CODE}")

@@ -34,6 +34,7 @@ from packstation.printing.model import LABEL_SIZES
 from packstation.station_setup import StationSetup
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.key_prompt import KeyPrompt
+from packstation.ui.plain import plain
 from packstation.ui.scanner_test import ScannerTestDialog
 from packstation.ui.tasks import WidgetTasks
 
@@ -75,7 +76,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._printing_page(printers), "Printing")
         tabs.addTab(self._scanner_page(), "Scanner")
         tabs.addTab(self._display_page(), "Display and sound")
-        self.result_label = QLabel()
+        self.result_label = plain(QLabel())
         self.result_label.setWordWrap(True)
         self.result_label.setAccessibleName("Settings message")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
@@ -94,11 +95,11 @@ class SettingsDialog(QDialog):
     def _connection_page(self) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        address = QLabel(self.api_url)
+        address = plain(QLabel(self.api_url))
         address.setAccessibleName("Smart Gift address")
         form.addRow("Smart Gift address:", address)
-        self.key_state = QLabel("Demo: the built-in sandbox needs no key." if self.demo
-                                else "checking…")
+        self.key_state = plain(QLabel("Demo: the built-in sandbox needs no key." if self.demo
+                                else "checking…"))
         self.key_state.setAccessibleName("API key state")
         form.addRow("API key:", self.key_state)
         self.replace_key_button = QPushButton("Replace key…")

@@ -13,16 +13,17 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 from packstation.api import Job
 from packstation.station import Station
 from packstation.ui.palette import warning_style
+from packstation.ui.plain import plain
 
 
 class StationStatusBar(QStatusBar):
     def __init__(self) -> None:
         super().__init__()
-        self.connection = QLabel()
+        self.connection = plain(QLabel())
         self.connection.setAccessibleName("Connection")
-        self.printers = QLabel()
+        self.printers = plain(QLabel())
         self.printers.setAccessibleName("Printer state")
-        self.progress_label = QLabel()
+        self.progress_label = plain(QLabel())
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Progress")
         self.progress.setMaximumWidth(220)

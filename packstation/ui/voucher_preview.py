@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from packstation.api import Voucher
 from packstation.printing.pdf_source import PdfSource
+from packstation.ui.plain import plain
 from packstation.ui.tasks import WidgetTasks
 
 
@@ -30,7 +31,7 @@ class VoucherPreview(QStackedWidget):
         self.view.setDocument(self.document)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.state = QLabel()
+        self.state = plain(QLabel())
         self.state.setAccessibleName("Voucher preview state")
         self.state.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.state.setWordWrap(True)
