@@ -297,3 +297,21 @@ def test_numbers_typed_on_the_command_line_are_bounded(
     err = capsys.readouterr().err
     assert "out of range" in err or "is not" in err
     assert "Traceback" not in err
+
+
+def test_jobs_pdf_never_writes_through_a_planted_link(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("jobs", "list", "--json")
+    job = json.loads(out)[0]
+    voucher = job["vouchers"][0]
+    target = tmp_path / "precious.txt"
+    target.write_text("do not overwrite")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    planted = out_dir / f"job-{job['id']}-voucher-{voucher['id']}.pdf"
+    planted.symlink_to(target)
+    code, _, err = cli("jobs", "pdf", str(job["id"]), "--out", str(out_dir))
+    assert code == 0, err
+    assert target.read_text() == "do not overwrite"  # the link's target is untouched...
+    assert not planted.is_symlink() and planted.read_bytes().startswith(b"%PDF-")  # ...replaced
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        f"job-{job['id']}-voucher-{v['id']}.pdf" for v in job["vouchers"])  # no leftovers

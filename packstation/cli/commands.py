@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import stat
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
@@ -119,12 +121,32 @@ async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
             missing += 1
             continue
         path = out / f"job-{job.id}-voucher-{voucher.id}.pdf"
-        path.write_bytes(pdf)
+        write_atomically(path, pdf)
         print(f"{path} ({len(pdf):,} bytes)")
     if missing:
         raise PdfNotReady(f"{missing} of {len(job.vouchers)} voucher PDFs were not written "
                           "(see above).")
     return 0
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """``data`` at ``path``, whole or not at all, and never through a link planted there.
+
+    Written to a new file of a random name in the same folder (created exclusively, so
+    not a link), then renamed over ``path``: a rename replaces a symlink itself, it does
+    not write to what the link points at.
+    """
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 async def _download_waiting(client: SmartGiftClient, url: str, deadline: float) -> bytes | None:
