@@ -70,6 +70,18 @@ def test_label_is_the_right_size_with_address_and_order(size: str) -> None:
         assert line in text
 
 
+def test_label_prints_welsh_polish_and_other_latin_extended_names() -> None:
+    raw = {**DOC_JOB, "delivery_address": {
+        "first_name": "Łukasz", "last_name": "Ŵyn-Żółć", "line1": "Tŷ Gwyn, Heol yr Eglwys",
+        "line2": "Ærøskøbing Štúr Ğ", "city": "Llanfair Pwllgwyngyll", "postcode": "LL61 5UJ"}}
+    pdf = label_pdf(Job.from_json(raw))
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    for line in ("Łukasz Ŵyn-Żółć", "Tŷ Gwyn, Heol yr Eglwys", "Ærøskøbing Štúr Ğ"):
+        assert line in text
+    assert "?" not in text
+    assert b"DejaVuSans" in pdf  # embedded, so the printer needs no font of its own
+
+
 def test_cache_is_bounded_and_survives_a_new_instance(tmp_path: Path) -> None:
     cache = PdfCache(tmp_path, max_bytes=3 * len(a_pdf()) + 10)
     pdfs = [a_pdf(f"{n:08d}") for n in range(5)]

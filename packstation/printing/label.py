@@ -2,26 +2,52 @@
 
 reportlab draws the page and encodes the barcode (a tested encoder, nothing
 hand-made); the text shrinks to fit so a long address never runs off a label.
+The text is set in DejaVu Sans, embedded (subset) in the PDF: the standard PDF
+fonts stop at Latin-1, which would print "Tŷ Gwyn" or "Łukasz" with question
+marks. Without the bundled font (a bare pip install) the standard fonts are
+used and characters beyond Latin-1 are replaced, with a warning in the log.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import threading
+from collections.abc import Callable
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from packstation.api.models import Job
 from packstation.printing.model import LABEL_SIZES
 from packstation.printing.pdfcheck import PrintError
+from packstation.resources import resource_dir
 
-_FONT, _BOLD = "Helvetica", "Helvetica-Bold"
+log = logging.getLogger(__name__)
+
+_FONTS = {"DejaVuSans": "DejaVuSans.ttf", "DejaVuSans-Bold": "DejaVuSans-Bold.ttf"}
+_registering = threading.Lock()
+
+
+def label_fonts() -> tuple[str, str, Callable[[str], str]]:
+    """(regular, bold, how text must be prepared): DejaVu Sans, registered on first use."""
+    with _registering:
+        try:
+            for name, file in _FONTS.items():
+                if name not in pdfmetrics.getRegisteredFontNames():
+                    pdfmetrics.registerFont(TTFont(name, str(resource_dir() / "fonts" / file)))
+            return "DejaVuSans", "DejaVuSans-Bold", str
+        except (OSError, TTFError) as exc:
+            log.warning("label font unavailable (%s): names beyond Latin-1 print as '?'", exc)
+            return "Helvetica", "Helvetica-Bold", _latin1
 
 
 def _latin1(text: str) -> str:
-    # The standard PDF fonts cover Latin-1 (Welsh and Irish accents included).
+    # What the standard PDF fonts can show: Latin-1 (not ŵ, ŷ or Ł).
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
@@ -34,8 +60,9 @@ def _fit(text: str, font: str, size: float, width: float, smallest: float = 7) -
 def label_pdf(job: Job, size: str = "4x6in") -> bytes:
     if size not in LABEL_SIZES:
         raise PrintError(f"Unknown label size {size!r}; known: {', '.join(LABEL_SIZES)}.")
+    regular, bold, prepared = label_fonts()
     address = job.delivery_address
-    lines = [_latin1(line) for line in (address.label_lines() if address else [])]
+    lines = [prepared(line) for line in (address.label_lines() if address else [])]
     if not lines:
         raise PrintError(f"Job {job.id} has no delivery address to put on a label.")
     width, height = (side * mm for side in LABEL_SIZES[size])
@@ -47,7 +74,7 @@ def label_pdf(job: Job, size: str = "4x6in") -> bytes:
     scale = min(width / (101.6 * mm), height / (152.4 * mm))  # 1.0 on a 4x6 in label
     y = height - margin
     for index, line in enumerate(lines):
-        font = _BOLD if index == 0 else _FONT
+        font = bold if index == 0 else regular
         size_pt = _fit(line, font, (20 if index == 0 else 16) * scale, usable)
         y -= size_pt * 1.25
         canvas.setFont(font, size_pt)
@@ -60,8 +87,8 @@ def label_pdf(job: Job, size: str = "4x6in") -> bytes:
                           barWidth=0.33 * mm * usable / barcode.width, humanReadable=False)
     bottom = margin + 8 * mm * scale
     barcode.drawOn(canvas, (width - barcode.width) / 2, bottom)
-    canvas.setFont(_BOLD, 11 * scale)
-    canvas.drawCentredString(width / 2, margin + 2 * mm * scale, f"Order {_latin1(reference)}")
+    canvas.setFont(bold, 11 * scale)
+    canvas.drawCentredString(width / 2, margin + 2 * mm * scale, f"Order {prepared(reference)}")
     canvas.showPage()
     canvas.save()
     return out.getvalue()
