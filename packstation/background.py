@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from packstation.api.errors import ApiError
+
 
 async def stop_task(task: asyncio.Task[Any] | None) -> None:
     """Cancel a background task and wait until it has stopped: nothing of it runs later."""
@@ -28,19 +30,20 @@ class Repeating:
 
     A wake during the work is kept (the event is cleared before the work, not
     after it), so "check again now" is never lost to a check already running.
-    A failure of ``errors`` is logged and the next round comes as usual.
+    Any failure of a round is logged (an ApiError in a line, anything else with
+    its traceback: a bug or a broken disk), kept in ``last_error`` for the status
+    bar, and the next round comes as usual: a loop never ends on an error.
     """
 
     def __init__(self, work: Callable[[], Awaitable[object]], interval: Callable[[], float],
-                 log: logging.Logger, what: str,
-                 errors: tuple[type[Exception], ...] = (Exception,)) -> None:
+                 log: logging.Logger, what: str) -> None:
         self._work = work
         self._interval = interval
         self._log = log
         self._what = what
-        self._errors = errors
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.last_error: str | None = None  # the last round's failure, None once one succeeds
 
     def start(self) -> None:
         if self._task is None or self._task.done():
@@ -54,8 +57,14 @@ class Repeating:
             self._wake.clear()
             try:
                 await self._work()
-            except self._errors as exc:
+            except ApiError as exc:  # expected trouble (network, server, key): one line
+                self.last_error = str(exc)
                 self._log.warning("%s: %s", self._what, exc)
+            except Exception as exc:  # anything else: the traceback, for whoever reads the log
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                self._log.exception("%s failed; trying again at the next round", self._what)
+            else:
+                self.last_error = None
             await sleep_unless_woken(self._wake, self._interval())
 
     async def aclose(self) -> None:

@@ -30,8 +30,7 @@ class AgreementBook:
         self.interval = interval
         self._agreements: dict[int, Agreement] = {}
         self._listeners: list[Listener] = []
-        self._loop = Repeating(self.refresh, lambda: self.interval, log, "agreements",
-                               (ApiError,))
+        self._loop = Repeating(self.refresh, lambda: self.interval, log, "agreements")
         self.last_error: str | None = None
         self.last_success: datetime | None = None
         self.problems: list[str] = []  # records of the last list that could not be read

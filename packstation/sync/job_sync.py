@@ -40,8 +40,9 @@ class JobSync:
         self.full_every = full_every
         self.overlap = overlap
         self._listeners: list[ChangeListener] = [listener] if listener else []
-        self._loop = Repeating(self.sync_once, lambda: self.interval, log, "sync", (ApiError,))
+        self._loop = Repeating(self.sync_once, lambda: self.interval, log, "sync")
         self.last_error: str | None = None
+        self.offline = False  # the last error was Smart Gift's or the network's
         self.last_success: datetime | None = None
 
     def subscribe(self, listener: ChangeListener) -> None:
@@ -57,7 +58,13 @@ class JobSync:
             changes = await self._sync()
         except ApiError as exc:
             self.last_error = str(exc)
+            self.offline = True
             raise
+        except Exception as exc:  # the disk, a bug: said too, not "synced" at an old time
+            self.last_error = f"sync failed ({type(exc).__name__}: {exc})"
+            self.offline = False
+            raise
+        self.offline = False
         self.last_error = None
         self.last_success = datetime.now(UTC)
         if changes:

@@ -78,7 +78,7 @@ class StationStatusBar(QStatusBar):
         parts = []
         sync = station.sync
         if sync.last_error:
-            parts.append(f"Offline: {sync.last_error}")
+            parts.append(f"Offline: {sync.last_error}" if sync.offline else sync.last_error)
         elif sync.last_success:
             parts.append(f"Connected · synced {sync.last_success.astimezone():%H:%M:%S}")
         else:
