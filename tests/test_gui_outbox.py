@@ -3,12 +3,16 @@ sent again (with a corrected reference) or discarded; another reference for a jo
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from packstation.api import Job
 from packstation.sandbox import SandboxServer
 from packstation.store.outbox import OutboxState
+from packstation.store.scan_log import ScanLog
 from packstation.ui.main_window import MainWindow
 from packstation.ui.outbox_dialog import OutboxDialog
 from tests.gui import scan
@@ -112,3 +116,20 @@ def test_another_reference_for_a_job_with_one_waiting_asks_first(
     qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
                     == "JDSECOND3GB", timeout=10_000)
     assert "Saved, sending" in window.banner.text() and "JDSECOND3GB" in window.banner.text()
+
+
+class BrokenScanLog(ScanLog):
+    def record(self, *args: object, **kwargs: object) -> None:  # type: ignore[override]
+        raise sqlite3.OperationalError("disk I/O error")
+
+
+def test_a_failing_task_shows_a_red_banner_and_plays_the_error_sound(
+        qtbot: QtBot, window: MainWindow, caplog: pytest.LogCaptureFixture) -> None:
+    assert window.scans is not None and window.station is not None
+    window.scans.log = BrokenScanLog(window.station.db)  # the disk fails under the scan
+    window.sounds.enabled = True
+    scan(qtbot, window, window.model.job(0).order_reference or "")
+    qtbot.waitUntil(lambda: "Something went wrong" in window.banner.text(), timeout=5_000)
+    assert not window.banner.good and "disk I/O error" in window.banner.text()
+    assert window.sounds.played[-1] == "error"
+    assert "Traceback" in caplog.text  # the details, for support

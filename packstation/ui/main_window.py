@@ -59,7 +59,7 @@ class MainWindow(QMainWindow):
         self.station = station
         self.scans = scans
         self.setup = setup or StationSetup(station.settings if station else None)
-        self.tasks = WidgetTasks()
+        self.tasks = WidgetTasks(self._task_failed)
         self.dialogs = OpenDialogs()
         self.serial: SerialScanner | None = None
         self._gone = False
@@ -157,6 +157,11 @@ class MainWindow(QMainWindow):
 
     def run(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         return self.tasks.run(work)
+
+    def _task_failed(self, message: str) -> None:
+        if not self._gone:
+            self.banner.show_outcome(False, message)
+            self.sounds.play(False)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         super().closeEvent(event)
