@@ -13,6 +13,7 @@ from packstation.backoffice.agreements import AgreementBook
 from packstation.backoffice.orders import OrderDesk
 from packstation.config import keys
 from packstation.config.settings import Settings
+from packstation.logs import set_file_level
 from packstation.printing.monitor import PrinterMonitor
 from packstation.printing.pdf_source import PdfSource
 from packstation.printing.printers import station_from
@@ -89,6 +90,7 @@ class Station:
     def apply_settings(self, settings: Settings) -> None:
         """Settings changed in the dialog: take them on without a restart."""
         self.settings = settings
+        set_file_level(settings.log_level)
         self.client.limits = settings.limits()
         self.sync.interval = settings.sync_interval
         if self._printer is not None:

@@ -64,3 +64,28 @@ def test_limits_come_from_settings_bounded(tmp_path: Path, monkeypatch: pytest.M
     assert limits.max_json_bytes == 256 << 20 and limits.max_voucher_pages == 40  # raised
     assert limits.deadline == 60.0  # NaN is not a number of seconds: the default
     assert limits.max_pdf_bytes == 1024 << 20 and limits.max_job_pages == 1  # clamped
+
+
+def test_the_log_file_level_follows_the_setting(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import logging
+
+    from packstation.logs import set_file_level, setup_logging
+
+    monkeypatch.setenv("PACKSTATION_LOG_DIR", str(tmp_path))
+    root = logging.getLogger()
+    before = list(root.handlers), root.level
+    try:
+        path = setup_logging(verbose=False, file_level="warning")
+        assert path == tmp_path / "packstation.log"
+        logging.getLogger("packstation.test").info("not kept at warning")
+        set_file_level("debug")  # changed in Settings: no restart
+        logging.getLogger("packstation.test").debug("kept at debug")
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before[0]:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(before[1])
+    text = path.read_text() if path else ""
+    assert "kept at debug" in text and "not kept" not in text

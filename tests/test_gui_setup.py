@@ -127,12 +127,14 @@ def test_settings_take_effect_at_once_and_are_saved(
     dialog.text_scale.setValue(150)
     dialog.sounds.setChecked(False)
     dialog.sync_interval.setValue(90)
+    dialog.log_level.setCurrentIndex(dialog.log_level.findData("debug"))
     dialog.save()
     assert window.station is not None and window.scans is not None
     qtbot.waitUntil(lambda: Settings.load().sync_interval == 90.0, timeout=5_000)
     saved = Settings.load()
     assert saved.voucher_printer == cups_queue.name and saved.scan_end_key == "tab"
     assert saved.text_scale == 1.5 and saved.sounds is False and not saved.print_on_select
+    assert saved.log_level == "debug"
     # In effect without a restart:
     assert window.station.sync.interval == 90.0 and not window.scans.print_on_select
     assert window.station.printer.station.vouchers == cups_queue.name

@@ -144,3 +144,13 @@ def test_scan_log_keeps_every_scan_with_its_outcome(tmp_path: Path) -> None:
     recent = log.recent()
     assert [(r.scan, r.meaning, r.job_id) for r in recent] == [
         ("\x00garbage", "refused", None), ("JD0001GB", "tracking", 1), ("rEJzAQ732r", "job", 1)]
+
+
+def test_an_unreadable_cached_job_is_skipped_and_logged(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db = Database(tmp_path / "db.sqlite3")
+    cache = JobCache(db)
+    cache.store([job(1), job(2)], 5.0)
+    db.execute("UPDATE jobs SET body = ? WHERE id = 2", ('{"id": "not a number"}',))
+    assert [j.id for j in cache.load()] == [1]  # the other jobs are still shown
+    assert "a cached job was skipped, unreadable" in caplog.text and "id" in caplog.text

@@ -20,9 +20,8 @@ from contextlib import contextmanager
 
 from packstation import __version__
 from packstation.api import ApiError
-from packstation.api.secret import install_log_redaction
 from packstation.cli.arguments import bounded_float, bounded_int, identifier
-from packstation.cli.terminal import EscapingFormatter
+from packstation.logs import setup_logging
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_REJECTED, EXIT_FAILED = 0, 2, 3, 4, 5
 seconds = bounded_float(0.0, 3600.0)
@@ -162,15 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(EscapingFormatter("%(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    root.setLevel(logging.INFO if verbose else logging.WARNING)
-    # httpx logs whole URLs with query strings at INFO; our own line says enough.
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    install_log_redaction(root)
+    from packstation.config.settings import Settings
+
+    setup_logging(verbose, Settings.load().log_level)
 
 
 @contextmanager

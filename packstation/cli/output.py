@@ -10,7 +10,7 @@ from typing import Any
 
 from packstation.api import Agreement, Job
 from packstation.api.fields import uk_zone
-from packstation.cli.terminal import cell
+from packstation.plaintext import cell
 
 
 def uk_time(value: datetime | None) -> str:

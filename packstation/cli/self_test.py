@@ -4,8 +4,9 @@ Checks the parts an installer must have brought along and the machine must
 provide: Qt (offscreen is enough), PDF rendering, printing support, the
 keyring, the sounds, labels and barcodes (reportlab), and a round trip to the
 built-in sandbox (a job listed, its voucher PDF downloaded, checked and
-rendered). Exit 0 when everything the station needs works; a missing keyring
-or printer is reported, not failed: a fresh machine may have neither yet.
+rendered). Exit 0 when everything the station needs works ("FAIL" otherwise);
+what a packer can do without (sounds, a keyring, a printer on a fresh machine,
+the log file) is a "warn".
 """
 
 from __future__ import annotations
@@ -96,17 +97,21 @@ def _labels() -> str:
     from datetime import UTC, datetime
 
     from packstation.api import Job
-    from packstation.printing.label import label_pdf
+    from packstation.printing.label import label_fonts, label_pdf
     from packstation.printing.pdfcheck import check_pdf
     from packstation.printing.sheets import scanner_test_pdf
     from packstation.sandbox.data import Seeder
 
     job = Job.from_json(Seeder(random.Random(1), datetime.now(UTC)).job(
         "pending", datetime.now(UTC)))
+    regular, _, _ = label_fonts()
+    if regular != "DejaVuSans":
+        raise RuntimeError("the label font (resources/fonts) is missing: names beyond "
+                           "Latin-1 would print as '?'")
     label = check_pdf(label_pdf(job))
     sheet = check_pdf(scanner_test_pdf())
-    return (f"address label ({label.pages} page) and scanner test sheet ({sheet.pages} page) "
-            "drawn with their barcodes")
+    return (f"address label ({label.pages} page, {regular} embedded) and scanner test sheet "
+            f"({sheet.pages} page) drawn with their barcodes")
 
 
 def _sandbox() -> str:
@@ -126,14 +131,28 @@ def _sandbox() -> str:
     return asyncio.run(round_trip())
 
 
+def _log() -> str:
+    from packstation.logs import log_file
+
+    path = log_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8"):
+        pass
+    return f"{path} (send it to support when something goes wrong)"
+
+
+# (name, check, essential): FAIL for what stops a packer, warn for the rest. Sounds are
+# feedback, not a need (a PC without an audio library still packs); a fresh machine may
+# have no keyring yet; without a log file support has less to go on, nothing more.
 CHECKS: list[tuple[str, Callable[[], str], bool]] = [
     ("Qt", _qt, True),
     ("PDF rendering", _pdf_rendering, True),
     ("printing", _printing, True),
     ("sandbox", _sandbox, True),
-    ("sounds", _sounds, True),
     ("labels", _labels, True),
+    ("sounds", _sounds, False),
     ("keyring", _keyring, False),
+    ("log", _log, False),
 ]
 
 

@@ -53,6 +53,13 @@ _BOUNDS: dict[str, tuple[float, float]] = {
 }
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "log_level": ("debug", "info", "warning", "error"),
+    "print_path": ("auto", "cups", "qt"),
+    "scan_end_key": ("enter", "tab"),
+}
+
+
 def _fits(value: Any, default: Any) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(default, bool)
@@ -89,6 +96,7 @@ class Settings:
     max_pdf_mb: float = 50.0  # one voucher PDF, after decompression
     max_voucher_pages: int = 20
     max_job_pages: int = 200
+    log_level: str = "info"  # debug, info, warning or error: what the log file keeps
 
     def limits(self) -> Limits:
         return Limits(deadline=self.request_deadline,
@@ -120,6 +128,9 @@ class Settings:
         defaults = cls()
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in raw.items() if k in known and _fits(v, getattr(defaults, k))}
+        for name, choices in _CHOICES.items():
+            if name in values and values[name] not in choices:
+                del values[name]  # not one we know: the default
         for name, (low, high) in _BOUNDS.items():
             if name in values:
                 kind = type(getattr(defaults, name))

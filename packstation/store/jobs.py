@@ -9,6 +9,7 @@ as the jobs it covers, never before them.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,6 +18,8 @@ from packstation.api import Job
 from packstation.api.fields import FieldError
 from packstation.memory import building_many
 from packstation.store.database import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +113,9 @@ class JobCache:
             for (body,) in rows:
                 try:
                     out.append(Job.from_json(json.loads(str(body))))
-                except (FieldError, ValueError):
-                    continue  # was readable when stored; a newer reader may differ
+                except (FieldError, ValueError, RecursionError) as exc:
+                    # Was readable when stored; a newer reader may differ. Skipped, said.
+                    log.warning("a cached job was skipped, unreadable: %s", str(exc)[:200])
         return out
 
     def load(self, statuses: Sequence[str] | None = None) -> list[Job]:

@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from packstation import __version__
+from packstation.logs import log_file
 
 
 class OpenDialogs:
@@ -44,6 +45,7 @@ def about_box(parent: QWidget, api_url: str | None) -> QMessageBox:
         QMessageBox.Icon.Information, "About packstation",
         f"packstation {__version__}\n\nThe packing station for Smart Gift fulfilment "
         f"providers.\n\nSmart Gift: {api_url or 'not connected'}\n"
+        f"Log file (for support): {log_file()}\n"
         f"Qt for Python (PySide6) {pyside_version}\nMIT licence",
         QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtSerialPort import QSerialPortInfo
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from packstation.api import ApiKey
 from packstation.config.settings import Settings
+from packstation.logs import log_file
 from packstation.printing.model import LABEL_SIZES
 from packstation.station_setup import StationSetup
 from packstation.ui.dialogs import OpenDialogs
@@ -113,6 +114,15 @@ class SettingsDialog(QDialog):
         form.addRow("", row)
         for button in (self.replace_key_button, self.remove_key_button):
             button.setEnabled(not self.demo)
+        self.log_level = combo("Log detail", [
+            ("Errors only", "error"), ("Warnings", "warning"),
+            ("Normal: each request", "info"), ("Everything (for support)", "debug")],
+            self.settings.log_level)
+        log_path = plain(QLabel(str(log_file())))
+        log_path.setAccessibleName("Log file")
+        log_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Log detail:", self.log_level)
+        form.addRow("Log file:", log_path)
         return page
 
     def _printing_page(self, printers: list[str]) -> QWidget:
@@ -198,6 +208,7 @@ class SettingsDialog(QDialog):
             serial_baud=int(self.serial_baud.currentData()),
             text_scale=self.text_scale.value() / 100,
             sounds=self.sounds.isChecked(),
+            log_level=self.log_level.currentData(),
             sync_interval=float(self.sync_interval.value()),
         )
 
