@@ -132,12 +132,15 @@ async def test_agreements_list_price_terminate(client: SmartGiftClient) -> None:
     assert caught.value.status == 422 and "already been terminated" in caught.value.message
 
 
-async def test_price_is_checked_before_sending(client: SmartGiftClient) -> None:
-    for bad in (Decimal("0"), Decimal("-1"), Decimal("3.456")):
-        with pytest.raises(ApiValidationError):
+async def test_price_is_checked_before_sending(client: SmartGiftClient,
+                                              sandbox: SandboxServer) -> None:
+    for bad in (Decimal("0"), Decimal("-1"), Decimal("3.456"), Decimal("NaN")):
+        with pytest.raises(ApiValidationError) as caught:
             await client.price_agreement(1, bad, "per_order")
+        assert caught.value.status is None  # ours, not the sandbox's 422
     with pytest.raises(ApiValidationError):
         await client.price_agreement(1, Decimal("3"), "per_week")
+    assert sandbox.requests == []  # refused here: not one request, no budget spent
 
 
 async def test_money_sent_as_json_numbers_is_read_exactly(client: SmartGiftClient) -> None:

@@ -114,11 +114,13 @@ async def test_300_dispatches_through_30_percent_failures(tmp_path: Path, seed: 
 
 
 def test_killed_three_times_loses_nothing_and_changes_nothing_else(tmp_path: Path) -> None:
-    with SandboxServer(pdf_delay=0, jobs=60, seed=5, rate_limit=100_000,
+    with SandboxServer(pdf_delay=0, jobs=80, seed=5, rate_limit=100_000,
                        faults=Faults(latency=0.04)) as sandbox:
-        before = {i: sandbox.state.job(i) for i in range(1, 61)}
-        rng = random.Random()
-        plan = {job_id: f"CRASH{job_id:04d}" for job_id in range(1, 41)}
+        before = {i: sandbox.state.job(i) for i in range(1, 81)}
+        # Seeded kill times under 1 s: sending 60 changes takes at least 60 x 0.04 s, so
+        # the first two runs cannot finish before their kill, however fast the machine.
+        rng = random.Random(5)
+        plan = {job_id: f"CRASH{job_id:04d}" for job_id in range(1, 61)}
         plan_file = tmp_path / "plan.json"
         plan_file.write_text(json.dumps(plan))
         command = [sys.executable, "-m", "tests.outbox_child", str(tmp_path / "db.sqlite3"),
@@ -129,7 +131,7 @@ def test_killed_three_times_loses_nothing_and_changes_nothing_else(tmp_path: Pat
             child = subprocess.Popen(command, env=env)
             try:
                 # A random point in the child's life: starting, saving, sending, storing.
-                child.wait(timeout=rng.uniform(0.6, 1.8))
+                child.wait(timeout=rng.uniform(0.5, 1.0))
             except subprocess.TimeoutExpired:
                 child.send_signal(signal.SIGKILL)
                 child.wait()
@@ -137,7 +139,7 @@ def test_killed_three_times_loses_nothing_and_changes_nothing_else(tmp_path: Pat
         final = subprocess.run(command, env=env, timeout=120)
         assert final.returncode == 0
         assert kills >= 2  # the crashes really interrupted it
-        for job_id in range(1, 61):
+        for job_id in range(1, 81):
             job = sandbox.state.job(job_id)
             assert job is not None
             if job_id in plan:
