@@ -39,6 +39,7 @@ from packstation.ui.plain import plain
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.saved_changes import SavedChanges
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
+from packstation.ui.screen_fit import fit_on_screen
 from packstation.ui.serial_scanner import SerialScanner
 from packstation.ui.settings_dialog import SettingsDialog
 from packstation.ui.sounds import ScanSounds
@@ -67,7 +68,6 @@ class MainWindow(QMainWindow):
         self._counting = False
         self._fetching = False  # the first sync's busy bar is showing
         self.setWindowTitle(f"packstation {__version__}")
-        self.resize(1280, 800)
 
         self.queue = QueuePanel(self)
         # The queue's parts, named here too: the window's actions and tests use them.
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
                                self.tasks, self, self._printer_trouble)
         self._layout()
         self._actions()
+        fit_on_screen(self)  # a 1366x768 bench screen shows all of it
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
         self.scan_field.setFocus()  # the window's first focus: not the search box above it
         self._timer = QTimer(self)  # the status bar and PDF state, once a second
