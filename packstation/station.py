@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from packstation.api import ApiKey, SmartGiftClient
+from packstation.api.transport import warm_up
 from packstation.backoffice.agreements import AgreementBook
 from packstation.backoffice.orders import OrderDesk
 from packstation.config import keys
@@ -66,7 +67,11 @@ class Station:
     @classmethod
     def open(cls, api_url: str | None = None, *, demo: bool = False,
              settings: Settings | None = None) -> Station:
-        """Connect to Smart Gift (or start the demo sandbox); raises ApiError if it cannot."""
+        """Connect to Smart Gift (or start the demo sandbox); raises ApiError if it cannot.
+
+        Blocking (keyring, database, imports): the window calls it in a worker thread.
+        """
+        warm_up()
         settings = settings or Settings.load()
         if demo:
             sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()

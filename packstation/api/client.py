@@ -21,7 +21,13 @@ import httpx
 
 from packstation import __version__
 from packstation.api import errors as e
-from packstation.api.body import UnreadableJson, UnreadableRecord, parse_json, salvage_records
+from packstation.api.body import (
+    UnreadableJson,
+    UnreadableRecord,
+    parse_json,
+    parse_list_in_pieces,
+    salvage_records,
+)
 from packstation.api.fields import FieldError, format_after, record_id
 from packstation.api.limits import DEFAULT_LIMITS, Limits
 from packstation.api.models import (
@@ -50,6 +56,7 @@ TIMEOUT: Final = httpx.Timeout(30.0, connect=5.0)  # per step; Limits.deadline i
 _JSON: Final = "application/json"
 _PDF_ACCEPT: Final = "application/pdf, application/json"
 _IDEMPOTENT: Final = frozenset({"GET", "PUT", "HEAD", "DELETE"})
+_DECODE_INLINE: Final = 64 * 1024  # a list answer smaller than this is decoded on the loop
 
 R = TypeVar("R")
 
@@ -64,7 +71,7 @@ def _parse_list(
     items: list[R] = []
     problems: list[ParseProblem] = []
     with building_many(len(body)):  # see packstation.memory: no GC stalls for big lists
-        _read_entries(body, reader, items, problems)
+        _read_entries(body, reader, items, problems)  # (a no-op inside _decode_list's)
     for problem in problems:
         log.warning("%s: %s", what, problem)
     return Parsed(items, problems)
@@ -85,6 +92,21 @@ def _read_entries(body: list[Any], reader: Callable[[Mapping[str, Any]], R], ite
             items.append(reader(entry))
         except FieldError as exc:
             problems.append(ParseProblem(record_id(entry), str(exc)))
+
+
+def _decode_list(content: bytes, reader: Callable[[Mapping[str, Any]], R], what: str,
+                 kind: str) -> Parsed[R]:
+    """A list answer's bytes to records: one bad record is named and skipped."""
+    try:
+        with building_many(len(content) // 1000):  # the parse makes thousands of objects too
+            body = parse_list_in_pieces(content)
+            return _parse_list(body, reader, what)
+    except UnreadableJson as exc:
+        failure: e.BadResponse = exc
+    records = salvage_records(content)
+    if records is None:
+        raise e.BadResponse(f"{failure} (content type {kind!r})")
+    return _parse_list(records, reader, what)
 
 
 def _parse_one(body: Any, reader: Callable[[Mapping[str, Any]], R], what: str) -> R:
@@ -174,9 +196,7 @@ class SmartGiftClient:
             params["status"] = status
         if after is not None:
             params["after"] = format_after(after)
-        body = await self._json("GET", "/fulfilment/jobs", params=params, priority=priority,
-                                salvage=True)
-        return _parse_list(body, Job.from_json, "jobs")
+        return await self._list("/fulfilment/jobs", params, priority, Job.from_json, "jobs")
 
     async def update_job(
         self,
@@ -243,9 +263,8 @@ class SmartGiftClient:
         self, status: str | None = None, *, priority: Priority = Priority.NORMAL
     ) -> Parsed[Agreement]:
         params = {"status": status} if status else {}
-        body = await self._json("GET", "/fulfilment/agreements", params=params,
-                                priority=priority, salvage=True)
-        return _parse_list(body, Agreement.from_json, "agreements")
+        return await self._list("/fulfilment/agreements", params, priority,
+                                Agreement.from_json, "agreements")
 
     async def price_agreement(
         self, agreement_id: int, price: Decimal, price_type: str = "per_order"
@@ -283,6 +302,18 @@ class SmartGiftClient:
 
     # -- transport -------------------------------------------------------------------
 
+    async def _list(self, path: str, params: Mapping[str, str], priority: Priority,
+                    reader: Callable[[Mapping[str, Any]], R], what: str) -> Parsed[R]:
+        response = await self._send("GET", path, params=params, accept=_JSON,
+                                    priority=priority, cap=self.limits.max_json_bytes,
+                                    what="an answer")
+        kind = response.headers.get("content-type", "unknown").split(";")[0][:60]
+        if len(response.content) < _DECODE_INLINE:
+            return _decode_list(response.content, reader, what, kind)
+        # Thousands of records: decoded in a worker, so the UI's loop keeps running (the
+        # GIL is handed back every few ms; orjson's one call is the longest hold).
+        return await asyncio.to_thread(_decode_list, response.content, reader, what, kind)
+
     async def _json(
         self,
         method: str,
@@ -293,9 +324,8 @@ class SmartGiftClient:
         priority: Priority,
         retry: bool = True,
         deadline: float | None = None,
-        salvage: bool = False,
     ) -> Any:
-        """The answer as JSON; with ``salvage``, a list whose bad records are marked, not fatal."""
+        """The answer as JSON (one record: small, decoded here)."""
         response = await self._send(method, path, params=params, json_body=json_body,
                                     accept=_JSON, priority=priority, retry=retry,
                                     deadline=deadline, cap=self.limits.max_json_bytes,
@@ -304,9 +334,6 @@ class SmartGiftClient:
             return parse_json(response.content)
         except UnreadableJson as exc:
             failure: e.BadResponse = exc
-        records = await asyncio.to_thread(salvage_records, response.content) if salvage else None
-        if records is not None:
-            return records
         kind = response.headers.get("content-type", "unknown").split(";")[0][:60]
         raise e.BadResponse(f"{failure} (content type {kind!r})")
 

@@ -89,3 +89,11 @@ async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAut
         failure.__context__ = None  # nothing of httpx (or its locals) rides along
         raise failure
     return Answer(response.status_code, response.headers, content, str(response.url))
+
+
+def warm_up() -> None:
+    """Import what httpx loads on its first request (anyio's asyncio backend, 50-100 ms
+    of imports) now, in the caller's worker thread, not on the UI's loop at the first sync.
+    """
+    import anyio._backends._asyncio  # noqa: F401
+    import httpcore._backends.anyio  # noqa: F401

@@ -63,7 +63,8 @@ class JobCache:
         they left pending elsewhere, to a status the refresh cannot tell.
         """
         changes: list[JobChange] = []
-        with self._db.transaction() as sql:
+        # A full sync's thousands: the collector paused, the GIL handed over often.
+        with building_many(len(jobs)), self._db.transaction() as sql:
             known: dict[int, tuple[str, float]] = {}
             ids = [job.id for job in jobs]
             for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from packstation.api import ApiError, MissingKeyError
 from packstation.config.settings import Settings
+from packstation.memory import settle
 from packstation.resources import resource_dir
 from packstation.station import Station
 from packstation.station_setup import StationSetup
@@ -72,6 +73,7 @@ def run_gui(api_url: str | None = None, demo: bool = False) -> int:
             origin = (f"Demo: built-in sandbox at {station.api_url}" if demo
                       else f"Smart Gift at {station.api_url}")
             window = build_window(station, origin)
+        settle()  # what exists now lives as long as the app: out of the collector's scans
         # End when the window closes, not on aboutToQuit: by then Qt's loop has
         # stopped and this coroutine could never finish its clean-up.
         closed = asyncio.Event()

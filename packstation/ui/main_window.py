@@ -288,10 +288,16 @@ class MainWindow(QMainWindow):
             self.select_row(0)
 
     def jobs_changed(self, changes: list[JobChange]) -> None:
-        if self._gone:
-            return
+        if not self._gone:
+            self.run(self._take_changes(changes))
+
+    async def _take_changes(self, changes: list[JobChange]) -> None:
         current = self.current_job()
-        self.model.upsert(c.job for c in changes)
+        jobs = [c.job for c in changes]
+        for start in range(0, len(jobs), LOAD_SLICE):  # a first sync's thousands in slices,
+            if start:  # so the loop (and a scan) runs between them
+                await asyncio.sleep(0)
+            self.model.upsert(jobs[start:start + LOAD_SLICE])
         self._show_counts()
         if self.station is not None:
             self.station.pdfs.prefetch(c.job for c in changes if c.job.status == "pending")
