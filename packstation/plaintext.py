@@ -14,8 +14,10 @@ from packstation.api.secret import redact
 
 def _escapes(keep: str) -> dict[int, str]:
     table: dict[int, str] = {}
+    # Surrogates too: a lone one (valid in JSON, not in UTF-8) would fail the print.
     points = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
-              *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, 0xFEFF]
+              *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029, 0xFEFF,
+              *range(0xD800, 0xE000)]
     for point in points:
         if chr(point) not in keep:
             table[point] = f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"

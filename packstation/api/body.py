@@ -26,28 +26,53 @@ class TooLarge(e.BadResponse):
     """The answer is bigger than this station accepts (after decompression)."""
 
 
-def _decoder(encoding: str) -> Any:
+class _Inflater:
+    """gzip (every member of it) or deflate (zlib-wrapped, or raw as some proxies send),
+    inflated at most ``_STEP`` bytes at a time, and checked to have ended."""
+
+    def __init__(self, name: str) -> None:
+        self._gzip = name != "deflate"
+        self._started = False
+        self._unit = self._new()
+
+    def _new(self, raw: bool = False) -> Any:
+        bits = (16 + zlib.MAX_WBITS) if self._gzip else (-zlib.MAX_WBITS if raw
+                                                         else zlib.MAX_WBITS)
+        return zlib.decompressobj(bits)
+
+    def inflate(self, chunk: bytes, body: bytearray, cap: int) -> None:
+        data = chunk
+        while data and len(body) <= cap:
+            if self._unit.eof:  # a gzip member ended: what follows is the next one
+                self._unit = self._new()
+            try:
+                body += self._unit.decompress(data, _STEP)
+            except zlib.error:
+                if self._gzip or self._started:
+                    raise
+                self._unit = self._new(raw=True)  # "deflate" without its zlib header
+                body += self._unit.decompress(data, _STEP)
+            self._started = True
+            data = self._unit.unused_data if self._unit.eof else self._unit.unconsumed_tail
+
+    def finish(self, body: bytearray) -> bool:
+        """True when the stream ended where it should (its checksum read)."""
+        body += self._unit.flush()
+        return bool(self._unit.eof)
+
+
+def _decoder(encoding: str) -> _Inflater | None:
     name = encoding.strip().lower()
     if name in ("", "identity"):
         return None
-    if name in ("gzip", "x-gzip"):
-        return zlib.decompressobj(16 + zlib.MAX_WBITS)
-    if name == "deflate":
-        return zlib.decompressobj()
+    if name in ("gzip", "x-gzip", "deflate"):
+        return _Inflater(name)
     raise e.BadResponse(f"Smart Gift sent the answer in an encoding we do not read ({name!r}).")
 
 
 def _too_large(what: str, cap: int) -> TooLarge:
     return TooLarge(f"Smart Gift sent {what} of more than the {cap / 2**20:.0f} MB this "
                     "station accepts; nothing of it was used (the limit is a setting).")
-
-
-def _inflate(decoder: Any, chunk: bytes, body: bytearray, cap: int) -> None:
-    data = chunk
-    while data and len(body) <= cap:
-        # max_length bounds each step: a bomb is refused after cap + 1 MB, not 4 GB.
-        body += decoder.decompress(data, _STEP)
-        data = decoder.unconsumed_tail
 
 
 async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: int,
@@ -59,8 +84,8 @@ async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: 
         if decoder is None:
             body += chunk
         else:
-            try:
-                _inflate(decoder, chunk, body, cap)
+            try:  # max_length bounds each step: a bomb is refused after cap + 1 MB, not 4 GB
+                decoder.inflate(chunk, body, cap)
             except zlib.error:
                 raise e.BadResponse(f"Smart Gift sent {what} whose compression is "
                                     "damaged.") from None
@@ -68,10 +93,12 @@ async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: 
             raise _too_large(what, cap)
     if decoder is not None:
         try:
-            body += decoder.flush()
+            ended = decoder.finish(body)
         except zlib.error:
+            ended = False
+        if not ended:  # zlib's flush() does not say; its end-of-stream flag does
             raise e.BadResponse(f"Smart Gift sent {what} that was cut off or damaged "
-                                "(compressed data incomplete).") from None
+                                "(compressed data incomplete).")
     if len(body) > cap:
         raise _too_large(what, cap)
     return bytes(body)
@@ -200,10 +227,9 @@ def salvage_records(data: bytes) -> list[Any] | None:
     For an answer :func:`parse_json` refused: each record that cannot be read
     becomes an :class:`UnreadableRecord`. None when even the list cannot be found.
     """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    # Bytes that are not UTF-8 become lone surrogates, which orjson refuses: only the
+    # record holding them is unreadable.
+    text = data.decode("utf-8", "surrogateescape")
     start = _array_start(text)
     if start is None:
         return None

@@ -9,6 +9,7 @@ what is safe to retry.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -42,7 +43,7 @@ from packstation.api.models import (
 from packstation.api.pos import PosSale, PosSaleResult
 from packstation.api.ratelimit import Priority, RateBudget, budget_for
 from packstation.api.responses import Answer, path_of, raise_for_status, server_message
-from packstation.api.secret import ApiKey, check_base_url, origin_of
+from packstation.api.secret import ApiKey, check_base_url, origin_of, redact_bytes
 from packstation.api.transport import KeyAuth, exchange
 from packstation.memory import building_many
 
@@ -236,7 +237,7 @@ class SmartGiftClient:
         return job
 
     async def download_pdf(
-        self, url: str, *, priority: Priority = Priority.NORMAL
+        self, url: str, *, priority: Priority = Priority.NORMAL, deadline: float | None = None
     ) -> bytes:
         """Fetch a voucher PDF from its ``pdf_copy`` URL (only on the API's own origin)."""
         if len(url) > 2000 or any(c <= " " or c == "\x7f" for c in url):
@@ -249,7 +250,8 @@ class SmartGiftClient:
                 f"the Smart Gift API ({self._origin[1]}), so the API key was not sent."
             )
         response = await self._send("GET", url, accept=_PDF_ACCEPT, priority=priority,
-                                    cap=self.limits.max_pdf_bytes, what="a voucher PDF")
+                                    cap=self.limits.max_pdf_bytes, what="a voucher PDF",
+                                    deadline=deadline)
         content = response.content
         if content.lstrip()[:5] == b"%PDF-":
             return content
@@ -409,6 +411,8 @@ class SmartGiftClient:
         if failure is not None:
             raise failure
         assert answer is not None
+        if accept == _JSON:  # a server echoing the key: never shown, logged or stored
+            answer = dataclasses.replace(answer, content=redact_bytes(answer.content))
         log.info("%s %s -> %d in %.0f ms", method, path_of(url), answer.status_code,
                  (time.perf_counter() - started) * 1000)
         try:

@@ -40,8 +40,8 @@ def tracking_problem(reference: str) -> str | None:
     if len(reference) > MAX_TRACKING_REFERENCE:
         return (f"The tracking reference is {len(reference)} characters long; Smart Gift "
                 f"accepts at most {MAX_TRACKING_REFERENCE}.")
-    bad = next((c for c in reference if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")),
-               None)
+    bad = next((c for c in reference
+                if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")), None)
     if bad is not None:
         return (f"The tracking reference holds an invisible control character "
                 f"(U+{ord(bad):04X}); scan or type it again.")

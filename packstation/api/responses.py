@@ -11,7 +11,7 @@ import httpx
 
 from packstation.api import errors as e
 from packstation.api.ratelimit import retry_after_seconds
-from packstation.api.secret import redact
+from packstation.api.secret import redact, storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +49,15 @@ def _error_body(response: Answer) -> Any:
 
 
 def _text(value: Any) -> str:
-    """Server text as we keep it: never a secret, never unbounded."""
-    text = value if isinstance(value, str) else type(value).__name__
+    """Server text as we keep it: never a secret, never unbounded, always storable.
+
+    Redacted before it is cut (a cut key would no longer be recognised), and a lone
+    surrogate (valid in JSON's escapes, not in UTF-8) becomes U+FFFD: SQLite refuses it.
+    """
+    text = redact(value if isinstance(value, str) else type(value).__name__)
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE] + "…"
-    return redact(text)
+    return storable(text)
 
 
 def server_message(response: Answer) -> str | None:

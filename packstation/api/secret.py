@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import logging
+import re
 import weakref
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -89,6 +90,23 @@ def redact(text: str) -> str:
         if value in text:
             text = text.replace(value, REDACTED)
     return text
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """An answer's body with every live secret replaced (a C-speed search per secret)."""
+    for secret in list(_KNOWN_SECRETS):
+        value = secret.reveal().encode()
+        if value in data:
+            data = data.replace(value, REDACTED.encode())
+    return data
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` with lone surrogates (which UTF-8, SQLite and terminals refuse) as U+FFFD."""
+    return _SURROGATES.sub("\ufffd", text)
 
 
 class RedactKeysFilter(logging.Filter):

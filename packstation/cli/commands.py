@@ -103,14 +103,22 @@ async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + max(0.0, args.wait)
+    # The whole command is bounded, not only each download: a slow server and a job
+    # of many vouchers must not hold it for hours.
+    ends = deadline + client.limits.deadline
     missing = 0
     for voucher in job.vouchers:
         if not voucher.pdf_copy:
             print(f"Voucher {voucher.id}: no PDF link yet (not ready yet).", file=sys.stderr)
             missing += 1
             continue
+        if time.monotonic() >= ends:
+            print(f"Voucher {voucher.id}: not fetched, the command's "
+                  f"{client.limits.deadline + args.wait:.0f} s ran out.", file=sys.stderr)
+            missing += 1
+            continue
         try:
-            pdf = await _download_waiting(client, voucher.pdf_copy, deadline)
+            pdf = await _download_waiting(client, voucher.pdf_copy, deadline, ends)
         except ApiError as exc:  # one bad voucher is named; the others are still written
             print(f"Voucher {voucher.id}: {exc}", file=sys.stderr)
             missing += 1
@@ -149,11 +157,12 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-async def _download_waiting(client: SmartGiftClient, url: str, deadline: float) -> bytes | None:
+async def _download_waiting(client: SmartGiftClient, url: str, deadline: float,
+                            ends: float) -> bytes | None:
     delay = 1.0
     while True:
         try:
-            return await client.download_pdf(url)
+            return await client.download_pdf(url, deadline=max(0.5, ends - time.monotonic()))
         except PdfNotReady:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -75,7 +75,8 @@ async def change_job(client: SmartGiftClient, db: Database, job_id: int, status:
             settled = await asyncio.to_thread(outbox.get, entry.id)
             if delivery is Delivery.DONE:
                 job = cache.get(job_id)
-                print(f"Job {job_id} ({job.order_reference if job else '?'}) is {status}"
+                order = f" (order {job.order_reference})" if job and job.order_reference else ""
+                print(f"Job {job_id}{order} is {status}"
                       f"{f', tracking {tracking}' if tracking else ''}.")
                 return 0
             if delivery is Delivery.ATTENTION:

@@ -28,7 +28,7 @@ from packstation.api import (
     Priority,
     SmartGiftClient,
 )
-from packstation.api.secret import redact
+from packstation.api.secret import redact, storable
 from packstation.background import Repeating
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxEntry
@@ -115,7 +115,7 @@ class OutboxSender:
             return Delivery.RETRYING
         except Exception as exc:  # nobody foresaw it: a person looks, it never stays "sending"
             log.exception("sending outbox entry %s", entry.id)
-            reason = redact(f"{type(exc).__name__}: {exc}"[:300])
+            reason = storable(redact(f"{type(exc).__name__}: {exc}")[:300])
             return await self._attention(entry, f"Could not be sent ({reason}).")
         except BaseException:  # cancelled (the app closing, Ctrl+C): the lease goes back
             self._outbox.release(entry)  # not awaited: this task may not run again
