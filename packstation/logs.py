@@ -26,6 +26,9 @@ MAX_BYTES = 5 * 2**20
 BACKUPS = 5  # 30 MB at most, the newest lines first to go never
 
 
+_installed: list[logging.Handler] = []  # the handlers setup_logging added
+
+
 class EscapingFormatter(logging.Formatter):
     """Log lines escaped like the CLI's output (they quote server text)."""
 
@@ -46,10 +49,15 @@ def setup_logging(verbose: bool, file_level: str = "info") -> Path | None:
     """stderr (warnings, or INFO with -v) and the rotating file; returns the file's path,
     or None when the folder cannot be written (said on stderr, never fatal)."""
     root = logging.getLogger()
+    for handler in _installed:  # set up again (a second command in one process): replaced
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(EscapingFormatter("%(name)s: %(message)s"))
     stderr.setLevel(logging.INFO if verbose else logging.WARNING)
     root.addHandler(stderr)
+    _installed.append(stderr)
     level = getattr(logging, file_level.upper(), logging.INFO)
     path: Path | None = log_file()
     try:
@@ -61,6 +69,7 @@ def setup_logging(verbose: bool, file_level: str = "info") -> Path | None:
             "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
         handler.setLevel(level)
         root.addHandler(handler)
+        _installed.append(handler)
     except OSError as exc:
         path = None
         level = logging.WARNING

@@ -14,8 +14,11 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 
-# Before any Qt import: the GUI tests drive real widgets without a screen.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before any Qt import: the GUI tests drive real widgets without a screen, on an
+# offscreen screen of a desktop's size (Qt's default is 800x800, smaller than a bench's).
+os.environ.setdefault(
+    "QT_QPA_PLATFORM",
+    f"offscreen:configfile={Path(__file__).with_name('offscreen_screen.json')}")
 
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.api.ratelimit import RateBudget
@@ -57,6 +60,7 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
     monkeypatch.setenv("PACKSTATION_DATA_DIR", str(tmp_path_factory.mktemp("data")))
     monkeypatch.setenv("PACKSTATION_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("PACKSTATION_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
     for name in ("PACKSTATION_API_KEY", "PACKSTATION_API_URL", "PYTHON_KEYRING_BACKEND"):
         monkeypatch.delenv(name, raising=False)
 

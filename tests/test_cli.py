@@ -142,7 +142,7 @@ def test_no_key_is_exit_3(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type
     monkeypatch.delenv("PACKSTATION_API_KEY")
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     code, _, err = cli("jobs", "list")
-    assert code == 3 and "keyring" in err.lower()
+    assert code == 3 and "keyring" in err.lower(), err
 
 
 def test_verbose_logs_requests_not_the_key(cli) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -147,6 +148,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             self.addAction(action)
             menus[menu].addAction(action)
+        for button in self.menuBar().findChildren(QToolButton):  # "»" when it is narrow
+            button.setAccessibleName("More menus")
         about = QAction("About packstation", self)
         about.triggered.connect(self.show_about)
         self.menuBar().addMenu("&Help").addAction(about)
