@@ -61,7 +61,7 @@ def test_scan_field_keeps_the_keyboard_but_not_from_search_or_dialogs(
     # A dialog keeps its own focus: the scan field does not take it.
     window.search.clear()
     window.select_row(0)
-    window.dispatch_typed()
+    window.jobs.dispatch_typed()
     dialog = window.dialogs.of_type(QInputDialog)
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.isActiveWindow() and QApplication.focusWidget() is not None

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from packstation.api import Agreement, Job
-from packstation.api.client import _parse_list
+from packstation.api.decode import parse_list
 from packstation.api.fields import format_after, parse_after
 from packstation.api.pos import PosCustomer, PosDelivery, PosItem, PosSale, PosSaleResult
 
@@ -89,7 +89,7 @@ def test_one_malformed_job_does_not_lose_the_others() -> None:
     bad_value["id"] = 2
     bad_value["vouchers"][0]["value"] = "forty"
     bad_date = dict(DOC_JOB, id=3, received_at="yesterday")
-    result = _parse_list([DOC_JOB, bad_value, bad_date, "junk", {"no": "id"}], Job.from_json,
+    result = parse_list([DOC_JOB, bad_value, bad_date, "junk", {"no": "id"}], Job.from_json,
                          "jobs")
     assert [j.id for j in result.items] == [1]
     reasons = {p.id: p.reason for p in result.problems}
@@ -137,7 +137,7 @@ def test_pos_result_requires_a_reference() -> None:
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1.5, True, "x1", [1]])
 def test_bad_numbers_are_reported_not_crashed(bad: object) -> None:
-    result = _parse_list([{"id": 1, "company_id": bad}], Agreement.from_json, "agreements")
+    result = parse_list([{"id": 1, "company_id": bad}], Agreement.from_json, "agreements")
     assert not result.items and "company_id" in result.problems[0].reason
 
 

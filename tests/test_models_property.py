@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packstation.api import Agreement, Job
-from packstation.api.client import _parse_list
+from packstation.api.decode import parse_list
 from tests.test_models import DOC_JOB
 
 DOC_AGREEMENT: dict[str, Any] = {
@@ -75,7 +75,7 @@ def check_job(job: Job) -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(job_dicts(), min_size=1, max_size=5))
 def test_job_lists_never_crash_and_keep_good_jobs(records: list[dict[str, Any]]) -> None:
-    result = _parse_list([DOC_JOB, *records], Job.from_json, "jobs")
+    result = parse_list([DOC_JOB, *records], Job.from_json, "jobs")
     assert result.items and result.items[0].id == DOC_JOB["id"]  # the good one survives
     assert len(result.items) + len(result.problems) == len(records) + 1
     for job in result.items:
@@ -87,7 +87,7 @@ def test_job_lists_never_crash_and_keep_good_jobs(records: list[dict[str, Any]])
 @settings(max_examples=150, deadline=None)
 @given(st.lists(agreement_dicts(), min_size=1, max_size=5))
 def test_agreement_lists_never_crash(records: list[dict[str, Any]]) -> None:
-    result = _parse_list(records, Agreement.from_json, "agreements")
+    result = parse_list(records, Agreement.from_json, "agreements")
     assert len(result.items) + len(result.problems) == len(records)
     for agreement in result.items:
         assert isinstance(agreement.id, int) and isinstance(agreement.status, str)

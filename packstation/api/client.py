@@ -24,12 +24,10 @@ from packstation import __version__
 from packstation.api import errors as e
 from packstation.api.body import (
     UnreadableJson,
-    UnreadableRecord,
     parse_json,
-    parse_list_in_pieces,
-    salvage_records,
 )
-from packstation.api.fields import FieldError, format_after, record_id
+from packstation.api.decode import decode_list, parse_one
+from packstation.api.fields import format_after
 from packstation.api.limits import DEFAULT_LIMITS, Limits
 from packstation.api.models import (
     PRICE_TYPES,
@@ -37,7 +35,6 @@ from packstation.api.models import (
     Agreement,
     Job,
     Parsed,
-    ParseProblem,
     tracking_problem,
 )
 from packstation.api.pos import PosSale, PosSaleResult
@@ -45,7 +42,6 @@ from packstation.api.ratelimit import Priority, RateBudget, budget_for
 from packstation.api.responses import Answer, path_of, raise_for_status, server_message
 from packstation.api.secret import ApiKey, check_base_url, origin_of, redact_bytes
 from packstation.api.transport import KeyAuth, exchange
-from packstation.memory import building_many
 
 log = logging.getLogger("packstation.api")
 
@@ -60,63 +56,6 @@ _IDEMPOTENT: Final = frozenset({"GET", "PUT", "HEAD", "DELETE"})
 _DECODE_INLINE: Final = 64 * 1024  # a list answer smaller than this is decoded on the loop
 
 R = TypeVar("R")
-
-
-def _parse_list(
-    body: Any, reader: Callable[[Mapping[str, Any]], R], what: str
-) -> Parsed[R]:
-    if isinstance(body, Mapping) and isinstance(body.get("data"), list):
-        body = body["data"]
-    if not isinstance(body, list):
-        raise e.BadResponse(f"Smart Gift sent {what} in a shape we do not know (not a list).")
-    items: list[R] = []
-    problems: list[ParseProblem] = []
-    with building_many(len(body)):  # see packstation.memory: no GC stalls for big lists
-        _read_entries(body, reader, items, problems)  # (a no-op inside _decode_list's)
-    for problem in problems:
-        log.warning("%s: %s", what, problem)
-    return Parsed(items, problems)
-
-
-def _read_entries(body: list[Any], reader: Callable[[Mapping[str, Any]], R], items: list[R],
-                  problems: list[ParseProblem]) -> None:
-    for entry in body:
-        if not isinstance(entry, Mapping):
-            if isinstance(entry, UnreadableRecord):
-                problems.append(ParseProblem(entry.id, f"record {entry.index + 1}: "
-                                                       f"{entry.reason}"))
-            else:
-                problems.append(ParseProblem(None,
-                                             f"expected an object, got {type(entry).__name__}"))
-            continue
-        try:
-            items.append(reader(entry))
-        except FieldError as exc:
-            problems.append(ParseProblem(record_id(entry), str(exc)))
-
-
-def _decode_list(content: bytes, reader: Callable[[Mapping[str, Any]], R], what: str,
-                 kind: str) -> Parsed[R]:
-    """A list answer's bytes to records: one bad record is named and skipped."""
-    try:
-        with building_many(len(content) // 1000):  # the parse makes thousands of objects too
-            body = parse_list_in_pieces(content)
-            return _parse_list(body, reader, what)
-    except UnreadableJson as exc:
-        failure: e.BadResponse = exc
-    records = salvage_records(content)
-    if records is None:
-        raise e.BadResponse(f"{failure} (content type {kind!r})")
-    return _parse_list(records, reader, what)
-
-
-def _parse_one(body: Any, reader: Callable[[Mapping[str, Any]], R], what: str) -> R:
-    if not isinstance(body, Mapping):
-        raise e.BadResponse(f"Smart Gift sent {what} in a shape we do not know (not an object).")
-    try:
-        return reader(body)
-    except FieldError as exc:
-        raise e.BadResponse(f"Smart Gift sent {what} we could not read: {exc}") from None
 
 
 class SmartGiftClient:
@@ -229,7 +168,7 @@ class SmartGiftClient:
             "PUT", f"/fulfilment/jobs/{int(job_id)}", json_body=payload, priority=priority,
             retry=retry, deadline=deadline,
         )
-        job = _parse_one(body, Job.from_json, "the updated job")
+        job = parse_one(body, Job.from_json, "the updated job")
         if job.id != job_id or job.status != status:
             raise e.BadResponse(
                 f"Smart Gift answered the change of job {job_id} to {status} with job {job.id} "
@@ -286,21 +225,21 @@ class SmartGiftClient:
             json_body={"price": float(price), "price_type": price_type},
             priority=Priority.INTERACTIVE,
         )
-        return _parse_one(body, Agreement.from_json, "the priced agreement")
+        return parse_one(body, Agreement.from_json, "the priced agreement")
 
     async def terminate_agreement(self, agreement_id: int, reason: str = "") -> Agreement:
         body = await self._json(
             "PUT", f"/fulfilment/agreements/{int(agreement_id)}/terminate",
             json_body={"reason": reason}, priority=Priority.INTERACTIVE,
         )
-        return _parse_one(body, Agreement.from_json, "the terminated agreement")
+        return parse_one(body, Agreement.from_json, "the terminated agreement")
 
     async def create_pos_sale(self, sale: PosSale) -> PosSaleResult:
         sale.check()  # a bad order costs no request
         body = await self._json(
             "POST", "/pos-sale", json_body=sale.to_json(), priority=Priority.INTERACTIVE
         )
-        return _parse_one(body, PosSaleResult.from_json, "the order result")
+        return parse_one(body, PosSaleResult.from_json, "the order result")
 
     # -- transport -------------------------------------------------------------------
 
@@ -311,10 +250,10 @@ class SmartGiftClient:
                                     what="an answer")
         kind = response.headers.get("content-type", "unknown").split(";")[0][:60]
         if len(response.content) < _DECODE_INLINE:
-            return _decode_list(response.content, reader, what, kind)
+            return decode_list(response.content, reader, what, kind)
         # Thousands of records: decoded in a worker, so the UI's loop keeps running (the
         # GIL is handed back every few ms; orjson's one call is the longest hold).
-        return await asyncio.to_thread(_decode_list, response.content, reader, what, kind)
+        return await asyncio.to_thread(decode_list, response.content, reader, what, kind)
 
     async def _json(
         self,

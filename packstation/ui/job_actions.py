@@ -1,4 +1,5 @@
-"""The Job menu: print the job in hand (or every job shown), mark it delivered, cancel it.
+"""The Job menu: print the job in hand (or every job shown), dispatch it with a typed
+reference, mark it delivered, cancel it.
 
 What each does is decided by the ``ScanHandler``; this only asks first where a
 slip would cost something, and shows the outcome on the banner.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QInputDialog, QWidget
 
 from packstation.api import Job
 from packstation.scanning.handler import ScanHandler
@@ -22,7 +23,8 @@ from packstation.ui.tasks import WidgetTasks
 class JobActions:
     def __init__(self, scans: ScanHandler | None, queue: QueuePanel, banner: FeedbackBanner,
                  status: StationStatusBar, dialogs: OpenDialogs, tasks: WidgetTasks,
-                 window: QWidget, printer_trouble: Callable[[], None]) -> None:
+                 window: QWidget, printer_trouble: Callable[[], None],
+                 scan: Callable[[str], None] = lambda text: None) -> None:
         self.scans = scans
         self.queue = queue
         self.banner = banner
@@ -31,6 +33,7 @@ class JobActions:
         self.tasks = tasks
         self.window = window
         self.printer_trouble = printer_trouble  # look at the printers again, now
+        self.scan = scan  # as if scanned: a typed reference takes the scan's path
 
     def print_current(self) -> None:
         job = self.queue.current_job()
@@ -64,6 +67,16 @@ class JobActions:
     async def _set_status(self, scans: ScanHandler, job: Job, status: str) -> None:
         ok, message = await scans.change_status(job, status)
         self.banner.show_outcome(ok, message)
+
+    def dispatch_typed(self) -> None:
+        """For a label whose barcode will not scan: the reference typed, then as a scan."""
+        job = self.queue.current_job()
+        if job is None:
+            return
+        dialog = QInputDialog(self.window)
+        dialog.setLabelText(f"Tracking reference for order {job.order_reference}:")
+        dialog.textValueSelected.connect(self.scan)
+        self.dialogs.show(dialog)
 
     def cancel_current(self) -> None:
         job = self.queue.current_job()

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QInputDialog,
     QLabel,
     QMainWindow,
     QToolButton,
@@ -97,7 +96,7 @@ class MainWindow(QMainWindow):
                                     self)
         self.status.outbox_flag.clicked.connect(self.changes.open)
         self.jobs = JobActions(scans, self.queue, self.banner, self.status, self.dialogs,
-                               self.tasks, self, self._printer_trouble)
+                               self.tasks, self, self._printer_trouble, self.on_scan)
         self._layout()
         self._actions()
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
@@ -131,7 +130,7 @@ class MainWindow(QMainWindow):
         for menu, text, keys, slot in (
                 ("&Job", "Print vouchers", "Ctrl+P", self.jobs.print_current),
                 ("&Job", "Print every job shown…", "Ctrl+Shift+P", self.jobs.print_shown),
-                ("&Job", "Dispatch with a typed reference…", "Ctrl+D", self.dispatch_typed),
+                ("&Job", "Dispatch with a typed reference…", "Ctrl+D", self.jobs.dispatch_typed),
                 ("&Job", "Mark delivered", "Ctrl+Shift+D",
                  lambda: self.jobs.set_status("delivered")),
                 ("&Job", "Cancel job…", "Ctrl+Shift+X", self.jobs.cancel_current),
@@ -390,15 +389,6 @@ class MainWindow(QMainWindow):
     def _printer_trouble(self) -> None:
         if self.station is not None:
             self.station.monitor.check_soon()
-
-    def dispatch_typed(self) -> None:
-        job = self.current_job()
-        if job is None:
-            return
-        dialog = QInputDialog(self)
-        dialog.setLabelText(f"Tracking reference for order {job.order_reference}:")
-        dialog.textValueSelected.connect(lambda ref: self.run(self._scan(ref, confirmed=False)))
-        self.dialogs.show(dialog)
 
     def refresh_now(self) -> None:
         if self.station is not None:
