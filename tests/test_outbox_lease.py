@@ -131,6 +131,15 @@ async def test_a_cancelled_send_gives_its_lease_back(tmp_path: Path) -> None:
 
 # -- the lease between processes -------------------------------------------------------
 
+def dispatch_in_a_child(server: HostileServer, tracking: str) -> subprocess.Popen[bytes]:
+    """`jobs dispatch 1` in its own process, willing to wait a minute for Smart Gift."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "packstation", "jobs", "dispatch", "1", "--tracking", tracking,
+         "--wait", "60"], env={**os.environ, "PACKSTATION_API_URL": server.base_url,
+                               "PACKSTATION_API_KEY": DEMO_KEY},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def test_a_killed_hung_dispatch_is_taken_over_and_sent(tmp_path: Path) -> None:
     """kill -9 of a `jobs dispatch` hanging on Smart Gift: `outbox send` sends it at once
     (the lease's process is gone), not never (as before) nor after the lease's expiry."""
@@ -145,11 +154,7 @@ def test_a_killed_hung_dispatch_is_taken_over_and_sent(tmp_path: Path) -> None:
         wire.json(dispatched(1, json.loads(request.body)["tracking_reference"]))
 
     with HostileServer(answer) as server:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "packstation", "jobs", "dispatch", "1", "--tracking", "K-1",
-             "--wait", "60"], env={**os.environ, "PACKSTATION_API_URL": server.base_url,
-                                   "PACKSTATION_API_KEY": DEMO_KEY},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = dispatch_in_a_child(server, "K-1")
         assert arrived.wait(30)
         child.send_signal(signal.SIGKILL)
         child.wait(10)
@@ -171,11 +176,7 @@ def test_a_terminated_dispatch_gives_its_lease_back(tmp_path: Path) -> None:
         wire.stopping.wait(60)
 
     with HostileServer(hang) as server:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "packstation", "jobs", "dispatch", "1", "--tracking", "T-1",
-             "--wait", "60"], env={**os.environ, "PACKSTATION_API_URL": server.base_url,
-                                   "PACKSTATION_API_KEY": DEMO_KEY},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = dispatch_in_a_child(server, "T-1")
         assert arrived.wait(30)
         child.send_signal(signal.SIGTERM)  # as Ctrl+C: cancelled, lease released
         assert child.wait(20) == 130

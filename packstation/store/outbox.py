@@ -260,12 +260,9 @@ class DispatchOutbox:
         now; :class:`InvalidChange` if the new reference could never be sent.
         """
         with self._db.transaction() as sql:
-            row = sql.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
-            if row is None:
+            entry = self._not_being_sent(sql, entry_id, "nothing was changed")
+            if entry is None:
                 return None
-            entry = _entry(row)
-            if entry.lease_live():
-                raise LeaseHeld(_busy(entry) + "; nothing was changed.")
             tracking = new_tracking if new_tracking is not None else entry.tracking_reference
             check_change(entry.status, tracking)
             sql.execute("UPDATE outbox SET state = ?, tracking_reference = ?, attempts = 0,"
@@ -281,14 +278,22 @@ class DispatchOutbox:
         :class:`LeaseHeld` if it is being sent right now (it may already have arrived).
         """
         with self._db.transaction() as sql:
-            row = sql.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
-            if row is None:
-                return None
-            entry = _entry(row)
-            if entry.lease_live():
-                raise LeaseHeld(_busy(entry) + "; nothing was discarded.")
-            sql.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
+            entry = self._not_being_sent(sql, entry_id, "nothing was discarded")
+            if entry is not None:
+                sql.execute("DELETE FROM outbox WHERE id = ?", (entry_id,))
             return entry
+
+    @staticmethod
+    def _not_being_sent(sql: sqlite3.Connection, entry_id: int,
+                        otherwise: str) -> OutboxEntry | None:
+        """The entry (None if there is none); :class:`LeaseHeld` while it is being sent."""
+        row = sql.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            return None
+        entry = _entry(row)
+        if entry.lease_live():
+            raise LeaseHeld(f"{_busy(entry)}; {otherwise}.")
+        return entry
 
     def get(self, entry_id: int) -> OutboxEntry | None:
         row = self._db.execute("SELECT * FROM outbox WHERE id = ?", (entry_id,)).fetchone()
