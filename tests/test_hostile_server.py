@@ -44,11 +44,14 @@ def job(job_id: object, **fields: object) -> dict[str, object]:
 def run_cli(*argv: str, url: str, config: Path | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """The CLI in a child process that reports its own peak memory on its last line."""
-    code = ("import resource, sys\n"
+    # VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak across exec into
+    # ru_maxrss, so a child of a big pytest process reported pytest's 350 MB.
+    code = ("import sys\n"
             "from packstation.cli.main import main\n"
             "status = main(sys.argv[1:])\n"
-            "print('peak_kb', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-            " file=sys.stderr)\n"
+            "peak = next(line.split()[1] for line in open('/proc/self/status')"
+            " if line.startswith('VmHWM:'))\n"
+            "print('peak_kb', peak, file=sys.stderr)\n"
             "sys.exit(status)\n")
     env = {**os.environ, "PACKSTATION_API_URL": url, "PACKSTATION_API_KEY": KEY,
            "PYTHONPATH": str(ROOT)}
