@@ -231,7 +231,7 @@ def fill_valid(qtbot: QtBot, dialog: PosOrderDialog, code: str = "") -> None:
     item.voucher_id.setValue(2)
     qtbot.keyClicks(item.price, "25.00")
     qtbot.keyClicks(item.to, "Ffion")
-    qtbot.keyClicks(item.sender, "Rhys")
+    qtbot.keyClicks(item.from_name, "Rhys")
     qtbot.keyClicks(item.message, "Pen-blwydd hapus!")
     if code:
         qtbot.keyClicks(item.code, code)

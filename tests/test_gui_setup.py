@@ -162,7 +162,7 @@ def test_key_is_replaced_or_removed_in_settings_and_never_shown(
     assert isinstance(prompt, KeyPrompt)
     qtbot.keyClicks(prompt.key, "sk_not_the_right_key_1234")
     qtbot.mouseClick(prompt.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "refused" in prompt.result.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "refused" in prompt.check_result.text(), timeout=10_000)
     assert stored(url) == DEMO_KEY  # a refused key replaces nothing
     assert prompt.key.echoMode() is prompt.key.EchoMode.Password
     prompt.key.clear()

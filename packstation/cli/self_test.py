@@ -34,10 +34,9 @@ def _qt() -> str:
     from PySide6.QtCore import qVersion
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([sys.argv[0], "-platform",
-                                                   os.environ.get("QT_QPA_PLATFORM",
-                                                                  "offscreen")])
-    return f"Qt {qVersion()}, PySide6 {pyside}, platform {app.platformName()}"
+    if QApplication.instance() is None:
+        QApplication([sys.argv[0], "-platform", os.environ.get("QT_QPA_PLATFORM", "offscreen")])
+    return f"Qt {qVersion()}, PySide6 {pyside}, platform {QApplication.platformName()}"
 
 
 def _pdf_rendering() -> str:

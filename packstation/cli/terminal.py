@@ -27,6 +27,6 @@ class EscapingStream:
 def escape_output() -> tuple[TextIO, TextIO]:
     """Route stdout and stderr through :class:`EscapingStream`; returns the originals."""
     original = sys.stdout, sys.stderr
-    sys.stdout = EscapingStream(sys.stdout)  # type: ignore[assignment]
-    sys.stderr = EscapingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout = EscapingStream(sys.stdout)
+    sys.stderr = EscapingStream(sys.stderr)
     return original

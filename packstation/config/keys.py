@@ -67,7 +67,8 @@ def backend() -> KeyringBackend:
     usable = [c for c in candidates if not _is_unusable(c)]
     safe = [c for c in usable if not _is_plaintext(c) or _named_explicitly(c, chosen)]
     if safe:
-        return safe[0]
+        found: KeyringBackend = safe[0]
+        return found
     if usable:
         raise MissingKeyError(
             "Only a plain-text keyring is available; packstation will not write the API key to "

@@ -296,7 +296,8 @@ class SandboxServer:
         self._httpd = _Server((host, port), _Handler)
         self._httpd.sandbox = self
         bound_host, bound_port = self._httpd.server_address[:2]
-        self.base_url = f"http://{bound_host}:{bound_port}"
+        host_text = bound_host.decode() if isinstance(bound_host, bytes) else bound_host
+        self.base_url = f"http://{host_text}:{bound_port}"
         self.state.base_url = self.base_url
         self._thread: threading.Thread | None = None
         self.requests: list[SeenRequest] = []

@@ -287,7 +287,8 @@ def _pos_errors(payload: Any, taken: set[str]) -> dict[str, str]:
     seen: set[str] = set()
     for i, item in enumerate(items):
         where = f"items.{i}"
-        entry = catalogue.get(item.get("id")) if isinstance(item, Mapping) else None
+        voucher_id = item.get("id") if isinstance(item, Mapping) else None
+        entry = catalogue.get(voucher_id) if isinstance(voucher_id, int) else None
         if entry is None:
             errors[f"{where}.id"] = "The selected voucher is invalid."
             continue

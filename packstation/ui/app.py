@@ -29,8 +29,13 @@ async def first_run(settings: Settings) -> Settings | None:
     """The set-up wizard; the settings it saved, or None if it was closed."""
     wizard = FirstRunWizard(StationSetup(settings), settings)
     done: asyncio.Future[Settings | None] = asyncio.get_running_loop().create_future()
-    wizard.configured.connect(lambda chosen: done.done() or done.set_result(chosen))
-    wizard.rejected.connect(lambda: done.done() or done.set_result(None))
+
+    def finish(chosen: Settings | None) -> None:
+        if not done.done():
+            done.set_result(chosen)
+
+    wizard.configured.connect(finish)
+    wizard.rejected.connect(lambda: finish(None))
     wizard.show()
     try:
         return await done
@@ -59,11 +64,12 @@ async def open_station(api_url: str | None, demo: bool) -> tuple[Station | None,
 
 
 def run_gui(api_url: str | None = None, demo: bool = False) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName("packstation")
-    app.setOrganizationName("packstation")
-    app.setWindowIcon(QIcon(str(resource_dir() / "icons" / "packstation.png")))
-    app.setQuitOnLastWindowClosed(False)  # main() below ends the loop itself
+    if QApplication.instance() is None:
+        QApplication(sys.argv)
+    QApplication.setApplicationName("packstation")
+    QApplication.setOrganizationName("packstation")
+    QApplication.setWindowIcon(QIcon(str(resource_dir() / "icons" / "packstation.png")))
+    QApplication.setQuitOnLastWindowClosed(False)  # main() below ends the loop itself
 
     async def main() -> None:
         station, problem = await open_station(api_url, demo)

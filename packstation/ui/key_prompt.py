@@ -44,9 +44,9 @@ class KeyPrompt(QDialog):
         self.intro = plain(QLabel(reason))
         self.intro.setWordWrap(True)
         self.key = key_field()
-        self.result = plain(QLabel())
-        self.result.setWordWrap(True)
-        self.result.setAccessibleName("Key check result")
+        self.check_result = plain(QLabel())
+        self.check_result.setWordWrap(True)
+        self.check_result.setAccessibleName("Key check result")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.addButton(
             "Check and save", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -56,25 +56,25 @@ class KeyPrompt(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(self.key)
-        layout.addWidget(self.result)
+        layout.addWidget(self.check_result)
         layout.addWidget(self.buttons)
         self.resize(520, self.sizeHint().height())
 
     def check_and_save(self) -> None:
         self.save_button.setEnabled(False)
-        self.result.setText("Checking the key with Smart Gift…")
+        self.check_result.setText("Checking the key with Smart Gift…")
         self.tasks.run(self._check_and_save(self.key.text()))
 
     async def _check_and_save(self, text: str) -> None:
         try:
             check = await self.setup.check_key(self.api_url, text)
             if not check.ok or check.key is None:
-                self.result.setText(check.message)
+                self.check_result.setText(check.message)
                 return
             try:
                 await self.setup.store_key(self.api_url, check.key)
             except ApiError as exc:  # a keyring that refuses: say so, keep the dialog
-                self.result.setText(f"The key works, but could not be kept: {exc}")
+                self.check_result.setText(f"The key works, but could not be kept: {exc}")
                 return
         finally:
             self.save_button.setEnabled(True)

@@ -87,7 +87,7 @@ class ItemEditor(_Part):
         self.persons.setRange(1, 99)
         self.persons.setAccessibleName("Persons")
         self.to = QLineEdit()
-        self.sender = QLineEdit()
+        self.from_name = QLineEdit()
         self.message = QLineEdit()
         self.code = QLineEdit()
         self.code.setPlaceholderText("Blank: Smart Gift makes one. Letters and digits only.")
@@ -98,7 +98,7 @@ class ItemEditor(_Part):
         self._row("Price (GBP):*", "price", self.price)
         self._row("Persons:", "persons", self.persons)
         self._row("To:", "to", self.to)
-        self._row("From:", "from", self.sender)
+        self._row("From:", "from", self.from_name)
         self._row("Message:", "message", self.message)
         self._row("Code:", "code", self.code)
         self.form.addRow("", self.remove)
@@ -130,7 +130,7 @@ class ItemEditor(_Part):
                 problems["price"] = reading.problem
         return PosItem(
             id=self.voucher_id.value(), price=price, to=_text(self.to),
-            sender=_text(self.sender), message=_text(self.message), code=_text(self.code),
+            sender=_text(self.from_name), message=_text(self.message), code=_text(self.code),
             persons=None if self.monetary else self.persons.value(),
         ), problems
 
@@ -215,17 +215,20 @@ class DeliveryForm(_Part):
 
     def _way_changed(self) -> None:
         online = self.online.isChecked()
-        self.form.setRowVisible(self.email.parentWidget(), online)
-        for editor in (self.first_name, self.last_name, self.address1, self.address2,
-                       self.town, self.county, self.postcode):
-            self.form.setRowVisible(editor.parentWidget(), not online)
+        for editor, shown in ((self.email, online), *((e, not online) for e in (
+                self.first_name, self.last_name, self.address1, self.address2, self.town,
+                self.county, self.postcode))):
+            row = editor.parentWidget()
+            if row is not None:
+                self.form.setRowVisible(row, shown)
 
     @property
     def is_online(self) -> bool:
         return self.online.isChecked()
 
     def delivery(self) -> PosDelivery:
-        when: date | None = self.date.date().toPython() if self.later.isChecked() else None
+        picked = self.date.date().toPython()
+        when = picked if self.later.isChecked() and isinstance(picked, date) else None
         if self.is_online:
             return PosDelivery(method=self.method.value(), email=_text(self.email), date=when)
         return PosDelivery(

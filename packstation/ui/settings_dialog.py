@@ -8,6 +8,7 @@ characters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -43,7 +44,7 @@ PAPERS = ("A4", "Letter", "A5")
 BAUDS = (9600, 19200, 38400, 57600, 115200)
 
 
-def combo(name: str, items: list[tuple[str, object]], current: object) -> QComboBox:
+def combo(name: str, items: Sequence[tuple[str, object]], current: object) -> QComboBox:
     box = QComboBox()
     box.setAccessibleName(name)
     for text, data in items:
