@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+import orjson
+
 from packstation.api import Job
 from packstation.api.fields import FieldError
 from packstation.memory import building_many
@@ -113,7 +115,7 @@ class JobCache:
         with building_many(len(rows)):  # see packstation.memory: no GC stalls at start-up
             for (body,) in rows:
                 try:
-                    out.append(Job.from_json(json.loads(str(body))))
+                    out.append(Job.from_json(orjson.loads(str(body))))
                 except (FieldError, ValueError, RecursionError) as exc:
                     # Was readable when stored; a newer reader may differ. Skipped, said.
                     log.warning("a cached job was skipped, unreadable: %s", str(exc)[:200])
