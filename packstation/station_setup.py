@@ -23,9 +23,9 @@ from packstation.api import (
 from packstation.api.secret import origin_of
 from packstation.config import keys
 from packstation.config.settings import Settings
+from packstation.printing.discovery import system_discovery
+from packstation.printing.errors import PrintError
 from packstation.printing.model import PrintState
-from packstation.printing.pdfcheck import PrintError
-from packstation.printing.printers import available_printers, default_printer
 from packstation.printing.sheets import print_sheet, printer_test_pdf, scanner_test_pdf
 from packstation.printing.voucher_printer import default_path, follow_to_end
 
@@ -88,8 +88,9 @@ class StationSetup:
     # -- printers ------------------------------------------------------------------------
 
     async def printers(self) -> PrinterChoices:
-        names = await asyncio.to_thread(available_printers)
-        return PrinterChoices(names, await asyncio.to_thread(default_printer))
+        discovery = await asyncio.to_thread(system_discovery)
+        return PrinterChoices(await asyncio.to_thread(discovery.names),
+                              await asyncio.to_thread(discovery.default))
 
     async def print_test_page(self, printer: str, paper: str = "A4") -> tuple[bool, str]:
         return await self._print(printer_test_pdf(printer or "system default", paper),
@@ -102,7 +103,7 @@ class StationSetup:
     async def _print(self, data: bytes, printer: str, title: str,
                      paper: str) -> tuple[bool, str]:
         try:
-            name = printer or await asyncio.to_thread(default_printer)
+            name = printer or await asyncio.to_thread(lambda: system_discovery().default())
             if not name:
                 return False, "There is no default printer: choose one first."
             path = default_path(self.settings.print_path)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import keyring
 import pytest
+from keyring.backend import KeyringBackend
 from keyrings.alt.file import PlaintextKeyring
 
 from packstation.api import MissingKeyError
@@ -117,3 +118,22 @@ def test_naming_the_chainer_is_not_choosing_a_plain_text_file(tmp_path: Path) ->
     chosen = packstation(env, "key", "set", stdin=secret + "\n")
     assert chosen.returncode == 0, chosen.stderr
     assert "PlaintextKeyring" in chosen.stdout
+
+
+def test_a_keyring_that_fails_while_probed_is_no_keyring_not_a_crash() -> None:
+    """keyring's chainer probes each backend; Secret Service without D-Bus raised
+    RuntimeError there, and the CLI exited 1 with 'unexpected error'."""
+    from keyring.backends.chainer import ChainerBackend
+
+    class Probing(ChainerBackend):
+        @property
+        def backends(self) -> list[KeyringBackend]:  # type: ignore[override]
+            raise RuntimeError("Environment variable DBUS_SESSION_BUS_ADDRESS is unset")
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Probing())
+    try:
+        with pytest.raises(MissingKeyError, match="could not be opened"):
+            keys.load_key("https://api.smart-gift.co.uk")
+    finally:
+        keyring.set_keyring(previous)

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from packstation.api import ApiKey, BadResponse, Job, RateBudget, SmartGiftClient
 from packstation.printing.cups_path import CupsPath
+from packstation.printing.discovery import CupsDiscovery, PrinterDiscovery
 from packstation.printing.model import (
     PrinterMissing,
     PrinterStopped,
@@ -178,17 +179,35 @@ async def test_vanished_printer_is_named_not_replaced(station: Station) -> None:
     assert station.history.recent(1)[0].outcome == "printer not found"
 
 
-def test_printers_list_shows_state_and_use(cups_queue: CupsQueue) -> None:
-    entries = {e.name: e for e in list_printers(StationPrinters(labels=cups_queue.name))}
+def discoveries() -> list[PrinterDiscovery]:
+    from packstation.ui.qt_printers import QtDiscovery  # Windows's, tried on CUPS's queues
+
+    return [CupsDiscovery(), QtDiscovery()]
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["cups", "qt"])
+def test_printers_list_shows_state_and_use(cups_queue: CupsQueue, which: int) -> None:
+    discovery = discoveries()[which]
+    entries = {e.name: e for e in list_printers(discovery,
+                                                StationPrinters(labels=cups_queue.name))}
     entry = entries[cups_queue.name]
     assert entry.status.state == "idle" and entry.status.accepting
     assert [k.value for k in entry.kinds] == ["labels"]
     cups_queue.stop()
     try:
-        stopped = {e.name: e for e in list_printers(StationPrinters())}[cups_queue.name]
+        stopped = {e.name: e for e in list_printers(discovery, StationPrinters())}[
+            cups_queue.name]
     finally:
         cups_queue.start()
     assert stopped.status.state == "stopped"
+    with pytest.raises(PrinterMissing):
+        discovery.status("Zebra-Gone")
+
+
+def test_both_discoveries_agree_on_the_system(cups_queue: CupsQueue) -> None:
+    cups, qt = discoveries()
+    assert cups.names() == qt.names() and cups_queue.name in cups.names()
+    assert cups.default() == qt.default()
 
 
 @pytest.fixture

@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(api_url=args.api_url, demo=args.demo)
     from packstation.cli import commands, outbox_commands, printing_commands
     from packstation.cli.terminal import escape_output
-    from packstation.printing.pdfcheck import PrintError
+    from packstation.printing.errors import PrintError
 
     streams = escape_output()  # server text is shown, never run by the terminal
     try:

@@ -11,6 +11,7 @@ from packstation.api import SmartGiftClient
 from packstation.cli import output
 from packstation.cli.context import station_database
 from packstation.config.settings import Settings
+from packstation.printing.discovery import system_discovery
 from packstation.printing.pdf_source import PdfSource
 from packstation.printing.printers import DocumentKind, list_printers, station_from
 from packstation.printing.voucher_printer import VoucherPrinter, default_path
@@ -100,7 +101,7 @@ def printers_command(args: argparse.Namespace) -> int:
         settings.save()
         print(f"{args.kind.capitalize()} now print on “{args.name or 'the default printer'}”.")
         return 0
-    entries = list_printers(station_from(settings))
+    entries = list_printers(system_discovery(), station_from(settings))
     if not entries:
         print("No printers found (is the print service running?).")
         return 0

@@ -58,12 +58,13 @@ def _pdf_rendering() -> str:
 
 def _printing() -> str:
     from packstation.printing.cups_path import cups_available
-    from packstation.printing.printers import available_printers, default_printer
+    from packstation.printing.discovery import system_discovery
 
-    names = available_printers()
+    discovery = system_discovery()
+    names = discovery.names()
     path = "CUPS (lp + IPP)" if cups_available() else "Qt (QPrinter)"
     return (f"print path {path}; printers: {', '.join(names) or 'none yet'}; "
-            f"default: {default_printer() or 'none'}")
+            f"default: {discovery.default() or 'none'}")
 
 
 def _keyring() -> str:

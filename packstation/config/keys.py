@@ -62,8 +62,12 @@ def backend() -> KeyringBackend:
     keyring's default chain may end in a plain-text file backend; that one is
     skipped unless chosen explicitly, so the key never lands in a file silently.
     """
-    chosen = keyring.get_keyring()
-    candidates = list(getattr(chosen, "backends", None) or [chosen])  # a ChainerBackend
+    try:
+        chosen = keyring.get_keyring()
+        candidates = list(getattr(chosen, "backends", None) or [chosen])  # a ChainerBackend
+    except Exception as exc:  # a backend probing D-Bus can raise anything: no keyring, said
+        raise MissingKeyError(f"The keyring could not be opened ({type(exc).__name__}). Set "
+                              "PACKSTATION_API_KEY for headless use instead.") from None
     usable = [c for c in candidates if not _is_unusable(c)]
     safe = [c for c in usable if not _is_plaintext(c) or _named_explicitly(c, chosen)]
     if safe:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 from packstation.printing import ipp
+from packstation.printing.errors import PrintError
 from packstation.printing.model import (
     PAPER_SIZES,
     PrinterMissing,
@@ -20,7 +21,6 @@ from packstation.printing.model import (
     PrintRequest,
     PrintState,
 )
-from packstation.printing.pdfcheck import PrintError
 
 _REQUEST_ID = re.compile(r"request id is (\S+)-(\d+)")
 _NAMED_MEDIA = {"A4": "A4", "A5": "A5", "A6": "A6", "Letter": "Letter", "4x6in": "Custom.4x6in"}

@@ -2,7 +2,8 @@
 
 ``lpstat`` cannot tell a completed job from a cancelled one, nor a paused
 printer from a busy one in a stable format; IPP's ``job-state`` and
-``printer-state`` can. Only the two read-only queries are implemented.
+``printer-state`` can. Only read-only queries are implemented: a printer's and a
+job's state, and (CUPS's own operations) its printers and its default one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import httpx
 
 GET_PRINTER_ATTRIBUTES: Final = 0x000B
 GET_JOB_ATTRIBUTES: Final = 0x0009
+CUPS_GET_DEFAULT: Final = 0x4001
+CUPS_GET_PRINTERS: Final = 0x4002
+NOT_FOUND: Final = 0x0406  # client-error-not-found
 
 _OPERATION_TAG, _END_TAG = 0x01, 0x03
 _INTEGER, _BOOLEAN, _ENUM = 0x21, 0x22, 0x23
@@ -157,3 +161,25 @@ class CupsServer:
             (_KEYWORD, "requested-attributes", ["job-state", "job-state-reasons",
                                                 "job-printer-state-message"]),
         ])
+
+    def printer_names(self) -> list[str]:
+        """Every queue CUPS has (CUPS-Get-Printers), in its order."""
+        try:
+            found = self.request(CUPS_GET_PRINTERS, [
+                (_KEYWORD, "requested-attributes", ["printer-name"])])
+        except IppError as exc:
+            if exc.status == NOT_FOUND:  # no printers at all
+                return []
+            raise
+        return [str(name) for name in found.get("printer-name", [])]
+
+    def default_printer(self) -> str:
+        """CUPS's default queue, or "" when there is none (CUPS-Get-Default)."""
+        try:
+            found = self.request(CUPS_GET_DEFAULT, [
+                (_KEYWORD, "requested-attributes", ["printer-name"])])
+        except IppError as exc:
+            if exc.status == NOT_FOUND:
+                return ""
+            raise
+        return str((found.get("printer-name") or [""])[0])

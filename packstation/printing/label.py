@@ -23,8 +23,8 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from packstation.api.models import Job
+from packstation.printing.errors import PrintError
 from packstation.printing.model import LABEL_SIZES
-from packstation.printing.pdfcheck import PrintError
 from packstation.resources import resource_dir
 
 log = logging.getLogger(__name__)

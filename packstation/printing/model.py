@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from packstation.printing.pdfcheck import CheckedPdf, PrintError
+from packstation.printing.errors import PrintError
+from packstation.printing.pdfcheck import CheckedPdf
 
 
 class PrintState(StrEnum):

@@ -14,15 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from packstation.background import Repeating
-from packstation.printing.cups_path import CupsPath, cups_available
+from packstation.printing.discovery import PrinterDiscovery, system_discovery
+from packstation.printing.errors import PrintError
 from packstation.printing.model import PrinterStatus
-from packstation.printing.pdfcheck import PrintError
-from packstation.printing.printers import (
-    DocumentKind,
-    StationPrinters,
-    printer_status,
-    resolve_printer,
-)
+from packstation.printing.printers import DocumentKind, StationPrinters, resolve_printer
 
 log = logging.getLogger(__name__)
 
@@ -53,30 +48,28 @@ class PrinterReport:
 
 class PrinterMonitor:
     def __init__(self, station: Callable[[], StationPrinters], interval: float = 20.0,
-                 status_of: Callable[[str], PrinterStatus] | None = None) -> None:
+                 discovery: Callable[[], PrinterDiscovery] = system_discovery) -> None:
         self._station = station  # asked each time: settings can change the printers
         self.interval = interval
-        self._status_of = status_of
-        self._cups: CupsPath | None = None  # made on first use, in the worker thread
+        self._make_discovery = discovery
+        self._discovery: PrinterDiscovery | None = None  # made on first use, in the worker
         self.latest: list[PrinterReport] = []
         # Any failure is logged, not raised: a broken spooler must not end the watch.
         self._loop = Repeating(self.check, lambda: self.interval, log,
                                "printer state unavailable")
 
-    def _status(self, name: str) -> PrinterStatus:
-        if self._status_of is not None:
-            return self._status_of(name)
-        if self._cups is None and cups_available():
-            self._cups = CupsPath()  # one kept connection to CUPS for every look
-        return self._cups.printer_status(name) if self._cups else printer_status(name)
+    def _system(self) -> PrinterDiscovery:
+        if self._discovery is None:
+            self._discovery = self._make_discovery()  # one, kept: one connection to CUPS
+        return self._discovery
 
     def _report(self, kind: DocumentKind) -> PrinterReport:
         try:
-            name = resolve_printer(self._station(), kind)
+            name = resolve_printer(self._system(), self._station(), kind)
         except PrintError as exc:
             return PrinterReport(kind, "", None, str(exc))
         try:
-            return PrinterReport(kind, name, self._status(name))
+            return PrinterReport(kind, name, self._system().status(name))
         except PrintError as exc:
             return PrinterReport(kind, name, None, str(exc))
 
@@ -98,5 +91,6 @@ class PrinterMonitor:
 
     async def aclose(self) -> None:
         await self._loop.aclose()
-        if self._cups is not None:
-            await asyncio.to_thread(self._cups.server.close)
+        closing = getattr(self._discovery, "close", None)
+        if closing is not None:
+            await asyncio.to_thread(closing)

@@ -9,20 +9,14 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.errors import PdfReadError
+from packstation.printing.errors import NotAPdf, PrintError
+
+__all__ = ["MAX_MERGED_PAGES", "MAX_PAGES", "CheckedPdf", "NotAPdf", "PrintError",
+           "check_pdf", "merge_pdfs"]
 
 # Sane page sizes, in points: a small label (25 mm) up to A2 (420 x 594 mm).
 _MIN_SIDE = 70.0
 _MAX_SIDE = 1700.0
-
-
-class PrintError(Exception):
-    """Printing could not be done; the message says why, for a packer."""
-
-
-class NotAPdf(PrintError):
-    """The bytes are not a printable PDF."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +46,9 @@ def check_pdf(data: bytes, what: str = "The voucher PDF", *,
     """Open ``data`` with pypdf and check it is a PDF fit to print; else :class:`NotAPdf`."""
     if not data.lstrip()[:5] == b"%PDF-":
         raise NotAPdf(f"{what} is {_describe(data)}; nothing was sent to the printer.")
+    from pypdf import PdfReader  # 0.25 s to import: only once a PDF is really checked
+    from pypdf.errors import PdfReadError
+
     failure: NotAPdf | None = None
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
@@ -89,6 +86,8 @@ def merge_pdfs(parts: list[CheckedPdf], *, max_pages: int = MAX_MERGED_PAGES) ->
                       "sent to the printer.")
     if len(parts) == 1:
         return parts[0]
+    from pypdf import PdfReader, PdfWriter
+
     writer = PdfWriter()
     for part in parts:
         writer.append(PdfReader(io.BytesIO(part.data), strict=False))

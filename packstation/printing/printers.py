@@ -1,9 +1,9 @@
-"""Which printers the OS has, their state, and which one a station uses for what.
+"""Which printer a station uses for what, as plain data, and the printers it can use.
 
-The list comes from Qt's QPrinterInfo (the OS's own list, on every platform)
-and is asked again whenever it may have changed: at start, in settings, and
-after a failed print. A printer that has gone is reported by name; it is never
-quietly replaced by the default printer.
+The system's printers come from a ``PrinterDiscovery`` (CUPS over IPP, or Qt's
+list on Windows) and are asked again whenever they may have changed: at start,
+in settings, and after a failed print. A printer that has gone is reported by
+name; it is never quietly replaced by the default printer. No Qt here.
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
-
 from packstation.config.settings import Settings
-from packstation.printing.cups_path import CupsPath, cups_available
-from packstation.printing.model import LABEL_SIZES, PrinterMissing, PrinterStatus
-from packstation.printing.pdfcheck import PrintError
+from packstation.printing.discovery import PrinterDiscovery
+from packstation.printing.errors import PrintError
+from packstation.printing.model import LABEL_SIZES, PrinterStatus
 
 
 class DocumentKind(StrEnum):
@@ -57,30 +55,8 @@ def station_from(settings: Settings) -> StationPrinters:
                            duplex=settings.duplex)
 
 
-def available_printers() -> list[str]:
-    """Asked afresh each time: Qt re-reads the OS's list on every call."""
-    return list(QPrinterInfo.availablePrinterNames())
-
-
-def default_printer() -> str:
-    """The system's default printer, or "" when there is none."""
-    return QPrinterInfo.defaultPrinterName()
-
-
-def printer_status(name: str) -> PrinterStatus:
-    if cups_available():
-        return CupsPath().printer_status(name)
-    info = QPrinterInfo.printerInfo(name)
-    if info.isNull():
-        raise PrinterMissing(f"The printer “{name}” is not there any more.")
-    state = {QPrinter.PrinterState.Idle: "idle", QPrinter.PrinterState.Active: "printing",
-             QPrinter.PrinterState.Aborted: "stopped",
-             QPrinter.PrinterState.Error: "stopped"}.get(info.state(), "unknown")
-    return PrinterStatus(name, state, state != "stopped")
-
-
-def resolve_printer(station: StationPrinters, kind: DocumentKind,
-                    override: str | None = None) -> str:
+def resolve_printer(discovery: PrinterDiscovery, station: StationPrinters,
+                    kind: DocumentKind, override: str | None = None) -> str:
     """The printer to use for ``kind``: the override, else the station's, else the default.
 
     A chosen printer is not looked up here: each print path asks the system for it
@@ -89,8 +65,8 @@ def resolve_printer(station: StationPrinters, kind: DocumentKind,
     chosen = override or station.printer_for(kind)
     if chosen:
         return chosen
-    names = available_printers()
-    default = QPrinterInfo.defaultPrinterName()
+    names = discovery.names()
+    default = discovery.default()
     if kind is DocumentKind.VOUCHERS and default:
         return default
     if kind is DocumentKind.VOUCHERS and len(names) == 1:
@@ -99,12 +75,13 @@ def resolve_printer(station: StationPrinters, kind: DocumentKind,
                      f"(printers: {', '.join(names) or 'none'}).")
 
 
-def list_printers(station: StationPrinters) -> list[PrinterEntry]:
-    default = QPrinterInfo.defaultPrinterName()
+def list_printers(discovery: PrinterDiscovery, station: StationPrinters
+                  ) -> list[PrinterEntry]:
+    default = discovery.default()
     entries = []
-    for name in available_printers():
+    for name in discovery.names():
         try:
-            status = printer_status(name)
+            status = discovery.status(name)
         except PrintError as exc:
             status = PrinterStatus(name, "unknown", False, str(exc))
         kinds = tuple(k for k in DocumentKind if station.printer_for(k) == name)

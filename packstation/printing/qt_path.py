@@ -13,6 +13,7 @@ from PySide6.QtGui import QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 
+from packstation.printing.errors import PrintError
 from packstation.printing.model import (
     PAPER_SIZES,
     PrinterMissing,
@@ -20,7 +21,6 @@ from packstation.printing.model import (
     PrintRequest,
     PrintState,
 )
-from packstation.printing.pdfcheck import PrintError
 
 DEFAULT_DPI = 300  # Qt's HighResolution is 1200 dpi on CUPS: ~15x slower for no gain
 

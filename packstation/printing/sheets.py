@@ -16,8 +16,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from packstation import __version__
+from packstation.printing.errors import PrintError
 from packstation.printing.model import PAPER_SIZES, PrintPath, PrintReceipt, PrintRequest
-from packstation.printing.pdfcheck import PrintError, check_pdf
+from packstation.printing.pdfcheck import check_pdf
 from packstation.scanning.layout import TEST_CODE
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 
 from packstation.api import Job
 from packstation.printing.cups_path import CupsPath, cups_available
+from packstation.printing.discovery import PrinterDiscovery, system_discovery
+from packstation.printing.errors import NotAPdf, PrintError
 from packstation.printing.label import label_pdf
 from packstation.printing.model import (
     PrinterMissing,
@@ -24,7 +26,7 @@ from packstation.printing.model import (
     PrintState,
 )
 from packstation.printing.pdf_source import PdfSource
-from packstation.printing.pdfcheck import CheckedPdf, NotAPdf, PrintError, check_pdf, merge_pdfs
+from packstation.printing.pdfcheck import CheckedPdf, check_pdf, merge_pdfs
 from packstation.printing.printers import DocumentKind, StationPrinters, resolve_printer
 from packstation.store.print_history import PrintHistory
 
@@ -55,12 +57,14 @@ def default_path(preference: str = "auto") -> PrintPath:
 
 class VoucherPrinter:
     def __init__(self, pdfs: PdfSource, history: PrintHistory, station: StationPrinters,
-                 path: PrintPath | None = None, queue_limit: float = QUEUE_LIMIT) -> None:
+                 path: PrintPath | None = None, queue_limit: float = QUEUE_LIMIT,
+                 discovery: Callable[[], PrinterDiscovery] = system_discovery) -> None:
         self.pdfs = pdfs
         self.history = history
         self.station = station
         self.path = path or default_path()
         self.queue_limit = queue_limit
+        self._discovery = discovery  # asked only when no printer is chosen
 
     async def print_job(self, job: Job, *, printer: str | None = None, copies: int = 1,
                         label: bool = False) -> tuple[int, PrintReceipt]:
@@ -109,7 +113,8 @@ class VoucherPrinter:
         try:
             pdf = await prepare()
             pages = pdf.pages
-            name = await asyncio.to_thread(resolve_printer, self.station, what.kind, printer)
+            name = await asyncio.to_thread(
+                lambda: resolve_printer(self._discovery(), self.station, what.kind, printer))
             request = PrintRequest(pdf, name, what.title, self.station.paper_for(what.kind),
                                    what.copies,
                                    self.station.duplex and what.kind is DocumentKind.VOUCHERS)

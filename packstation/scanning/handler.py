@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from packstation.api import ApiError, Job
-from packstation.printing.pdfcheck import PrintError
+from packstation.printing.errors import PrintError
 from packstation.printing.voucher_printer import VoucherPrinter
 from packstation.scanning.interpret import ScanKind, ScanMeaning, interpret
 from packstation.store.jobs import JobCache
