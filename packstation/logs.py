@@ -15,8 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-import platformdirs
-
 from packstation.api.secret import install_log_redaction
 from packstation.plaintext import escaped
 
@@ -38,7 +36,11 @@ class EscapingFormatter(logging.Formatter):
 
 def log_dir() -> Path:
     override = os.environ.get("PACKSTATION_LOG_DIR")
-    return Path(override) if override else Path(platformdirs.user_log_dir("packstation"))
+    if override:
+        return Path(override)
+    import platformdirs  # 10 ms: only when the folder is not given
+
+    return Path(platformdirs.user_log_dir("packstation"))
 
 
 def log_file() -> Path:

@@ -1,62 +1,64 @@
-"""The CLI's commands: thin wrappers over ``packstation.api`` and ``packstation.config``."""
+"""The CLI's job and agreement commands, and the dispatch to every command that asks
+Smart Gift something: thin wrappers over ``packstation.api`` and the station's store."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
-import getpass
+import importlib
 import os
-import stat
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
-
-import orjson
 
 from packstation.api import (
     ApiError,
-    ApiKey,
     ApiValidationError,
     ConfigError,
     NotFound,
     PdfNotReady,
     SmartGiftClient,
 )
-from packstation.api.fields import FieldError, parse_after
+from packstation.api.fields import parse_after
 from packstation.api.models import Job
-from packstation.api.pos import PosSale
-from packstation.backoffice.orders import OrderDesk, describe_earlier
-from packstation.cli import outbox_commands, output, printing_commands
+from packstation.cli import output
 from packstation.cli.context import open_client, station_database
-from packstation.config import keys
-from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
-from packstation.store.pos_orders import PosOrderLog
+
+# (command, action) -> "module:function": a command imports only what it uses.
+_HANDLERS: dict[tuple[str, str | None], str] = {
+    ("jobs", "list"): "commands:jobs_list",
+    ("jobs", "dispatch"): "commands:jobs_dispatch",
+    ("jobs", "set-status"): "commands:jobs_set_status",
+    ("jobs", "pdf"): "commands:jobs_pdf",
+    ("agreements", "list"): "commands:agreements_list",
+    ("agreements", "price"): "commands:agreements_price",
+    ("agreements", "terminate"): "commands:agreements_terminate",
+    ("pos-sale", None): "pos_commands:pos_sale",
+    ("jobs", "print"): "printing_commands:jobs_print",
+    ("prints", "reprint"): "printing_commands:prints_reprint",
+    ("outbox", "send"): "outbox_commands:outbox_send",
+}
+
+Handler = Callable[[SmartGiftClient, argparse.Namespace], Awaitable[int]]
+
+
+def _handler(args: argparse.Namespace) -> Handler:
+    module, _, function = _HANDLERS[(args.command, getattr(args, "action", None))].partition(":")
+    found: Handler = getattr(importlib.import_module(f"packstation.cli.{module}"), function)
+    return found
 
 
 async def run_api_command(args: argparse.Namespace) -> int:
-    handlers: dict[tuple[str, str | None], Callable[[SmartGiftClient, argparse.Namespace],
-                                                    Awaitable[int]]] = {
-        ("jobs", "list"): jobs_list,
-        ("jobs", "dispatch"): jobs_dispatch,
-        ("jobs", "set-status"): jobs_set_status,
-        ("jobs", "pdf"): jobs_pdf,
-        ("agreements", "list"): agreements_list,
-        ("agreements", "price"): agreements_price,
-        ("agreements", "terminate"): agreements_terminate,
-        ("pos-sale", None): pos_sale,
-        ("jobs", "print"): printing_commands.jobs_print,
-        ("prints", "reprint"): printing_commands.prints_reprint,
-        ("outbox", "send"): outbox_commands.outbox_send,
-    }
-    handler = handlers[(args.command, getattr(args, "action", None))]
+    handler = _handler(args)
     # Read local input before the first request, so a typo costs no rate budget.
     if args.command == "pos-sale":
-        args.sale = _read_sale(args.file)
+        from packstation.cli.pos_commands import read_sale
+
+        args.sale = read_sale(args.file)
     async with open_client(args) as client:
         return await handler(client, args)
 
@@ -77,12 +79,16 @@ async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
 
 
 async def jobs_dispatch(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    from packstation.cli import outbox_commands
+
     return await outbox_commands.change_job(client, station_database(args, client.base_url),
                                             args.job_id, "dispatched", args.tracking,
                                             args.replace, args.wait)
 
 
 async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> int:
+    from packstation.cli import outbox_commands
+
     return await outbox_commands.change_job(client, station_database(args, client.base_url),
                                             args.job_id, args.status, None, args.replace,
                                             args.wait)
@@ -201,104 +207,3 @@ async def agreements_terminate(client: SmartGiftClient, args: argparse.Namespace
     return 0
 
 
-MAX_ORDER_FILE = 1 << 20  # an order of a hundred vouchers is a few kilobytes
-
-
-def read_json_file(path: str, limit: int = MAX_ORDER_FILE) -> Any:
-    """A small JSON file, checked first: a FIFO, /dev/zero or 150 MB are refused, not read."""
-    try:
-        # O_NONBLOCK: opening a FIFO with no writer must not hang before we can look at it.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
-    with os.fdopen(fd, "rb") as file:
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{path} is not a regular file (a pipe or a device?); "
-                              "give the order as a .json file. Nothing was sent.")
-        if info.st_size > limit:
-            raise ConfigError(f"{path} is {info.st_size / 2**20:.1f} MB; an order file is at "
-                              f"most {limit // 1024} KB. Nothing was sent.")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ConfigError(f"{path} grew past {limit // 1024} KB while read. Nothing was sent.")
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        reason = "it is nested too deeply" if "depth" in str(exc) or "recursion" in str(exc) \
-            else str(exc)
-        raise ConfigError(f"{path} is not valid JSON: {reason}. Nothing was sent.") from None
-
-
-def _read_sale(path: str) -> PosSale:
-    data = read_json_file(path)
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} must hold a JSON object (the /pos-sale request body).")
-    try:
-        return PosSale.from_json(data)
-    except (FieldError, ValueError) as exc:
-        raise ApiValidationError(f"{path}: {exc}", status=None) from None
-
-
-async def pos_sale(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    # The window's log too: an order sent from either is noticed by both.
-    db = station_database(args, client.base_url)
-    try:
-        desk = OrderDesk(client, PosOrderLog(db))
-        earlier = await desk.earlier(args.sale)
-        if earlier is not None and not args.again:
-            raise ApiValidationError(
-                f"{describe_earlier(earlier)} Add --again to send it anyway.", status=None)
-        result = await desk.submit(args.sale)
-    finally:
-        db.close()
-    if args.json:
-        output.print_json({"message": result.message, "order_reference": result.order_reference,
-                           "voucher_codes": list(result.voucher_codes)})
-    else:
-        print(f"{result.message or 'Order processed.'} Order reference: {result.order_reference}")
-        for code in result.voucher_codes:
-            print(f"  voucher code {code}")
-    return 0
-
-
-def key_command(args: argparse.Namespace) -> int:
-    url = keys.resolve_api_url(args.api_url)
-    if args.action == "set":
-        if sys.stdin.isatty():
-            secret = getpass.getpass(f"API key for {url} (not shown): ")
-        else:
-            secret = sys.stdin.readline()
-        keys.store_key(url, ApiKey(secret))
-        print(f"The API key for {url} is stored in the keyring ({keys.backend_name()}).")
-        return 0
-    if args.action == "delete":
-        if keys.delete_key(url):
-            print(f"The API key for {url} was removed from the keyring.")
-        else:
-            print(f"No API key was stored for {url}.")
-        return 0
-    stored = keys.stored_key(url)
-    if stored is None:
-        print(f"No API key is stored for {url} (keyring: {keys.backend_name()}).")
-        return 3
-    print(f"An API key is stored for {url} (keyring: {keys.backend_name()}, "
-          f"fingerprint {stored.fingerprint}).")
-    return 0
-
-
-def run_sandbox(args: argparse.Namespace) -> int:
-    faults = Faults(error_rate=args.error_rate, latency=args.latency, seed=args.seed)
-    server = SandboxServer(port=args.port, key=args.key or DEMO_KEY, seed=args.seed,
-                           jobs=args.jobs, pdf_delay=args.pdf_delay,
-                           rate_limit=args.rate_limit, rate_window=args.rate_window,
-                           faults=faults, new_job_every=args.new_job_every)
-    key_text = "your --key" if args.key else DEMO_KEY
-    print(f"Smart Gift sandbox on {server.base_url} (key: {key_text})", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
-    return 0

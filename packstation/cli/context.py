@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.config import keys
 from packstation.config.settings import Settings
-from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.sandbox import DEMO_KEY
 from packstation.store.database import Database, database_path
 
 
@@ -24,6 +24,8 @@ def station_database(args: argparse.Namespace, api_url: str | None = None) -> Da
 async def open_client(args: argparse.Namespace) -> AsyncIterator[SmartGiftClient]:
     settings = Settings.load()
     if args.demo:
+        from packstation.sandbox import SandboxServer  # only for the demo
+
         with SandboxServer(pdf_delay=0) as sandbox:
             async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
                                        limits=settings.limits()) as client:

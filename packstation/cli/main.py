@@ -24,6 +24,7 @@ from packstation.cli.arguments import bounded_float, bounded_int, identifier
 from packstation.logs import setup_logging
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_REJECTED, EXIT_FAILED = 0, 2, 3, 4, 5
+EXIT_PRINT_FAILED = 7
 seconds = bounded_float(0.0, 3600.0)
 
 
@@ -166,6 +167,28 @@ def _setup_logging(verbose: bool) -> None:
     setup_logging(verbose, Settings.load().log_level)
 
 
+def _run_command(args: argparse.Namespace) -> int:
+    """The command, importing only what it uses (a CLI that starts at once)."""
+    if args.command in ("sandbox", "key"):
+        from packstation.cli import setup_commands
+
+        return (setup_commands.run_sandbox if args.command == "sandbox"
+                else setup_commands.key_command)(args)
+    if args.command == "printers" or (args.command == "prints" and args.action == "list"):
+        from packstation.cli import printing_commands
+
+        return (printing_commands.printers_command if args.command == "printers"
+                else printing_commands.prints_list)(args)
+    if args.command == "outbox" and args.action != "send":
+        from packstation.cli import outbox_commands
+
+        return outbox_commands.outbox_local(args)
+    from packstation.cli import commands
+
+    with _cancel_on_sigterm():
+        return asyncio.run(commands.run_api_command(args))
+
+
 @contextmanager
 def _cancel_on_sigterm() -> Iterator[None]:
     """``kill`` stops a command as Ctrl+C does: asyncio cancels it, and a change being
@@ -191,30 +214,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from packstation.ui.app import run_gui  # Qt only when the window is wanted
 
         return run_gui(api_url=args.api_url, demo=args.demo)
-    from packstation.cli import commands, outbox_commands, printing_commands
     from packstation.cli.terminal import escape_output
     from packstation.printing.errors import PrintError
 
     streams = escape_output()  # server text is shown, never run by the terminal
     try:
-        if args.command == "sandbox":
-            return commands.run_sandbox(args)
-        if args.command == "key":
-            return commands.key_command(args)
-        if args.command == "printers":
-            return printing_commands.printers_command(args)
-        if args.command == "prints" and args.action == "list":
-            return printing_commands.prints_list(args)
-        if args.command == "outbox" and args.action != "send":
-            return outbox_commands.outbox_local(args)
-        with _cancel_on_sigterm():
-            return asyncio.run(commands.run_api_command(args))
+        return _run_command(args)
     except ApiError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
         return exc.exit_code
     except PrintError as exc:
         print(f"packstation: {exc}", file=sys.stderr)
-        return printing_commands.EXIT_PRINT_FAILED
+        return EXIT_PRINT_FAILED
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head`: not an error

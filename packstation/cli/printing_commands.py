@@ -10,6 +10,7 @@ from dataclasses import asdict
 from packstation.api import SmartGiftClient
 from packstation.cli import output
 from packstation.cli.context import station_database
+from packstation.cli.main import EXIT_PRINT_FAILED
 from packstation.config.settings import Settings
 from packstation.printing.discovery import system_discovery
 from packstation.printing.pdf_source import PdfSource
@@ -18,8 +19,6 @@ from packstation.printing.voucher_printer import VoucherPrinter, default_path
 from packstation.store.database import Database
 from packstation.store.pdf_cache import PdfCache
 from packstation.store.print_history import PrintHistory
-
-EXIT_PRINT_FAILED = 7
 
 
 def _ensure_qt_for(path_name: str) -> None:

@@ -9,17 +9,26 @@ end up in a file by accident.
 from __future__ import annotations
 
 import os
-
-import keyring
-import keyring.core
-import keyring.errors
-from keyring.backend import KeyringBackend
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from packstation.api import ENVIRONMENTS, PRODUCTION_URL, ApiKey, MissingKeyError
 from packstation.api.secret import check_base_url
 from packstation.config.settings import Settings
 
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
 SERVICE = "packstation"
+
+
+def _keyring() -> ModuleType:
+    """keyring, imported when a key is really looked up (70 ms, and D-Bus on Linux)."""
+    import keyring
+    import keyring.core
+    import keyring.errors
+
+    return keyring
 
 
 def resolve_api_url(cli_url: str | None = None, settings: Settings | None = None) -> str:
@@ -37,6 +46,7 @@ def _named_explicitly(candidate: KeyringBackend, chosen: KeyringBackend) -> bool
     Naming the chainer, or anything else whose chain ends in a plain-text file, is not
     choosing that file: only a backend chosen by itself counts.
     """
+    keyring = _keyring()
     if candidate is not chosen:
         return False
     named = os.environ.get("PYTHON_KEYRING_BACKEND") or keyring.core.load_config()
@@ -62,6 +72,7 @@ def backend() -> KeyringBackend:
     keyring's default chain may end in a plain-text file backend; that one is
     skipped unless chosen explicitly, so the key never lands in a file silently.
     """
+    keyring = _keyring()
     try:
         chosen = keyring.get_keyring()
         candidates = list(getattr(chosen, "backends", None) or [chosen])  # a ChainerBackend
@@ -84,6 +95,7 @@ def backend() -> KeyringBackend:
 
 
 def backend_name() -> str:
+    keyring = _keyring()
     try:
         chosen = backend()
     except MissingKeyError:
@@ -95,6 +107,7 @@ def load_key(api_url: str) -> ApiKey:
     env = os.environ.get("PACKSTATION_API_KEY")
     if env:
         return ApiKey(env)
+    keyring = _keyring()
     try:
         secret = backend().get_password(SERVICE, api_url)
     except keyring.errors.KeyringError as exc:
@@ -107,6 +120,7 @@ def load_key(api_url: str) -> ApiKey:
 
 
 def store_key(api_url: str, key: ApiKey) -> None:
+    keyring = _keyring()
     try:
         backend().set_password(SERVICE, api_url, key.reveal())
     except keyring.errors.KeyringError as exc:
@@ -115,6 +129,7 @@ def store_key(api_url: str, key: ApiKey) -> None:
 
 def delete_key(api_url: str) -> bool:
     """True when a key was deleted, False when none was stored."""
+    keyring = _keyring()
     try:
         backend().delete_password(SERVICE, api_url)
     except keyring.errors.PasswordDeleteError:
@@ -125,6 +140,7 @@ def delete_key(api_url: str) -> bool:
 
 
 def stored_key(api_url: str) -> ApiKey | None:
+    keyring = _keyring()
     try:
         secret = backend().get_password(SERVICE, api_url)
     except keyring.errors.KeyringError as exc:

@@ -16,8 +16,6 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from packstation.api.limits import MB, Limits
 
 log = logging.getLogger(__name__)
@@ -70,7 +68,11 @@ def _fits(value: Any, default: Any) -> bool:
 
 def config_dir() -> Path:
     override = os.environ.get("PACKSTATION_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir("packstation"))
+    if override:
+        return Path(override)
+    import platformdirs  # 10 ms to import: only when the folder is not given
+
+    return Path(platformdirs.user_config_dir("packstation"))
 
 
 @dataclass

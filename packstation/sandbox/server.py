@@ -22,11 +22,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from packstation.sandbox import DEMO_KEY
 from packstation.sandbox.state import Rejected, SandboxState
 
 log = logging.getLogger("packstation.sandbox")
 
-DEMO_KEY = "sk_demo_packstation_sandbox"
 # "drop" closes the connection before the request is processed, "lost" after it.
 FAULT_KINDS = ("500", "503", "429", "422", "drop", "lost", "malformed", "html", "slow")
 

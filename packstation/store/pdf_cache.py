@@ -11,14 +11,16 @@ import os
 import threading
 from pathlib import Path
 
-import platformdirs
-
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024
 
 
 def cache_dir() -> Path:
     override = os.environ.get("PACKSTATION_CACHE_DIR")
-    return Path(override) if override else Path(platformdirs.user_cache_dir("packstation"))
+    if override:
+        return Path(override)
+    import platformdirs  # 10 ms to import: only when the folder is not given
+
+    return Path(platformdirs.user_cache_dir("packstation"))
 
 
 class PdfCache:

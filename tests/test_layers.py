@@ -1,0 +1,43 @@
+"""The layers hold: the core (the station, every CLI command) runs without Qt."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+CORE = ["packstation.station", "packstation.station_setup", "packstation.scanning.handler",
+        "packstation.printing.voucher_printer", "packstation.printing.monitor",
+        "packstation.printing.discovery", "packstation.sync.outbox_review",
+        "packstation.backoffice.agreements", "packstation.backoffice.orders"]
+CLI = sorted(f"packstation.cli.{p.stem}" for p in (ROOT / "packstation" / "cli").glob("*.py")
+             if p.stem != "__init__")
+
+
+def loaded_after_importing(modules: list[str]) -> list[str]:
+    """What a fresh interpreter has loaded once ``modules`` are imported."""
+    code = ("import importlib, json, sys\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module(name)\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout)
+    return loaded
+
+
+def test_the_station_and_every_cli_command_load_no_qt() -> None:
+    loaded = loaded_after_importing(CORE + CLI)
+    assert "packstation.cli.commands" in loaded and "packstation.station" in loaded
+    assert [m for m in loaded if m.split(".")[0] in ("PySide6", "shiboken6", "qasync")] == []
+
+
+def test_jobs_list_loads_only_what_it_uses() -> None:
+    """The modules `packstation jobs list` imports: no printing, PDFs, sandbox or keyring."""
+    loaded = loaded_after_importing(["packstation.cli.main", "packstation.cli.commands"])
+    heavy = ("pypdf", "reportlab", "keyring", "PySide6", "packstation.sandbox.server",
+             "packstation.printing", "packstation.store.pos_orders")
+    assert [m for m in loaded if m.startswith(heavy)] == []
