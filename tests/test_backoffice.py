@@ -21,8 +21,8 @@ from packstation.api import (
 )
 from packstation.api.pos import field_path
 from packstation.backoffice.agreements import AgreementBook
-from packstation.backoffice.money import read_price
 from packstation.backoffice.orders import OrderDesk, describe_earlier
+from packstation.formats import read_price
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.store.database import Database
 from packstation.store.pos_orders import OrderState, PosOrderLog

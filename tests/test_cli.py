@@ -99,6 +99,9 @@ def test_agreements_commands(cli) -> None:  # type: ignore[no-untyped-def]
     code, _, err = cli("agreements", "price", str(new[0]["id"]), "--price", "abc",
                        "--type", "per_item")
     assert code == 4 and "not an amount" in err
+    code, out, _ = cli("agreements", "price", str(new[1]["id"]), "--price", "£1,250.00",
+                       "--type", "per_order")  # as the window reads it
+    assert code == 0 and "£1,250.00 per order" in out
     code, out, _ = cli("agreements", "terminate", str(new[0]["id"]), "--reason", "Retiring")
     assert code == 0 and "cancelled" in out
     code, _, err = cli("agreements", "terminate", str(new[0]["id"]), "--reason", "again")

@@ -19,7 +19,7 @@ from packstation.sandbox import DEMO_KEY, Faults, SandboxServer
 from packstation.store.database import Database
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxState
-from packstation.sync.outbox_sender import Delivery, OutboxEvent, OutboxSender
+from packstation.sync.outbox_sender import OutboxEvent, OutboxSender, SendOutcome
 
 
 def puts_for(sandbox: SandboxServer, job_id: int) -> list[object]:
@@ -46,7 +46,7 @@ async def test_done_stores_the_job_and_removes_the_entry(
     stored = cache.get(1)
     assert stored is not None and stored.status == "dispatched"
     assert stored.tracking_reference == "JD-1"
-    assert [e.delivery for e in events] == [Delivery.DONE]
+    assert [e.outcome for e in events] == [SendOutcome.DONE]
 
 
 async def test_422_and_404_need_attention_with_the_message(
@@ -82,7 +82,7 @@ async def test_retryable_failures_wait_and_honour_retry_after(
         assert "unavailable" in entry.last_error
         await sender.drain(deadline=time.time() + 10)
     assert len(outbox) == 0
-    assert [e.delivery for e in events] == [Delivery.RETRYING, Delivery.DONE]
+    assert [e.outcome for e in events] == [SendOutcome.RETRYING, SendOutcome.DONE]
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -21,7 +21,7 @@ from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.store.database import Database, database_path
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, InvalidChange, OutboxState
-from packstation.sync.outbox_sender import Delivery, OutboxEvent, OutboxSender
+from packstation.sync.outbox_sender import OutboxEvent, OutboxSender, SendOutcome
 from tests.hostile import HostileServer, SeenRequest, Wire
 
 ROOT = Path(__file__).parent.parent
@@ -95,14 +95,14 @@ async def test_any_exception_while_sending_settles_the_entry(
     outbox.add(2, "dispatched", "T-2")
     async with BuggyClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget()) as client:
         assert await OutboxSender(client, outbox, JobCache(db)).send_one(
-            outbox.claim(1) or pytest.fail("not claimed")) is Delivery.ATTENTION
+            outbox.claim(1) or pytest.fail("not claimed")) is SendOutcome.ATTENTION
     bug = outbox.get(1)
     assert bug is not None and bug.state is OutboxState.ATTENTION
     assert "RecursionError" in bug.last_error
     async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget()) as client:
         sender = OutboxSender(client, outbox, BrokenCache(db))
         assert await sender.send_one(outbox.claim(2) or pytest.fail("not claimed")) \
-            is Delivery.DONE  # confirmed by Smart Gift: done, even though the cache failed
+            is SendOutcome.DONE  # confirmed by Smart Gift: done, even though the cache failed
     assert outbox.get(2) is None
 
 
@@ -312,7 +312,7 @@ async def test_a_poke_during_the_due_check_is_not_lost(
     done = asyncio.Event()
 
     def heard(event: OutboxEvent) -> None:
-        if event.delivery is Delivery.DONE:
+        if event.outcome is SendOutcome.DONE:
             done.set()
 
     async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget()) as client:

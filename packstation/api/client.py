@@ -42,6 +42,8 @@ from packstation.api.ratelimit import Priority, RateBudget, budget_for
 from packstation.api.responses import Answer, path_of, raise_for_status, server_message
 from packstation.api.secret import ApiKey, check_base_url, origin_of, redact_bytes
 from packstation.api.transport import KeyAuth, exchange
+from packstation.formats import price_problem
+from packstation.listeners import Listeners
 
 log = logging.getLogger("packstation.api")
 
@@ -82,7 +84,7 @@ class SmartGiftClient:
         self.max_retry_wait = max_retry_wait
         self.backoff = backoff
         self.limits = limits
-        self._auth_listeners: list[Callable[[e.AuthError], None]] = []
+        self._auth_listeners: Listeners[e.AuthError] = Listeners()
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=timeout,
@@ -116,11 +118,10 @@ class SmartGiftClient:
 
     def subscribe_auth_failures(self, listener: Callable[[e.AuthError], None]) -> None:
         """Told of every 401/403, wherever it happened (sync, outbox, print, a click)."""
-        self._auth_listeners.append(listener)
+        self._auth_listeners.subscribe(listener)
 
     def unsubscribe_auth_failures(self, listener: Callable[[e.AuthError], None]) -> None:
-        if listener in self._auth_listeners:
-            self._auth_listeners.remove(listener)
+        self._auth_listeners.unsubscribe(listener)
 
     # -- endpoints -------------------------------------------------------------------
 
@@ -215,11 +216,10 @@ class SmartGiftClient:
                 f"The price type must be per_order or per_item, not {price_type!r}.",
                 status=None, field_errors={"price_type": ["not allowed"]},
             )
-        if not price.is_finite() or price <= 0 or price != price.quantize(Decimal("0.01")):
-            raise e.ApiValidationError(
-                f"The price must be a positive amount in pounds and pence, not {price}.",
-                status=None, field_errors={"price": ["invalid"]},
-            )
+        problem = price_problem(price)
+        if problem:
+            raise e.ApiValidationError(f"{problem} (not {price})", status=None,
+                                       field_errors={"price": [problem]})
         body = await self._json(
             "PUT", f"/fulfilment/agreements/{int(agreement_id)}/price",
             json_body={"price": float(price), "price_type": price_type},
@@ -358,8 +358,7 @@ class SmartGiftClient:
             raise_for_status(answer, asset=accept == _PDF_ACCEPT)
         except e.AuthError as exc:
             if key is self._key:  # a late answer to a key already replaced is old news
-                for listener in list(self._auth_listeners):
-                    listener(exc)
+                self._auth_listeners.tell(exc)
             raise
         return answer
 

@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from packstation.api import (
@@ -27,6 +26,7 @@ from packstation.api.fields import parse_after
 from packstation.api.models import Job
 from packstation.cli import output
 from packstation.cli.context import open_client, station_database
+from packstation.formats import read_price
 
 # (command, action) -> "module:function": a command imports only what it uses.
 _HANDLERS: dict[tuple[str, str | None], str] = {
@@ -189,12 +189,11 @@ async def agreements_list(client: SmartGiftClient, args: argparse.Namespace) -> 
 
 
 async def agreements_price(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    try:
-        price = Decimal(args.price.strip().lstrip("£"))
-    except InvalidOperation:
-        raise ApiValidationError(f"--price {args.price!r} is not an amount.", status=None) \
-            from None
-    agreement = await client.price_agreement(args.agreement_id, price, args.price_type)
+    reading = read_price(args.price)  # the window's reader: "£1,250.00" is a price too
+    if reading.value is None:
+        raise ApiValidationError(f"--price {args.price[:20]!r}: {reading.problem}", status=None)
+    agreement = await client.price_agreement(args.agreement_id, reading.value,
+                                             args.price_type)
     print(f"Agreement {agreement.id} with {agreement.company_name} is {agreement.status}: "
           f"{output.money(agreement.price)} {output.price_type_text(agreement.price_type)}.")
     return 0

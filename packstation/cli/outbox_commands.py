@@ -23,7 +23,7 @@ from packstation.store.outbox import (
     OutboxEntry,
     OutboxState,
 )
-from packstation.sync.outbox_sender import Delivery, OutboxSender
+from packstation.sync.outbox_sender import OutboxSender, SendOutcome
 
 EXIT_SAVED_NOT_CONFIRMED = 6
 SHORT_WAIT = 15.0  # how long a command waits for Smart Gift before leaving it saved
@@ -71,15 +71,15 @@ async def change_job(client: SmartGiftClient, db: Database, job_id: int, status:
                 print(f"Saved: {_describe(entry)}; the app is sending it.")
                 return EXIT_SAVED_NOT_CONFIRMED
             left = min(client.limits.deadline, max(0.5, ends - time.monotonic()))
-            delivery = await sender.send_one(claimed, deadline=left)
+            outcome = await sender.send_one(claimed, deadline=left)
             settled = await asyncio.to_thread(outbox.get, entry.id)
-            if delivery is Delivery.DONE:
+            if outcome is SendOutcome.DONE:
                 job = cache.get(job_id)
                 order = f" (order {job.order_reference})" if job and job.order_reference else ""
                 print(f"Job {job_id}{order} is {status}"
                       f"{f', tracking {tracking}' if tracking else ''}.")
                 return 0
-            if delivery is Delivery.ATTENTION:
+            if outcome is SendOutcome.ATTENTION:
                 message = settled.last_error if settled else "refused"
                 raise ApiValidationError(
                     f"Smart Gift refused {_describe(entry)}: {message} (kept in the outbox as "

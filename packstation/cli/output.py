@@ -8,18 +8,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from packstation import formats
 from packstation.api import Agreement, Job
-from packstation.api.fields import uk_zone
 from packstation.plaintext import cell
 
 
 def uk_time(value: datetime | None) -> str:
-    """UK format in UK time: ``27/11/2024 16:10``."""
-    return value.astimezone(uk_zone()).strftime("%d/%m/%Y %H:%M") if value else "-"
+    return formats.uk_time(value, missing="-")
 
 
 def money(value: Decimal | None) -> str:
-    return f"£{value:,.2f}" if value is not None else "not set"
+    return formats.pounds(value) if value is not None else "not set"
 
 
 def price_type_text(price_type: str | None) -> str:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from packstation.api import ApiError, Priority, SmartGiftClient
 from packstation.background import Repeating
+from packstation.listeners import Listeners
 from packstation.store.jobs import JobCache, JobChange
 
 log = logging.getLogger(__name__)
@@ -39,18 +40,17 @@ class JobSync:
         self.interval = interval
         self.full_every = full_every
         self.overlap = overlap
-        self._listeners: list[ChangeListener] = [listener] if listener else []
+        self._listeners: Listeners[list[JobChange]] = Listeners(*([listener] if listener else []))
         self._loop = Repeating(self.sync_once, lambda: self.interval, log, "sync")
         self.last_error: str | None = None
         self.offline = False  # the last error was Smart Gift's or the network's
         self.last_success: datetime | None = None
 
     def subscribe(self, listener: ChangeListener) -> None:
-        self._listeners.append(listener)
+        self._listeners.subscribe(listener)
 
     def unsubscribe(self, listener: ChangeListener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._listeners.unsubscribe(listener)
 
     async def sync_once(self) -> list[JobChange]:
         """One sync (full or incremental, whichever is due); returns what changed."""
@@ -68,8 +68,7 @@ class JobSync:
         self.last_error = None
         self.last_success = datetime.now(UTC)
         if changes:
-            for listener in self._listeners:
-                listener(changes)
+            self._listeners.tell(changes)
         return changes
 
     async def _sync(self) -> list[JobChange]:

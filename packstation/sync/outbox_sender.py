@@ -30,6 +30,7 @@ from packstation.api import (
 )
 from packstation.api.secret import redact, storable
 from packstation.background import Repeating
+from packstation.listeners import Listeners
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxEntry
 
@@ -39,7 +40,7 @@ LEASE_MARGIN = 60.0  # seconds a lease outlasts the request deadline (budget, di
 IDLE_CHECK = 3600.0  # with nothing waiting, look again this often anyway
 
 
-class Delivery(StrEnum):
+class SendOutcome(StrEnum):
     SAVED = "saved, sending"
     DONE = "done"
     RETRYING = "saved, will retry"
@@ -49,7 +50,7 @@ class Delivery(StrEnum):
 @dataclass(frozen=True, slots=True)
 class OutboxEvent:
     entry: OutboxEntry
-    delivery: Delivery
+    outcome: SendOutcome
     message: str = ""
     job: Job | None = None
 
@@ -66,7 +67,7 @@ class OutboxSender:
         self._cache = cache
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self._listeners: list[Listener] = [listener] if listener else []
+        self._listeners: Listeners[OutboxEvent] = Listeners(*([listener] if listener else []))
         self._next_due: float | None = None
         self._loop = Repeating(self._round, self._until_next_due, log, "outbox")
 
@@ -76,21 +77,19 @@ class OutboxSender:
         return self._client.limits.deadline + LEASE_MARGIN
 
     def subscribe(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        self._listeners.subscribe(listener)
 
     def unsubscribe(self, listener: Listener) -> None:
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._listeners.unsubscribe(listener)
 
     def _tell(self, event: OutboxEvent) -> None:
-        for listener in self._listeners:
-            listener(event)
+        self._listeners.tell(event)
 
     def _delay(self, attempts: int, asked: float | None) -> float:
         jittered = self.backoff * 2.0 ** min(attempts - 1, 16) * random.uniform(0.5, 1.0)
         return max(asked or 0.0, min(jittered, self.max_backoff))
 
-    async def send_one(self, entry: OutboxEntry, *, deadline: float | None = None) -> Delivery:
+    async def send_one(self, entry: OutboxEntry, *, deadline: float | None = None) -> SendOutcome:
         """Send a claimed entry once and settle it: done, retry later, or attention.
 
         ``deadline``: seconds for the request (default: the client's own).
@@ -111,8 +110,8 @@ class OutboxSender:
             if isinstance(exc, AuthError):
                 delay = max(delay, 60.0)
             await asyncio.to_thread(self._outbox.retry_later, entry, str(exc), delay)
-            self._tell(OutboxEvent(entry, Delivery.RETRYING, str(exc)))
-            return Delivery.RETRYING
+            self._tell(OutboxEvent(entry, SendOutcome.RETRYING, str(exc)))
+            return SendOutcome.RETRYING
         except Exception as exc:  # nobody foresaw it: a person looks, it never stays "sending"
             log.exception("sending outbox entry %s", entry.id)
             reason = storable(redact(f"{type(exc).__name__}: {exc}")[:300])
@@ -126,13 +125,13 @@ class OutboxSender:
         except Exception:  # confirmed all the same; the next sync brings the job
             log.exception("storing job %s after its change was confirmed", job.id)
         await asyncio.to_thread(self._outbox.sent, entry)
-        self._tell(OutboxEvent(entry, Delivery.DONE, job=job))
-        return Delivery.DONE
+        self._tell(OutboxEvent(entry, SendOutcome.DONE, job=job))
+        return SendOutcome.DONE
 
-    async def _attention(self, entry: OutboxEntry, message: str) -> Delivery:
+    async def _attention(self, entry: OutboxEntry, message: str) -> SendOutcome:
         await asyncio.to_thread(self._outbox.needs_attention, entry, message)
-        self._tell(OutboxEvent(entry, Delivery.ATTENTION, message))
-        return Delivery.ATTENTION
+        self._tell(OutboxEvent(entry, SendOutcome.ATTENTION, message))
+        return SendOutcome.ATTENTION
 
     async def drain(self, deadline: float | None = None) -> None:
         """Send everything due; with a deadline (epoch s), also wait for retries until then."""

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from packstation.api import Agreement, ApiError, ApiValidationError
 from packstation.backoffice.agreements import AgreementBook
-from packstation.backoffice.money import pounds, read_price
+from packstation.formats import pounds, read_price
 from packstation.ui.field_messages import (
     FieldMessages,
     message_label,

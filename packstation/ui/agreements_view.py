@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
 
 from packstation.api import Agreement
 from packstation.api.models import AGREEMENT_STATUSES
-from packstation.backoffice.money import pounds
-from packstation.ui.job_queue_model import uk_time
+from packstation.formats import pounds, uk_time
 from packstation.ui.plain import plain
 from packstation.ui.text_scale import enlarged
 

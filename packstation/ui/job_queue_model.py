@@ -23,15 +23,12 @@ from PySide6.QtGui import QFont
 
 from packstation.api import Job
 from packstation.api.fields import uk_zone
+from packstation.formats import pounds, uk_time
 from packstation.ui.palette import warning_colour
 
 Index = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_VIEWS = ("pending", "dispatched", "delivered", "cancelled", "all")
-
-
-def uk_time(value: datetime | None) -> str:
-    return value.astimezone(uk_zone()).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def age_text(received: datetime | None, now: datetime) -> str:
@@ -123,7 +120,7 @@ class JobQueueModel(QAbstractTableModel):
         if column == 5:
             return str(len(job.vouchers))
         if column == 6:
-            return f"£{job.total_value:,.2f}"
+            return pounds(job.total_value)
         if column == 7:
             return ("⚑ " if due(job, self.now) else "") + uk_time(job.delivery_date)
         if column == 8:

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import Job
+from packstation.formats import pounds, uk_time
 from packstation.printing.pdf_source import PdfSource
-from packstation.ui.job_queue_model import uk_time
 from packstation.ui.plain import plain, safe_link, tooltip
 from packstation.ui.text_scale import enlarged
 from packstation.ui.voucher_preview import VoucherPreview
@@ -137,7 +137,7 @@ class JobView(QWidget):
         self.vouchers.setRowCount(len(job.vouchers))
         for row, voucher in enumerate(job.vouchers):
             cells = ("✓" if voucher.id in verified else "", voucher.name, voucher.type,
-                     f"£{voucher.value:,.2f}" if voucher.value is not None else "",
+                     pounds(voucher.value) if voucher.value is not None else "",
                      str(voucher.persons or ""), uk_time(voucher.valid_from),
                      uk_time(voucher.valid_until), voucher.code, voucher.to, voucher.sender,
                      voucher.message)

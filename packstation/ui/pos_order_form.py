@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api.pos import PosCustomer, PosDelivery, PosItem
-from packstation.backoffice.money import read_price
+from packstation.formats import read_price
 from packstation.ui.field_messages import message_label, with_message
 from packstation.ui.plain import plain
 

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QWidget
 
 from packstation.station import Station
 from packstation.sync.outbox_review import OutboxReview
-from packstation.sync.outbox_sender import Delivery, OutboxEvent
+from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.outbox_dialog import OutboxDialog
 from packstation.ui.queue_panel import QueuePanel
@@ -31,12 +31,12 @@ class SavedChanges:
             self.queue.model.upsert([event.job])
             self.queue.show_counts()
         order = self._order_of(event.entry.job_id)
-        if event.delivery is Delivery.DONE:
+        if event.outcome is SendOutcome.DONE:
             self.status.showMessage(f"Confirmed: order {order} {event.entry.status}.", 8000)
-        elif event.delivery is Delivery.ATTENTION:
+        elif event.outcome is SendOutcome.ATTENTION:
             self.banner.show_outcome(False, f"Order {order} needs attention: {event.message} "
                                             "(Station > Changes waiting to be sent)")
-        elif event.delivery is Delivery.RETRYING:
+        elif event.outcome is SendOutcome.RETRYING:
             self.status.showMessage(
                 f"Saved, will retry: order {order} {event.entry.status} ({event.message})",
                 8000)
