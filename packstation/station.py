@@ -1,96 +1,279 @@
-"""One running packing station: client, local store, sync, outbox, printing, back office.
+"""One running packing station, assembled in one place for the window and every CLI command.
 
-Built the same way for the window and for tests; holds no Qt widgets. The
-window gets what it needs from here through its constructor.
+``Station.open`` builds it from the settings (the API address, the key, the local
+database, or the demo's sandbox); each part (client, store, outbox, sync,
+printing, back office) is made the first time it is used, so a CLI command pays
+only for what it touches. No Qt.
+
+The window does not reach into the parts. It uses the surface below the
+"window's surface" line, and tests/test_layers.py holds it to that list:
+what to show (``status``, ``queue_page``, ``voucher_pdfs``), what happened
+(``watch_jobs``, ``watch_sending``, ``watch_key_refusals``), and what to do
+(``jobs``, ``scan_handler``, ``agreements``, ``orders``, ``outbox_review``,
+``use_key``, ``refresh_now``, ``check_printers``, ``apply_settings``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from packstation.api import ApiKey, SmartGiftClient
+from packstation.api import ApiKey, Job, SmartGiftClient
+from packstation.api.errors import AuthError
 from packstation.api.transport import warm_up
-from packstation.backoffice.agreements import AgreementBook
-from packstation.backoffice.orders import OrderDesk
 from packstation.config import keys
 from packstation.config.settings import Settings
 from packstation.logs import set_file_level
-from packstation.printing.monitor import PrinterMonitor
-from packstation.printing.pdf_source import PdfSource
-from packstation.printing.printers import station_from
-from packstation.printing.voucher_printer import VoucherPrinter, default_path
-from packstation.sandbox import DEMO_KEY, SandboxServer
-from packstation.scanning.handler import ScanHandler
+from packstation.sandbox import DEMO_KEY
 from packstation.store.database import Database, database_path
-from packstation.store.jobs import JobCache
-from packstation.store.outbox import DispatchOutbox
-from packstation.store.pdf_cache import PdfCache
-from packstation.store.pos_orders import PosOrderLog
-from packstation.store.print_history import PrintHistory
-from packstation.store.scan_log import ScanLog
-from packstation.sync.job_sync import JobSync
-from packstation.sync.outbox_sender import OutboxSender
+
+if TYPE_CHECKING:
+    from packstation.backoffice.agreements import AgreementBook
+    from packstation.backoffice.orders import OrderDesk
+    from packstation.job_service import JobService
+    from packstation.printing.monitor import PrinterMonitor, PrinterReport
+    from packstation.printing.pdf_source import PdfSource
+    from packstation.printing.voucher_printer import VoucherPrinter
+    from packstation.sandbox import SandboxServer
+    from packstation.scanning.handler import ScanHandler
+    from packstation.store.jobs import JobCache, JobChange
+    from packstation.store.outbox import DispatchOutbox
+    from packstation.store.print_history import PrintHistory
+    from packstation.sync.job_sync import JobSync
+    from packstation.sync.outbox_review import OutboxReview
+    from packstation.sync.outbox_sender import OutboxEvent, OutboxSender
 
 DEMO_AGREEMENTS_EVERY = 30.0  # seconds; a real station looks every five minutes
 
 
-@dataclass
-class Station:
-    api_url: str
-    client: SmartGiftClient
-    db: Database
-    settings: Settings
-    sandbox: SandboxServer | None = None
-    cache: JobCache = field(init=False)
-    outbox: DispatchOutbox = field(init=False)
-    history: PrintHistory = field(init=False)
-    pdfs: PdfSource = field(init=False)
-    sync: JobSync = field(init=False)
-    sender: OutboxSender = field(init=False)
-    monitor: PrinterMonitor = field(init=False)
-    agreements: AgreementBook = field(init=False)
-    orders: OrderDesk = field(init=False)
-    _printer: VoucherPrinter | None = field(default=None, init=False)
+class VoucherPdfs(Protocol):
+    """What the voucher preview may ask of the PDFs: only what is already here."""
 
-    def __post_init__(self) -> None:
-        self.cache = JobCache(self.db)
-        self.outbox = DispatchOutbox(self.db)
-        self.history = PrintHistory(self.db)
-        self.pdfs = PdfSource(self.client, PdfCache())
-        self.sync = JobSync(self.client, self.cache, interval=self.settings.sync_interval,
-                            full_every=self.settings.full_refresh_every)
-        self.sender = OutboxSender(self.client, self.outbox, self.cache)
-        self.monitor = PrinterMonitor(lambda: station_from(self.settings))
-        self.agreements = AgreementBook(self.client)
-        self.orders = OrderDesk(self.client, PosOrderLog(self.db))
+    def cached(self, url: str) -> bool: ...
+    async def cached_pdf(self, url: str) -> bytes | None: ...
+    def failure(self, url: str) -> str | None: ...
+    def generating_for(self, url: str) -> float | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StationStatus:
+    """What the status bar shows, read from memory only (no I/O)."""
+
+    sync_error: str | None
+    offline: bool  # the sync's last error was the network's or Smart Gift's
+    synced_at: datetime | None
+    requests_left: int | None
+    pdfs: str  # the job in hand's PDFs, in a packer's words ("" with none in hand)
+    printers: tuple[PrinterReport, ...]
+
+
+class Station:
+    def __init__(self, api_url: str, client: SmartGiftClient | Callable[[], SmartGiftClient],
+                 db: Database | Path | str, settings: Settings,
+                 sandbox: SandboxServer | None = None) -> None:
+        self.api_url = api_url
+        self.settings = settings
+        self.sandbox = sandbox
+        self._client = client
+        self._db = db
 
     @classmethod
     def open(cls, api_url: str | None = None, *, demo: bool = False,
-             settings: Settings | None = None) -> Station:
-        """Connect to Smart Gift (or start the demo sandbox); raises ApiError if it cannot.
+             settings: Settings | None = None, connect: bool = True,
+             lively: bool = True) -> Station:
+        """The station of these settings; raises ApiError (MissingKeyError...) if it cannot.
 
-        Blocking (keyring, database, imports): the window calls it in a worker thread.
+        ``connect``: load the key now (the window must know at once); a command that
+        needs no request (``outbox list``) passes False and needs no key. ``lively``: the
+        demo's PDFs take seconds and new jobs arrive, as for real. Blocking (keyring,
+        imports): the window calls it in a worker thread.
         """
-        warm_up()
         settings = settings or Settings.load()
         if demo:
-            sandbox = SandboxServer(pdf_delay=5.0, new_job_every=45.0).start()
-            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), limits=settings.limits())
+            from packstation.sandbox import SandboxServer  # only for the demo
+
+            sandbox = SandboxServer(pdf_delay=5.0 if lively else 0.0,
+                                    new_job_every=45.0 if lively else 0.0).start()
+            client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
+                                     limits=settings.limits())
             # The demo's data is as new as its sandbox: never mixed into a real station's.
-            station = cls(sandbox.base_url, client, Database(":memory:"), settings, sandbox)
-            # Its customers accept a price within seconds; a trainee should see that.
-            station.agreements.interval = DEMO_AGREEMENTS_EVERY
-            return station
-        url = keys.resolve_api_url(api_url, settings)
-        client = SmartGiftClient(url, keys.load_key(url), limits=settings.limits())
-        return cls(url, client, Database(database_path(url)), settings)
+            station = cls(sandbox.base_url, client, ":memory:", settings, sandbox)
+            if lively:  # its customers accept a price within seconds: a trainee sees it
+                station.agreements.interval = DEMO_AGREEMENTS_EVERY
+        else:
+            url = keys.resolve_api_url(api_url, settings)
+            station = cls(url, lambda: SmartGiftClient(url, keys.load_key(url),
+                                                       limits=settings.limits()),
+                          database_path(url), settings)
+        if connect:
+            warm_up()
+            _ = station.client
+        return station
+
+    # -- the parts, each made when first used ----------------------------------------------
+
+    @cached_property
+    def client(self) -> SmartGiftClient:
+        return self._client if isinstance(self._client, SmartGiftClient) else self._client()
+
+    @cached_property
+    def db(self) -> Database:
+        return self._db if isinstance(self._db, Database) else Database(self._db)
+
+    @cached_property
+    def cache(self) -> JobCache:
+        from packstation.store.jobs import JobCache
+
+        return JobCache(self.db)
+
+    @cached_property
+    def outbox(self) -> DispatchOutbox:
+        from packstation.store.outbox import DispatchOutbox
+
+        return DispatchOutbox(self.db)
+
+    @cached_property
+    def history(self) -> PrintHistory:
+        from packstation.store.print_history import PrintHistory
+
+        return PrintHistory(self.db)
+
+    @cached_property
+    def pdfs(self) -> PdfSource:
+        from packstation.printing.pdf_source import PdfSource
+        from packstation.store.pdf_cache import PdfCache
+
+        return PdfSource(self.client, PdfCache())
+
+    @cached_property
+    def sync(self) -> JobSync:
+        from packstation.sync.job_sync import JobSync
+
+        return JobSync(self.client, self.cache, interval=self.settings.sync_interval,
+                       full_every=self.settings.full_refresh_every)
+
+    @cached_property
+    def sender(self) -> OutboxSender:
+        from packstation.sync.outbox_sender import OutboxSender
+
+        return OutboxSender(self.client, self.outbox, self.cache)
+
+    @cached_property
+    def monitor(self) -> PrinterMonitor:
+        from packstation.printing.monitor import PrinterMonitor
+        from packstation.printing.printers import station_from
+
+        return PrinterMonitor(lambda: station_from(self.settings))
+
+    @cached_property
+    def printer(self) -> VoucherPrinter:
+        from packstation.printing.printers import station_from
+        from packstation.printing.voucher_printer import VoucherPrinter, default_path
+
+        return VoucherPrinter(self.pdfs, self.history, station_from(self.settings),
+                              default_path(self.settings.print_path))
+
+    # -- the window's surface (tests/test_layers.py: the window uses nothing else) ---------
+
+    @cached_property
+    def jobs(self) -> JobService:
+        """Print, dispatch, mark delivered or cancelled: the scan handler and the Job menu."""
+        from packstation.job_service import JobService
+        from packstation.store.scan_log import ScanLog
+
+        return JobService(self.outbox, ScanLog(self.db), printer=lambda: self.printer,
+                          poke_sender=self.sender.poke)
+
+    @cached_property
+    def agreements(self) -> AgreementBook:
+        from packstation.backoffice.agreements import AgreementBook
+
+        return AgreementBook(self.client)
+
+    @cached_property
+    def orders(self) -> OrderDesk:
+        from packstation.backoffice.orders import OrderDesk
+        from packstation.store.pos_orders import PosOrderLog
+
+        return OrderDesk(self.client, PosOrderLog(self.db))
 
     @property
-    def printer(self) -> VoucherPrinter:
-        if self._printer is None:
-            self._printer = VoucherPrinter(self.pdfs, self.history, station_from(self.settings),
-                                           default_path(self.settings.print_path))
-        return self._printer
+    def demo(self) -> bool:
+        return self.sandbox is not None
+
+    @property
+    def voucher_pdfs(self) -> VoucherPdfs:
+        return self.pdfs
+
+    def scan_handler(self) -> ScanHandler:
+        from packstation.scanning.handler import ScanHandler
+
+        return ScanHandler(self.cache, self.jobs, print_on_select=self.settings.print_on_select)
+
+    def outbox_review(self) -> OutboxReview:
+        from packstation.sync.outbox_review import OutboxReview
+
+        return OutboxReview(self.outbox, self.cache, self.sender)
+
+    def status(self, job: Job | None) -> StationStatus:
+        sync = self.sync
+        return StationStatus(
+            sync.last_error, sync.offline, sync.last_success, self.client.budget.remaining,
+            self.pdfs.describe(job) if job is not None and job.status == "pending" else "",
+            tuple(self.monitor.latest))
+
+    def outbox_counts(self) -> tuple[int, int]:
+        """(changes waiting, changes needing attention): SQLite, so call it in a worker."""
+        return self.outbox.counts()
+
+    def queue_total(self) -> int:
+        """How many jobs are cached (SQLite: in a worker)."""
+        return sum(self.cache.counts().values())
+
+    def queue_page(self, after: tuple[str, int] | None, limit: int
+                   ) -> tuple[list[Job], tuple[str, int] | None]:
+        """The cached queue, oldest first, a page at a time (SQLite: in a worker)."""
+        return self.cache.load_page(after, limit)
+
+    def prefetch(self, jobs: Iterable[Job]) -> None:
+        """These jobs' voucher PDFs fetched in the background (the pending ones only)."""
+        self.pdfs.prefetch(j for j in jobs if j.status == "pending")
+
+    def watch_jobs(self, listener: Callable[[list[JobChange]], None], on: bool = True) -> None:
+        """Told of jobs the sync found changed (or stop being told)."""
+        (self.sync.subscribe if on else self.sync.unsubscribe)(listener)
+
+    def watch_sending(self, listener: Callable[[OutboxEvent], None], on: bool = True) -> None:
+        """Told when a saved change was confirmed, refused or deferred."""
+        (self.sender.subscribe if on else self.sender.unsubscribe)(listener)
+
+    def watch_key_refusals(self, listener: Callable[[AuthError], None],
+                           on: bool = True) -> None:
+        """Told of every 401/403, wherever it happened."""
+        client = self.client
+        (client.subscribe_auth_failures if on else client.unsubscribe_auth_failures)(listener)
+
+    def first_sync_pending(self) -> bool:
+        """No sync has succeeded yet, and none has failed: the first one is running."""
+        return self.sync.last_success is None and not self.sync.last_error
+
+    async def use_key(self, key: ApiKey) -> None:
+        """A new key (after a 401, or from settings): used at once, and what waited is sent."""
+        self.client.replace_key(key)
+        self.sync.sync_soon()
+        self.pdfs.forget_failures()
+        await self.sender.retry_now()
+
+    def refresh_now(self) -> None:
+        self.sync.sync_soon()
+
+    def check_printers(self) -> None:
+        self.monitor.check_soon()
 
     def apply_settings(self, settings: Settings) -> None:
         """Settings changed in the dialog: take them on without a restart."""
@@ -98,16 +281,13 @@ class Station:
         set_file_level(settings.log_level)
         self.client.limits = settings.limits()
         self.sync.interval = settings.sync_interval
-        if self._printer is not None:
-            self._printer.station = station_from(settings)
-            self._printer.path = default_path(settings.print_path)
-        self.monitor.check_soon()
+        if "printer" in self.__dict__:  # made already: follow the new choice
+            from packstation.printing.printers import station_from
+            from packstation.printing.voucher_printer import default_path
 
-    def scan_handler(self) -> ScanHandler:
-        return ScanHandler(self.cache, self.outbox, ScanLog(self.db),
-                           printer=lambda: self.printer,
-                           print_on_select=self.settings.print_on_select,
-                           poke_sender=self.sender.poke)
+            self.printer.station = station_from(settings)
+            self.printer.path = default_path(settings.print_path)
+        self.monitor.check_soon()
 
     def start(self) -> None:
         """Background work for the life of the window: sync, outbox, printers, agreements."""
@@ -117,12 +297,12 @@ class Station:
         self.agreements.start()
 
     async def aclose(self) -> None:
-        await self.sync.aclose()
-        await self.sender.aclose()
-        await self.pdfs.aclose()
-        await self.monitor.aclose()
-        await self.agreements.aclose()
-        await self.client.aclose()
-        self.db.close()
+        """Stop what was started and close what was opened (nothing else is made for it)."""
+        made = self.__dict__
+        for part in ("sync", "sender", "pdfs", "monitor", "agreements", "client"):
+            if part in made:
+                await made[part].aclose()
+        if "db" in made:
+            await asyncio.to_thread(made["db"].close)
         if self.sandbox is not None:
             self.sandbox.stop()

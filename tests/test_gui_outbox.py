@@ -126,7 +126,7 @@ class BrokenScanLog(ScanLog):
 def test_a_failing_task_shows_a_red_banner_and_plays_the_error_sound(
         qtbot: QtBot, window: MainWindow, caplog: pytest.LogCaptureFixture) -> None:
     assert window.scans is not None and window.station is not None
-    window.scans.log = BrokenScanLog(window.station.db)  # the disk fails under the scan
+    window.scans.jobs.log = BrokenScanLog(window.station.db)  # the disk fails under a scan
     window.sounds.enabled = True
     scan(qtbot, window, window.model.job(0).order_reference or "")
     qtbot.waitUntil(lambda: "Something went wrong" in window.banner.text(), timeout=5_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -41,3 +42,38 @@ def test_jobs_list_loads_only_what_it_uses() -> None:
     heavy = ("pypdf", "reportlab", "keyring", "PySide6", "packstation.sandbox.server",
              "packstation.printing", "packstation.store.pos_orders")
     assert [m for m in loaded if m.startswith(heavy)] == []
+
+
+# What the window may use of the station (docs/architecture.md lists it): what to show,
+# what happened, what to do. Not its parts (sync, sender, pdfs, monitor, client, cache).
+SURFACE = {
+    "api_url", "settings", "demo",  # what it is
+    "status", "outbox_counts", "queue_total", "queue_page", "voucher_pdfs",  # what to show
+    "first_sync_pending",
+    "watch_jobs", "watch_sending", "watch_key_refusals",  # what happened
+    "jobs", "scan_handler", "agreements", "orders", "outbox_review", "prefetch",  # to do
+    "use_key", "refresh_now", "check_printers", "apply_settings", "start", "aclose",
+}
+
+
+def used_on_the_station(source: str) -> set[str]:
+    """Attributes read on ``station`` or ``….station`` in ``source``."""
+    used = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute):
+            base = node.value
+            if (isinstance(base, ast.Name) and base.id == "station") or (
+                    isinstance(base, ast.Attribute) and base.attr == "station"):
+                used.add(node.attr)
+    return used
+
+
+def test_the_window_uses_only_the_stations_surface() -> None:
+    beyond = {}
+    for path in sorted((ROOT / "packstation" / "ui").glob("*.py")):
+        extra = used_on_the_station(path.read_text()) - SURFACE
+        if extra:
+            beyond[path.name] = sorted(extra)
+    assert beyond == {}
+    assert used_on_the_station("station.sync.sync_soon(); self.station.pdfs") == {
+        "sync", "pdfs"}  # the check itself sees a reach

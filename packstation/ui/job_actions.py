@@ -12,7 +12,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from packstation.api import Job
-from packstation.scanning.handler import ScanHandler
+from packstation.job_service import JobService
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.scan_bar import FeedbackBanner
@@ -21,11 +21,11 @@ from packstation.ui.tasks import WidgetTasks
 
 
 class JobActions:
-    def __init__(self, scans: ScanHandler | None, queue: QueuePanel, banner: FeedbackBanner,
+    def __init__(self, jobs: JobService | None, queue: QueuePanel, banner: FeedbackBanner,
                  status: StationStatusBar, dialogs: OpenDialogs, tasks: WidgetTasks,
                  window: QWidget, printer_trouble: Callable[[], None],
                  scan: Callable[[str], None] = lambda text: None) -> None:
-        self.scans = scans
+        self.jobs = jobs
         self.queue = queue
         self.banner = banner
         self.status = status
@@ -37,36 +37,36 @@ class JobActions:
 
     def print_current(self) -> None:
         job = self.queue.current_job()
-        if job is not None and self.scans is not None:
-            self.tasks.run(self._print(self.scans, job))
+        if job is not None and self.jobs is not None:
+            self.tasks.run(self._print(self.jobs, job))
 
-    async def _print(self, scans: ScanHandler, job: Job) -> None:
-        ok, message = await scans.print_now(job)
-        self.banner.show_outcome(ok, f"Order {job.order_reference}: {message}")
-        if not ok:
+    async def _print(self, jobs: JobService, job: Job) -> None:
+        printed = await jobs.print_now(job)
+        self.banner.show_outcome(printed.ok, f"Order {job.order_reference}: {printed.message}")
+        if not printed.ok:
             self.printer_trouble()
 
     def print_shown(self) -> None:
         jobs = self.queue.shown_pending()
-        if jobs and self.scans is not None and not self.status.busy:
+        if jobs and self.jobs is not None and not self.status.busy:
             self.dialogs.ask(self.window,
                              f"Print the vouchers of all {len(jobs)} pending job(s) shown?",
                              lambda: self.tasks.run(self.print_batch(jobs)))
 
     async def print_batch(self, jobs: list[Job]) -> None:
-        assert self.scans is not None
-        ok, message = await self.scans.print_batch(jobs, self.status.show_progress)
+        assert self.jobs is not None
+        printed = await self.jobs.print_batch(jobs, self.status.show_progress)
         self.status.progress_done()
-        self.banner.show_outcome(ok, message)
+        self.banner.show_outcome(printed.ok, printed.message)
 
     def set_status(self, status: str) -> None:
         job = self.queue.current_job()
-        if job is not None and self.scans is not None:
-            self.tasks.run(self._set_status(self.scans, job, status))
+        if job is not None and self.jobs is not None:
+            self.tasks.run(self._set_status(self.jobs, job, status))
 
-    async def _set_status(self, scans: ScanHandler, job: Job, status: str) -> None:
-        ok, message = await scans.change_status(job, status)
-        self.banner.show_outcome(ok, message)
+    async def _set_status(self, jobs: JobService, job: Job, status: str) -> None:
+        marked = await jobs.set_status(job, status)
+        self.banner.show_outcome(marked.ok, marked.message)
 
     def dispatch_typed(self) -> None:
         """For a label whose barcode will not scan: the reference typed, then as a scan."""

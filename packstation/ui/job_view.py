@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from packstation.api import Job
 from packstation.formats import pounds, uk_time
-from packstation.printing.pdf_source import PdfSource
+from packstation.station import VoucherPdfs
 from packstation.ui.plain import plain, safe_link, tooltip
 from packstation.ui.text_scale import enlarged
 from packstation.ui.voucher_preview import VoucherPreview
@@ -34,7 +34,7 @@ VOUCHER_COLUMNS = ("✓", "Name", "Type", "Value", "Persons", "Valid from", "Val
 
 
 class JobView(QWidget):
-    def __init__(self, pdfs: PdfSource | None = None) -> None:
+    def __init__(self, pdfs: VoucherPdfs | None = None) -> None:
         super().__init__()
         self.job: Job | None = None
         self.preview = VoucherPreview(pdfs)

@@ -74,7 +74,7 @@ class MainWindow(QMainWindow):
         self.model, self.proxy, self.table = self.queue.model, self.queue.proxy, self.queue.table
         self.tabs, self.search = self.queue.tabs, self.queue.search
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
-        self.job_view = JobView(station.pdfs if station else None)
+        self.job_view = JobView(station.voucher_pdfs if station else None)
         self.scan_field = ScanField(navigation=self.table)
         self.scan_field.scanned.connect(self.on_scan)
         self.banner = FeedbackBanner()
@@ -95,8 +95,9 @@ class MainWindow(QMainWindow):
         self.changes = SavedChanges(station, self.queue, self.banner, self.status, self.dialogs,
                                     self)
         self.status.outbox_flag.clicked.connect(self.changes.open)
-        self.jobs = JobActions(scans, self.queue, self.banner, self.status, self.dialogs,
-                               self.tasks, self, self._printer_trouble, self.on_scan)
+        self.jobs = JobActions(station.jobs if station else None, self.queue, self.banner,
+                               self.status, self.dialogs, self.tasks, self,
+                               self._printer_trouble, self.on_scan)
         self._layout()
         self._actions()
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
@@ -107,9 +108,9 @@ class MainWindow(QMainWindow):
         self._timer.start(1000)
         if station is not None:
             self.apply_settings(station.settings)
-            station.sync.subscribe(self.jobs_changed)
-            station.sender.subscribe(self.changes.event)
-            station.client.subscribe_auth_failures(self.auth_failed)
+            station.watch_jobs(self.jobs_changed)
+            station.watch_sending(self.changes.event)
+            station.watch_key_refusals(self.auth_failed)
 
     def _layout(self) -> None:
         self.work = WorkArea(self.queue, self.job_view, self.office.view, self.office.detail,
@@ -171,9 +172,9 @@ class MainWindow(QMainWindow):
         self._gone = True
         self._timer.stop()
         if self.station is not None:  # no callbacks into a window that is being deleted
-            self.station.sync.unsubscribe(self.jobs_changed)
-            self.station.sender.unsubscribe(self.changes.event)
-            self.station.client.unsubscribe_auth_failures(self.auth_failed)
+            self.station.watch_jobs(self.jobs_changed, on=False)
+            self.station.watch_sending(self.changes.event, on=False)
+            self.station.watch_key_refusals(self.auth_failed, on=False)
         self.office.close()
         if self.serial is not None:
             self.serial.close()
@@ -228,7 +229,7 @@ class MainWindow(QMainWindow):
     async def _open_settings(self, station: Station) -> None:
         printers = await self.setup.printers()
         dialog = SettingsDialog(station.settings, self.setup, station.api_url, printers.names,
-                                demo=station.sandbox is not None, parent=self)
+                                demo=station.demo, parent=self)
         dialog.saved.connect(self._settings_saved)
         dialog.key_replaced.connect(self.key_replaced)
         self.dialogs.show(dialog)
@@ -251,10 +252,7 @@ class MainWindow(QMainWindow):
     def key_replaced(self, key: ApiKey) -> None:
         if self.station is None:
             return
-        self.station.client.replace_key(key)
-        self.station.sync.sync_soon()
-        self.run(self.station.sender.retry_now())
-        self.station.pdfs.forget_failures()
+        self.run(self.station.use_key(key))
         self.start_refresh()  # prefetches again what the old key could not fetch
         self.status.showMessage("New API key in use.", 8000)
 
@@ -271,9 +269,9 @@ class MainWindow(QMainWindow):
         # loop for long, and the first jobs appear at once.
         jobs: list[Job] = []
         key: tuple[str, int] | None = None
-        total = sum((await asyncio.to_thread(self.station.cache.counts)).values())
+        total = await asyncio.to_thread(self.station.queue_total)
         while True:
-            page, key = await asyncio.to_thread(self.station.cache.load_page, key, LOAD_SLICE)
+            page, key = await asyncio.to_thread(self.station.queue_page, key, LOAD_SLICE)
             if not self._loaded and not jobs:
                 self.model.set_jobs(page)
             else:
@@ -285,7 +283,7 @@ class MainWindow(QMainWindow):
         self.status.progress_done()
         self._loaded = True
         self._show_counts()
-        self.station.pdfs.prefetch(j for j in jobs if j.status == "pending")
+        self.station.prefetch(jobs)
         if self.current_job() is None:
             self.select_row(0)
 
@@ -302,7 +300,7 @@ class MainWindow(QMainWindow):
             self.model.upsert(jobs[start:start + LOAD_SLICE])
         self._show_counts()
         if self.station is not None:
-            self.station.pdfs.prefetch(c.job for c in changes if c.job.status == "pending")
+            self.station.prefetch(jobs)
         if current is None:  # the first sync of an empty cache: a job in hand, as at start
             self.select_row(0)
         gone = next((c for c in changes if current and c.job.id == current.id
@@ -338,15 +336,14 @@ class MainWindow(QMainWindow):
 
     async def _refresh_status(self, station: Station) -> None:
         try:
-            waiting, attention = await asyncio.to_thread(station.outbox.counts)  # off the UI
+            waiting, attention = await asyncio.to_thread(station.outbox_counts)  # off the UI
         finally:
             self._counting = False
         if self._gone:
             return
-        self.status.refresh(station, self.current_job())
+        self.status.refresh(station.status(self.current_job()))
         self.status.show_outbox(waiting, attention)
-        first_sync = not self.model.rowCount() and station.sync.last_success is None
-        if first_sync and not station.sync.last_error:
+        if not self.model.rowCount() and station.first_sync_pending():
             self._fetching = True
             self.status.show_progress("Fetching jobs from Smart Gift", 0, 0)
         elif self._fetching:
@@ -388,11 +385,11 @@ class MainWindow(QMainWindow):
 
     def _printer_trouble(self) -> None:
         if self.station is not None:
-            self.station.monitor.check_soon()
+            self.station.check_printers()
 
     def refresh_now(self) -> None:
         if self.station is not None:
-            self.station.sync.sync_soon()
+            self.station.refresh_now()
         if self.work.showing_agreements:
             self.office.refresh()
         self.start_refresh()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import QWidget
 
 from packstation.station import Station
-from packstation.sync.outbox_review import OutboxReview
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.outbox_dialog import OutboxDialog
@@ -50,6 +49,5 @@ class SavedChanges:
     def open(self) -> None:
         """The outbox: what waits, why, and send again / discard."""
         if self.station is not None and self.dialogs.of_type(OutboxDialog) is None:
-            station = self.station
-            review = OutboxReview(station.outbox, station.cache, station.sender)
+            review = self.station.outbox_review()
             self.dialogs.show(OutboxDialog(review, self.dialogs, self.window))

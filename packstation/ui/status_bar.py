@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from packstation.api import Job
-from packstation.station import Station
+from packstation.station import StationStatus
 from packstation.ui.palette import warning_style
 from packstation.ui.plain import plain
 
@@ -74,22 +73,21 @@ class StationStatusBar(QStatusBar):
         self.outbox_flag.setStyleSheet(warning_style() if attention else "")
         self.outbox_flag.setVisible(waiting > 0)
 
-    def refresh(self, station: Station, job: Job | None) -> None:
+    def refresh(self, status: StationStatus) -> None:
         parts = []
-        sync = station.sync
-        if sync.last_error:
-            parts.append(f"Offline: {sync.last_error}" if sync.offline else sync.last_error)
-        elif sync.last_success:
-            parts.append(f"Connected · synced {sync.last_success.astimezone():%H:%M:%S}")
+        if status.sync_error:
+            parts.append(f"Offline: {status.sync_error}" if status.offline
+                         else status.sync_error)
+        elif status.synced_at:
+            parts.append(f"Connected · synced {status.synced_at.astimezone():%H:%M:%S}")
         else:
             parts.append("Connecting…")
-        remaining = station.client.budget.remaining
-        if remaining is not None:
-            parts.append(f"{max(remaining, 0)} requests left this minute")
-        if job is not None and job.status == "pending":
-            parts.append(station.pdfs.describe(job))
+        if status.requests_left is not None:
+            parts.append(f"{max(status.requests_left, 0)} requests left this minute")
+        if status.pdfs:
+            parts.append(status.pdfs)
         self.connection.setText("  ·  ".join(parts))
-        reports = station.monitor.latest
+        reports = status.printers
         self.printers.setText("  ·  ".join(r.describe() for r in reports))
         bad = any(not r.ready for r in reports)
         self.printers.setStyleSheet(warning_style() if bad else "")

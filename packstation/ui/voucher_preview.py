@@ -14,13 +14,13 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from packstation.api import Voucher
-from packstation.printing.pdf_source import PdfSource
+from packstation.station import VoucherPdfs
 from packstation.ui.plain import plain
 from packstation.ui.tasks import WidgetTasks
 
 
 class VoucherPreview(QStackedWidget):
-    def __init__(self, pdfs: PdfSource | None) -> None:
+    def __init__(self, pdfs: VoucherPdfs | None) -> None:
         super().__init__()
         self.pdfs = pdfs
         self.tasks = WidgetTasks()

@@ -1,0 +1,88 @@
+"""What a packer does to a job: print its vouchers (one job, or every job shown),
+dispatch it with a tracking reference, mark it delivered or cancelled.
+
+The scan handler and the window's Job menu both come here; ``scanning`` only
+decides what a scan means. Every change is saved in the outbox before it is
+sent (and the sender woken), every action is logged. Disk and printer work runs
+off the caller's thread. No Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from packstation.api import ApiError, Job
+from packstation.printing.errors import PrintError
+from packstation.printing.voucher_printer import VoucherPrinter
+from packstation.store.outbox import DispatchOutbox, InvalidChange, OutboxConflict
+from packstation.store.scan_log import ScanLog
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    ok: bool
+    message: str
+    ask: str = ""  # non-empty: nothing was done; ask the packer this first
+    replace: bool = False  # ...and, if yes, do it again with replace=True
+
+
+@dataclass
+class JobService:
+    outbox: DispatchOutbox
+    log: ScanLog
+    printer: Callable[[], VoucherPrinter | None] = lambda: None
+    poke_sender: Callable[[], None] = lambda: None
+
+    async def print_now(self, job: Job) -> Outcome:
+        """The job's vouchers to the voucher printer, whatever print-on-select says."""
+        printer = self.printer()
+        if printer is None:
+            return Outcome(False, "not printed: no printer is set up")
+        try:
+            _, receipt = await printer.print_job(job)
+        except (PrintError, ApiError) as exc:
+            return Outcome(False, f"not printed: {exc}")
+        return Outcome(True, f"{receipt.pages} page(s) sent to {receipt.printer}")
+
+    async def print_batch(self, jobs: list[Job],
+                          progress: Callable[[str, int, int], None]) -> Outcome:
+        """Each job's vouchers in turn (Ctrl+Shift+P), progress told; the outcome in words."""
+        failed: list[str] = []
+        for done, job in enumerate(jobs):
+            progress(f"Printing {done + 1} of {len(jobs)}", done, len(jobs))
+            outcome = await self.print_now(job)
+            if not outcome.ok:
+                failed.append(f"{job.order_reference or job.id}: {outcome.message}")
+        if failed:
+            return Outcome(False, f"{len(failed)} of {len(jobs)} not printed. First: {failed[0]}")
+        return Outcome(True, f"All {len(jobs)} job(s) sent to the printer.")
+
+    async def dispatch(self, job: Job, tracking: str, *, replace: bool = False) -> Outcome:
+        """Saved as dispatched with ``tracking``, then sent. Another reference already
+        waiting (or already given) is not replaced without the packer's yes."""
+        try:
+            await asyncio.to_thread(self.outbox.add, job.id, "dispatched", tracking,
+                                    replace=replace)
+        except InvalidChange as exc:
+            return Outcome(False, f"{exc} Nothing was saved.")
+        except OutboxConflict as exc:
+            if exc.existing is not None and exc.existing.lease_live():
+                return Outcome(False, str(exc))  # no question can fix that
+            question = f"{exc} Replace it with {tracking}?".replace(
+                "; confirm to replace it.", ".")
+            return Outcome(False, question, ask=question, replace=True)
+        self.poke_sender()
+        return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched "
+                             f"with {tracking}")
+
+    async def set_status(self, job: Job, status: str) -> Outcome:
+        """Mark delivered or cancelled: saved first, then sent."""
+        try:
+            await asyncio.to_thread(self.outbox.add, job.id, status, None)
+        except (OutboxConflict, InvalidChange) as exc:
+            return Outcome(False, str(exc))
+        self.poke_sender()
+        await asyncio.to_thread(self.log.record, f"({status})", "action", "saved", job.id)
+        return Outcome(True, f"Saved, sending: order {job.order_reference} {status}")
