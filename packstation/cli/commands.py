@@ -25,8 +25,9 @@ from packstation.api import (
 from packstation.api.fields import parse_after
 from packstation.api.models import Job
 from packstation.cli import output
-from packstation.cli.context import open_client, station_database
+from packstation.cli.context import open_station
 from packstation.formats import read_price
+from packstation.station import Station
 
 # (command, action) -> "module:function": a command imports only what it uses.
 _HANDLERS: dict[tuple[str, str | None], str] = {
@@ -41,9 +42,18 @@ _HANDLERS: dict[tuple[str, str | None], str] = {
     ("jobs", "print"): "printing_commands:jobs_print",
     ("prints", "reprint"): "printing_commands:prints_reprint",
     ("outbox", "send"): "outbox_commands:outbox_send",
+    ("outbox", "list"): "outbox_commands:outbox_local",
+    ("outbox", "discard"): "outbox_commands:outbox_local",
+    ("outbox", "retry"): "outbox_commands:outbox_local",
+    ("prints", "list"): "printing_commands:prints_list",
+    ("printers", None): "printing_commands:printers_command",
+    ("printers", "assign"): "printing_commands:printers_command",
 }
+# Commands that send nothing to Smart Gift: no key needed, none loaded.
+_LOCAL = {("outbox", "list"), ("outbox", "discard"), ("outbox", "retry"), ("prints", "list"),
+          ("printers", None), ("printers", "assign")}
 
-Handler = Callable[[SmartGiftClient, argparse.Namespace], Awaitable[int]]
+Handler = Callable[[Station, argparse.Namespace], Awaitable[int]]
 
 
 def _handler(args: argparse.Namespace) -> Handler:
@@ -53,17 +63,20 @@ def _handler(args: argparse.Namespace) -> Handler:
 
 
 async def run_api_command(args: argparse.Namespace) -> int:
+    """Any command that works on the station (every one but ``key`` and ``sandbox``)."""
     handler = _handler(args)
     # Read local input before the first request, so a typo costs no rate budget.
     if args.command == "pos-sale":
         from packstation.cli.pos_commands import read_sale
 
         args.sale = read_sale(args.file)
-    async with open_client(args) as client:
-        return await handler(client, args)
+    local = (args.command, getattr(args, "action", None)) in _LOCAL
+    async with open_station(args, connect=not local) as station:
+        return await handler(station, args)
 
 
-async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def jobs_list(station: Station, args: argparse.Namespace) -> int:
+    client = station.client
     try:
         after = parse_after(args.after) if args.after else None
     except ValueError:
@@ -78,20 +91,18 @@ async def jobs_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
     return 0
 
 
-async def jobs_dispatch(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def jobs_dispatch(station: Station, args: argparse.Namespace) -> int:
     from packstation.cli import outbox_commands
 
-    return await outbox_commands.change_job(client, station_database(args, client.base_url),
-                                            args.job_id, "dispatched", args.tracking,
+    return await outbox_commands.change_job(station, args.job_id, "dispatched", args.tracking,
                                             args.replace, args.wait)
 
 
-async def jobs_set_status(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def jobs_set_status(station: Station, args: argparse.Namespace) -> int:
     from packstation.cli import outbox_commands
 
-    return await outbox_commands.change_job(client, station_database(args, client.base_url),
-                                            args.job_id, args.status, None, args.replace,
-                                            args.wait)
+    return await outbox_commands.change_job(station, args.job_id, args.status, None,
+                                            args.replace, args.wait)
 
 
 async def find_job(client: SmartGiftClient, job_id: int) -> Job:
@@ -104,7 +115,8 @@ async def find_job(client: SmartGiftClient, job_id: int) -> Job:
     raise NotFound(f"Smart Gift has no job {job_id}.")
 
 
-async def jobs_pdf(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def jobs_pdf(station: Station, args: argparse.Namespace) -> int:
+    client = station.client
     job = await find_job(client, args.job_id)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -177,7 +189,8 @@ async def _download_waiting(client: SmartGiftClient, url: str, deadline: float,
             delay = min(delay * 2, 15.0)  # the service needs up to 300 s: no tight polling
 
 
-async def agreements_list(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def agreements_list(station: Station, args: argparse.Namespace) -> int:
+    client = station.client
     result = await client.list_agreements(status=args.status)
     for problem in result.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -188,7 +201,8 @@ async def agreements_list(client: SmartGiftClient, args: argparse.Namespace) -> 
     return 0
 
 
-async def agreements_price(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def agreements_price(station: Station, args: argparse.Namespace) -> int:
+    client = station.client
     reading = read_price(args.price)  # the window's reader: "£1,250.00" is a price too
     if reading.value is None:
         raise ApiValidationError(f"--price {args.price[:20]!r}: {reading.problem}", status=None)
@@ -199,7 +213,8 @@ async def agreements_price(client: SmartGiftClient, args: argparse.Namespace) ->
     return 0
 
 
-async def agreements_terminate(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def agreements_terminate(station: Station, args: argparse.Namespace) -> int:
+    client = station.client
     agreement = await client.terminate_agreement(args.agreement_id, args.reason)
     print(f"Agreement {agreement.id} with {agreement.company_name} "
           f"({agreement.delivery_method_name}) is {agreement.status}.")

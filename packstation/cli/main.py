@@ -174,15 +174,6 @@ def _run_command(args: argparse.Namespace) -> int:
 
         return (setup_commands.run_sandbox if args.command == "sandbox"
                 else setup_commands.key_command)(args)
-    if args.command == "printers" or (args.command == "prints" and args.action == "list"):
-        from packstation.cli import printing_commands
-
-        return (printing_commands.printers_command if args.command == "printers"
-                else printing_commands.prints_list)(args)
-    if args.command == "outbox" and args.action != "send":
-        from packstation.cli import outbox_commands
-
-        return outbox_commands.outbox_local(args)
     from packstation.cli import commands
 
     with _cancel_on_sigterm():

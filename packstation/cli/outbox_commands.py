@@ -5,16 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 
-from packstation.api import ApiValidationError, SmartGiftClient
+from packstation.api import ApiValidationError
 from packstation.cli import output
-from packstation.cli.context import station_database
-from packstation.store.database import Database
-from packstation.store.jobs import JobCache
+from packstation.station import Station
 from packstation.store.outbox import (
     DispatchOutbox,
     InvalidChange,
@@ -27,14 +23,6 @@ from packstation.sync.outbox_sender import OutboxSender, SendOutcome
 
 EXIT_SAVED_NOT_CONFIRMED = 6
 SHORT_WAIT = 15.0  # how long a command waits for Smart Gift before leaving it saved
-
-
-@contextmanager
-def _outbox(db: Database) -> Iterator[tuple[JobCache, DispatchOutbox]]:
-    try:
-        yield JobCache(db), DispatchOutbox(db)
-    finally:
-        db.close()
 
 
 def _describe(entry: OutboxEntry) -> str:
@@ -51,55 +39,60 @@ def _state(entry: OutboxEntry) -> str:
     return f"sending (by {entry.lease_owner.rsplit('/', 1)[0]} until {until})"
 
 
-async def change_job(client: SmartGiftClient, db: Database, job_id: int, status: str,
-                     tracking: str | None, replace: bool, wait: float = SHORT_WAIT) -> int:
+def _quick(sender: OutboxSender, backoff: float, most: float) -> OutboxSender:
+    """A command waits seconds, not minutes: its own short backoff."""
+    sender.backoff, sender.max_backoff = backoff, most
+    return sender
+
+
+async def change_job(station: Station, job_id: int, status: str, tracking: str | None,
+                     replace: bool, wait: float = SHORT_WAIT) -> int:
     """Save the change, then try to send it for up to ``wait`` seconds; never longer."""
     ends = time.monotonic() + wait
-    with _outbox(db) as (cache, outbox):
-        try:
-            entry = await asyncio.to_thread(outbox.add, job_id, status, tracking,
-                                            replace=replace)
-        except InvalidChange as exc:
-            raise ApiValidationError(f"{exc} Nothing was saved.", status=None) from None
-        except OutboxConflict as exc:
-            raise ApiValidationError(f"{exc} (use --replace to replace it)",
-                                     status=None) from None
-        sender = OutboxSender(client, outbox, cache, backoff=1.0, max_backoff=5.0)
-        while True:
-            claimed = await asyncio.to_thread(outbox.claim, entry.id, lease=sender.lease)
-            if claimed is None:  # another sender (the app) has it in hand
-                print(f"Saved: {_describe(entry)}; the app is sending it.")
-                return EXIT_SAVED_NOT_CONFIRMED
-            left = min(client.limits.deadline, max(0.5, ends - time.monotonic()))
-            outcome = await sender.send_one(claimed, deadline=left)
-            settled = await asyncio.to_thread(outbox.get, entry.id)
-            if outcome is SendOutcome.DONE:
-                job = cache.get(job_id)
-                order = f" (order {job.order_reference})" if job and job.order_reference else ""
-                print(f"Job {job_id}{order} is {status}"
-                      f"{f', tracking {tracking}' if tracking else ''}.")
-                return 0
-            if outcome is SendOutcome.ATTENTION:
-                message = settled.last_error if settled else "refused"
-                raise ApiValidationError(
-                    f"Smart Gift refused {_describe(entry)}: {message} (kept in the outbox as "
-                    "needing attention: 'packstation outbox list')", status=None)
-            pause = (settled.next_attempt_at - time.time()) if settled else 0.0
-            if time.monotonic() + pause >= ends:
-                reason = settled.last_error if settled else ""
-                print(f"Saved, not confirmed yet: {_describe(entry)}. {reason} It will be sent "
-                      "by the app or by 'packstation outbox send'.")
-                return EXIT_SAVED_NOT_CONFIRMED
-            await asyncio.sleep(max(0.0, pause))
+    client, cache, outbox = station.client, station.cache, station.outbox
+    try:
+        entry = await asyncio.to_thread(outbox.add, job_id, status, tracking,
+                                        replace=replace)
+    except InvalidChange as exc:
+        raise ApiValidationError(f"{exc} Nothing was saved.", status=None) from None
+    except OutboxConflict as exc:
+        raise ApiValidationError(f"{exc} (use --replace to replace it)",
+                                 status=None) from None
+    sender = _quick(station.sender, 1.0, 5.0)
+    while True:
+        claimed = await asyncio.to_thread(outbox.claim, entry.id, lease=sender.lease)
+        if claimed is None:  # another sender (the app) has it in hand
+            print(f"Saved: {_describe(entry)}; the app is sending it.")
+            return EXIT_SAVED_NOT_CONFIRMED
+        left = min(client.limits.deadline, max(0.5, ends - time.monotonic()))
+        outcome = await sender.send_one(claimed, deadline=left)
+        settled = await asyncio.to_thread(outbox.get, entry.id)
+        if outcome is SendOutcome.DONE:
+            job = cache.get(job_id)
+            order = f" (order {job.order_reference})" if job and job.order_reference else ""
+            print(f"Job {job_id}{order} is {status}"
+                  f"{f', tracking {tracking}' if tracking else ''}.")
+            return 0
+        if outcome is SendOutcome.ATTENTION:
+            message = settled.last_error if settled else "refused"
+            raise ApiValidationError(
+                f"Smart Gift refused {_describe(entry)}: {message} (kept in the outbox as "
+                "needing attention: 'packstation outbox list')", status=None)
+        pause = (settled.next_attempt_at - time.time()) if settled else 0.0
+        if time.monotonic() + pause >= ends:
+            reason = settled.last_error if settled else ""
+            print(f"Saved, not confirmed yet: {_describe(entry)}. {reason} It will be sent "
+                  "by the app or by 'packstation outbox send'.")
+            return EXIT_SAVED_NOT_CONFIRMED
+        await asyncio.sleep(max(0.0, pause))
 
 
-async def outbox_send(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    with _outbox(station_database(args, client.base_url)) as (cache, outbox):
-        # A person asked: what waits for its backoff is tried now, not in a few seconds.
-        await asyncio.to_thread(outbox.due_now)
-        sender = OutboxSender(client, outbox, cache, backoff=1.0, max_backoff=10.0)
-        await sender.drain(deadline=time.time() + args.wait)
-        left = outbox.entries()
+async def outbox_send(station: Station, args: argparse.Namespace) -> int:
+    outbox = station.outbox
+    # A person asked: what waits for its backoff is tried now, not in a few seconds.
+    await asyncio.to_thread(outbox.due_now)
+    await _quick(station.sender, 1.0, 10.0).drain(deadline=time.time() + args.wait)
+    left = await asyncio.to_thread(outbox.entries)
     if not left:
         print("The outbox is empty: everything is confirmed by Smart Gift.")
         return 0
@@ -109,24 +102,24 @@ async def outbox_send(client: SmartGiftClient, args: argparse.Namespace) -> int:
     return EXIT_SAVED_NOT_CONFIRMED
 
 
-def outbox_local(args: argparse.Namespace) -> int:
-    """The commands that need no network: list, discard, retry."""
-    with _outbox(station_database(args)) as (_, outbox):
-        if args.action == "list":
-            entries = outbox.entries()
-            if args.json:
-                output.print_json([{**asdict(e), "state": e.state.value} for e in entries])
-                return 0
-            output.table(["ID", "JOB", "CHANGE", "TRACKING", "STATE", "TRIES", "LAST ERROR"],
-                         [[str(e.id), str(e.job_id), e.status, e.tracking_reference or "-",
-                           _state(e), str(e.attempts), e.last_error] for e in entries])
+async def outbox_local(station: Station, args: argparse.Namespace) -> int:
+    """The commands that need no network (nor a key): list, discard, retry."""
+    outbox = station.outbox
+    if args.action == "list":
+        entries = outbox.entries()
+        if args.json:
+            output.print_json([{**asdict(e), "state": e.state.value} for e in entries])
             return 0
-        try:
-            if args.action == "discard":
-                return _discard(outbox, args.entry_id)
-            return _retry(outbox, args.entry_id, args.tracking)
-        except (LeaseHeld, InvalidChange) as exc:
-            raise ApiValidationError(str(exc), status=None) from None
+        output.table(["ID", "JOB", "CHANGE", "TRACKING", "STATE", "TRIES", "LAST ERROR"],
+                     [[str(e.id), str(e.job_id), e.status, e.tracking_reference or "-",
+                       _state(e), str(e.attempts), e.last_error] for e in entries])
+        return 0
+    try:
+        if args.action == "discard":
+            return _discard(outbox, args.entry_id)
+        return _retry(outbox, args.entry_id, args.tracking)
+    except (LeaseHeld, InvalidChange) as exc:
+        raise ApiValidationError(str(exc), status=None) from None
 
 
 def _discard(outbox: DispatchOutbox, entry_id: int) -> int:

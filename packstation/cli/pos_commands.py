@@ -9,13 +9,12 @@ from typing import Any
 
 import orjson
 
-from packstation.api import ApiValidationError, ConfigError, SmartGiftClient
+from packstation.api import ApiValidationError, ConfigError
 from packstation.api.fields import FieldError
 from packstation.api.pos import PosSale
-from packstation.backoffice.orders import OrderDesk, describe_earlier
+from packstation.backoffice.orders import describe_earlier
 from packstation.cli import output
-from packstation.cli.context import station_database
-from packstation.store.pos_orders import PosOrderLog
+from packstation.station import Station
 
 MAX_ORDER_FILE = 1 << 20  # an order of a hundred vouchers is a few kilobytes
 
@@ -56,18 +55,14 @@ def read_sale(path: str) -> PosSale:
         raise ApiValidationError(f"{path}: {exc}", status=None) from None
 
 
-async def pos_sale(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def pos_sale(station: Station, args: argparse.Namespace) -> int:
     # The window's log too: an order sent from either is noticed by both.
-    db = station_database(args, client.base_url)
-    try:
-        desk = OrderDesk(client, PosOrderLog(db))
-        earlier = await desk.earlier(args.sale)
-        if earlier is not None and not args.again:
-            raise ApiValidationError(
-                f"{describe_earlier(earlier)} Add --again to send it anyway.", status=None)
-        result = await desk.submit(args.sale)
-    finally:
-        db.close()
+    desk = station.orders
+    earlier = await desk.earlier(args.sale)
+    if earlier is not None and not args.again:
+        raise ApiValidationError(
+            f"{describe_earlier(earlier)} Add --again to send it anyway.", status=None)
+    result = await desk.submit(args.sale)
     if args.json:
         output.print_json({"message": result.message, "order_reference": result.order_reference,
                            "voucher_codes": list(result.voucher_codes)})

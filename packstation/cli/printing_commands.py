@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
-from contextlib import AsyncExitStack
 from dataclasses import asdict
 
-from packstation.api import SmartGiftClient
 from packstation.cli import output
-from packstation.cli.context import station_database
 from packstation.cli.main import EXIT_PRINT_FAILED
-from packstation.config.settings import Settings
 from packstation.printing.discovery import system_discovery
-from packstation.printing.pdf_source import PdfSource
 from packstation.printing.printers import DocumentKind, list_printers, station_from
-from packstation.printing.voucher_printer import VoucherPrinter, default_path
-from packstation.store.database import Database
-from packstation.store.pdf_cache import PdfCache
-from packstation.store.print_history import PrintHistory
+from packstation.printing.voucher_printer import VoucherPrinter
+from packstation.station import Station
 
 
 def _ensure_qt_for(path_name: str) -> None:
@@ -30,54 +24,41 @@ def _ensure_qt_for(path_name: str) -> None:
             QGuiApplication([sys.argv[0], "-platform", "offscreen"])
 
 
-def voucher_printer(client: SmartGiftClient, settings: Settings, db: Database,
-                    stack: AsyncExitStack) -> VoucherPrinter:
-    stack.callback(db.close)
-    stack.callback(db.close)
-    source = PdfSource(client, PdfCache())
-    stack.push_async_callback(source.aclose)
-    path = default_path(settings.print_path)
-    _ensure_qt_for(path.name)
-    return VoucherPrinter(source, PrintHistory(db), station_from(settings), path)
+def _printer_of(station: Station) -> VoucherPrinter:
+    printer = station.printer
+    _ensure_qt_for(printer.path.name)
+    return printer
 
 
-async def jobs_print(client: SmartGiftClient, args: argparse.Namespace) -> int:
+async def jobs_print(station: Station, args: argparse.Namespace) -> int:
     from packstation.cli.commands import find_job
 
-    job = await find_job(client, args.job_id)
-    async with AsyncExitStack() as stack:
-        printer = voucher_printer(client, Settings.load(),
-                                  station_database(args, client.base_url), stack)
-        record_id, receipt = await printer.print_job(job, printer=args.printer,
-                                                     copies=args.copies, label=args.label)
-        what = "address label" if args.label else f"{len(job.vouchers)} voucher(s)"
-        spool = f", spooler job {receipt.job_id}" if receipt.job_id is not None else ""
-        print(f"Sent the {what} of job {job.id} ({job.order_reference}) to “{receipt.printer}”: "
-              f"{receipt.pages} page(s){spool}. [print {record_id}]")
-        if not args.wait:
-            return 0
-        final = await printer.watch(record_id, receipt)
-        print(f"Print {record_id}: {final.state.value}"
-              f"{' (' + final.detail + ')' if final.detail else ''}.")
-        return 0 if final.state.done or final.job_id is None else EXIT_PRINT_FAILED
-
-
-async def prints_reprint(client: SmartGiftClient, args: argparse.Namespace) -> int:
-    async with AsyncExitStack() as stack:
-        printer = voucher_printer(client, Settings.load(),
-                                  station_database(args, client.base_url), stack)
-        record_id, receipt = await printer.reprint(args.print_id, printer=args.printer)
-        print(f"Reprinted print {args.print_id} to “{receipt.printer}” as print {record_id}: "
-              f"{receipt.pages} page(s).")
+    job = await find_job(station.client, args.job_id)
+    printer = _printer_of(station)
+    record_id, receipt = await printer.print_job(job, printer=args.printer, copies=args.copies,
+                                                 label=args.label)
+    what = "address label" if args.label else f"{len(job.vouchers)} voucher(s)"
+    spool = f", spooler job {receipt.job_id}" if receipt.job_id is not None else ""
+    print(f"Sent the {what} of job {job.id} ({job.order_reference}) to “{receipt.printer}”: "
+          f"{receipt.pages} page(s){spool}. [print {record_id}]")
+    if not args.wait:
         return 0
+    final = await printer.watch(record_id, receipt)
+    print(f"Print {record_id}: {final.state.value}"
+          f"{' (' + final.detail + ')' if final.detail else ''}.")
+    return 0 if final.state.done or final.job_id is None else EXIT_PRINT_FAILED
 
 
-def prints_list(args: argparse.Namespace) -> int:
-    db = station_database(args)
-    try:
-        records = PrintHistory(db).recent(args.limit, job_id=args.job)
-    finally:
-        db.close()
+async def prints_reprint(station: Station, args: argparse.Namespace) -> int:
+    record_id, receipt = await _printer_of(station).reprint(args.print_id,
+                                                            printer=args.printer)
+    print(f"Reprinted print {args.print_id} to “{receipt.printer}” as print {record_id}: "
+          f"{receipt.pages} page(s).")
+    return 0
+
+
+async def prints_list(station: Station, args: argparse.Namespace) -> int:
+    records = await asyncio.to_thread(station.history.recent, args.limit, job_id=args.job)
     if args.json:
         output.print_json([asdict(r) for r in records])
         return 0
@@ -88,8 +69,8 @@ def prints_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def printers_command(args: argparse.Namespace) -> int:
-    settings = Settings.load()
+async def printers_command(station: Station, args: argparse.Namespace) -> int:
+    settings = station.settings
     if args.action == "assign":
         if args.kind == DocumentKind.VOUCHERS.value:
             settings.voucher_printer = args.name
@@ -100,7 +81,8 @@ def printers_command(args: argparse.Namespace) -> int:
         settings.save()
         print(f"{args.kind.capitalize()} now print on “{args.name or 'the default printer'}”.")
         return 0
-    entries = list_printers(system_discovery(), station_from(settings))
+    entries = await asyncio.to_thread(list_printers, system_discovery(),
+                                      station_from(settings))
     if not entries:
         print("No printers found (is the print service running?).")
         return 0
