@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import cache
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -150,28 +150,30 @@ def money(data: Mapping[str, Any], key: str) -> Decimal | None:
     return amount
 
 
-@lru_cache(maxsize=8192)
-def parse_datetime(value: str) -> datetime:
-    """Both Smart Gift forms: naive means UK local time; ``Z``/offset means as given.
+# Times already read: a sync's jobs repeat a few thousand distinct times tens of
+# thousands of times (a voucher's valid-from is its job's received time, ...).
+# compile_reader's readers look them up inline, before calling anything.
+_TIMES: dict[str, datetime] = {}
 
-    Cached: a job's times repeat in its vouchers (valid from = received, ...).
-    """
-    parsed = datetime.fromisoformat(value.strip())
-    if not YEARS[0] <= parsed.year <= YEARS[1]:
-        # Year 1 or 9999 with an offset overflows when compared or converted to UTC.
-        raise ValueError(f"year {parsed.year} is out of range")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=uk_zone())
-    return parsed
+
+def parse_datetime(value: str) -> datetime:
+    """Both Smart Gift forms: naive means UK local time; ``Z``/offset means as given."""
+    found = _TIMES.get(value)
+    if found is None:
+        found = datetime.fromisoformat(value.strip())
+        if not YEARS[0] <= found.year <= YEARS[1]:
+            # Year 1 or 9999 with an offset overflows when compared or converted to UTC.
+            raise ValueError(f"year {found.year} is out of range")
+        if found.tzinfo is None:
+            found = found.replace(tzinfo=uk_zone())
+        if len(_TIMES) >= 8192:
+            _TIMES.clear()
+        _TIMES[value] = found
+    return found
 
 
 def when(data: Mapping[str, Any], key: str) -> datetime | None:
     return when_value(key, data.get(key))
-
-
-# Times already read, looked up inline by compile_reader's readers: a sync's jobs repeat
-# a few thousand distinct times tens of thousands of times.
-_TIMES: dict[str, datetime] = {}
 
 
 def when_value(key: str, value: Any) -> datetime | None:
@@ -179,16 +181,10 @@ def when_value(key: str, value: Any) -> datetime | None:
         return None
     if not isinstance(value, str) or len(value) > _MAX_NUMBER_TEXT:
         raise FieldError(key, f"expected a date and time, got {_shown(value)}")
-    found = _TIMES.get(value)
-    if found is None:
-        try:
-            found = parse_datetime(value)
-        except (ValueError, OverflowError):
-            raise FieldError(key, f"not a date and time we accept: {_shown(value)}") from None
-        if len(_TIMES) >= 8192:
-            _TIMES.clear()
-        _TIMES[value] = found
-    return found
+    try:
+        return parse_datetime(value)
+    except (ValueError, OverflowError):
+        raise FieldError(key, f"not a date and time we accept: {_shown(value)}") from None
 
 
 def mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:

@@ -15,7 +15,7 @@ import httpx
 
 from packstation.api import errors as e
 from packstation.api.body import TooLarge, read_capped
-from packstation.api.responses import Answer
+from packstation.api.responses import Answer, describe_transport
 from packstation.api.secret import ApiKey, Origin, origin_of
 
 
@@ -53,12 +53,8 @@ def transport_failure(exc: Exception, host: str) -> e.ApiError:
             "that inspects HTTPS needs its certificate installed on this computer.")
     if isinstance(exc, httpx.TimeoutException):
         return e.NetworkError(f"Smart Gift at {host} did not answer in time.")
-    if isinstance(exc, httpx.ConnectError):
-        reason = "the connection was refused or the address could not be found"
-    elif isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        reason = "the connection was dropped"
-    elif isinstance(exc, httpx.TransportError):
-        reason = "the network failed"
+    if isinstance(exc, httpx.TransportError):
+        reason = describe_transport(exc)
     else:  # InvalidURL, a decoder's surprise: never a traceback for what a server sent
         reason = f"the exchange failed ({type(exc).__name__})"
     return e.NetworkError(f"Could not reach Smart Gift at {host}: {reason}.")
