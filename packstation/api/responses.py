@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from packstation.api import errors as e
+from packstation.api.fields import MAX_ID
 from packstation.api.ratelimit import retry_after_seconds
 from packstation.api.secret import redact, storable
 
@@ -60,11 +61,14 @@ def _text(value: Any) -> str:
     return storable(text)
 
 
-def server_message(response: Answer) -> str | None:
-    body = _error_body(response)
+def _message(body: Any) -> str | None:
     if isinstance(body, Mapping) and isinstance(body.get("message"), str):
         return _text(body["message"])
     return None
+
+
+def server_message(response: Answer) -> str | None:
+    return _message(_error_body(response))
 
 
 def _scrubbed(value: Any, depth: int = 0) -> Any:
@@ -78,11 +82,11 @@ def _scrubbed(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_scrubbed(v, depth + 1) for v in value[:200]]
     return value if isinstance(value, bool | float | None) or (
-        isinstance(value, int) and abs(value) < 2**53) else None
+        isinstance(value, int) and abs(value) < MAX_ID) else None
 
 
-def _field_errors(response: Answer) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    body = _scrubbed(_error_body(response))
+def _field_errors(raw: Any) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    body = _scrubbed(raw)
     if not isinstance(body, dict):
         return {}, {}
     found: dict[str, list[str]] = {}
@@ -90,7 +94,8 @@ def _field_errors(response: Answer) -> tuple[dict[str, list[str]], dict[str, Any
     if isinstance(errors, Mapping):
         for field, value in errors.items():
             messages = value if isinstance(value, list) else [value]
-            found[str(field)] = [_text(m if isinstance(m, str) else str(m)) for m in messages]
+            # Strings are scrubbed already; a number or a nested value is shown as text.
+            found[str(field)] = [m if isinstance(m, str) else _text(str(m)) for m in messages]
     return found, body
 
 
@@ -98,7 +103,8 @@ def raise_for_status(response: Answer, *, asset: bool) -> None:
     status = response.status_code
     if 200 <= status < 300:
         return
-    message = server_message(response)
+    body = _error_body(response)  # read once, for the message and the field errors
+    message = _message(body)
     if status in (401, 403):
         raise e.AuthError(
             f"Smart Gift did not accept the API key (HTTP {status}): it may be wrong, revoked "
@@ -111,9 +117,9 @@ def raise_for_status(response: Answer, *, asset: bool) -> None:
         raise e.NotFound(f"Smart Gift has no such record (HTTP 404): {path_of(response.url)}",
                          status=status)
     if status == 422 or (400 <= status < 500 and status != 429 and message):
-        fields, body = _field_errors(response)
+        fields, scrubbed = _field_errors(body)
         raise e.ApiValidationError(message or f"Smart Gift refused the request (HTTP {status}).",
-                                   status=status, field_errors=fields, body=body)
+                                   status=status, field_errors=fields, body=scrubbed)
     if status == 429:
         wait = retry_after_seconds(response.headers)
         raise e.RateLimited(
