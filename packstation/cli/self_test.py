@@ -131,6 +131,17 @@ def _sandbox() -> str:
     return asyncio.run(round_trip())
 
 
+def _tracking() -> str:
+    from packstation.tracking import ReadingKind, formats, read
+
+    dpd = read("%SW1A1AA15501234567890101826")
+    product = read("5901234123457")  # biip's GS1 tables are in the bundle
+    if dpd.kind is not ReadingKind.TRACKING or product.kind is not ReadingKind.NOT_TRACKING:
+        raise RuntimeError("the courier data (resources/tracking) or biip is missing")
+    return (f"{len(formats())} courier formats; a DPD label reads as "
+            f"{dpd.numbers[0].number}, an EAN-13 as a product code")
+
+
 def _log() -> str:
     from packstation.logs import log_file
 
@@ -150,6 +161,7 @@ CHECKS: list[tuple[str, Callable[[], str], bool]] = [
     ("printing", _printing, True),
     ("sandbox", _sandbox, True),
     ("labels", _labels, True),
+    ("tracking", _tracking, True),
     ("sounds", _sounds, False),
     ("keyring", _keyring, False),
     ("log", _log, False),
