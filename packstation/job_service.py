@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from packstation.api import ApiError, Job
+from packstation.api.errors import PdfNotReady
 from packstation.printing.errors import PrintError
 from packstation.printing.voucher_printer import VoucherPrinter
 from packstation.store.outbox import DispatchOutbox, InvalidChange, OutboxConflict
@@ -26,6 +27,7 @@ class Outcome:
     message: str
     ask: str = ""  # non-empty: nothing was done; ask the packer this first
     replace: bool = False  # ...and, if yes, do it again with replace=True
+    waiting_for_pdfs: bool = False  # not printed only because the PDFs are not made yet
 
 
 @dataclass
@@ -35,16 +37,20 @@ class JobService:
     printer: Callable[[], VoucherPrinter | None] = lambda: None
     poke_sender: Callable[[], None] = lambda: None
 
-    async def print_now(self, job: Job) -> Outcome:
-        """The job's vouchers to the voucher printer, whatever print-on-select says."""
+    async def print_now(self, job: Job, *, label: bool = False) -> Outcome:
+        """The job's vouchers (or address label) to its printer, whatever print-on-select
+        says."""
         printer = self.printer()
         if printer is None:
             return Outcome(False, "not printed: no printer is set up")
         try:
-            _, receipt = await printer.print_job(job)
+            _, receipt = await printer.print_job(job, label=label)
+        except PdfNotReady as exc:
+            return Outcome(False, f"not printed: {exc}", waiting_for_pdfs=True)
         except (PrintError, ApiError) as exc:
             return Outcome(False, f"not printed: {exc}")
-        return Outcome(True, f"{receipt.pages} page(s) sent to {receipt.printer}")
+        what = "label" if label else f"{receipt.pages} page(s)"
+        return Outcome(True, f"{what} sent to {receipt.printer}")
 
     async def print_batch(self, jobs: list[Job],
                           progress: Callable[[str, int, int], None]) -> Outcome:
@@ -59,9 +65,10 @@ class JobService:
             return Outcome(False, f"{len(failed)} of {len(jobs)} not printed. First: {failed[0]}")
         return Outcome(True, f"All {len(jobs)} job(s) sent to the printer.")
 
-    async def dispatch(self, job: Job, tracking: str, *, replace: bool = False) -> Outcome:
-        """Saved as dispatched with ``tracking``, then sent. Another reference already
-        waiting (or already given) is not replaced without the packer's yes."""
+    async def dispatch(self, job: Job, tracking: str | None, *, replace: bool = False
+                       ) -> Outcome:
+        """Saved as dispatched with ``tracking`` (None: untracked), then sent. Another
+        reference already waiting (or already given) is not replaced without a yes."""
         try:
             await asyncio.to_thread(self.outbox.add, job.id, "dispatched", tracking,
                                     replace=replace)
@@ -70,12 +77,12 @@ class JobService:
         except OutboxConflict as exc:
             if exc.existing is not None and exc.existing.lease_live():
                 return Outcome(False, str(exc))  # no question can fix that
-            question = f"{exc} Replace it with {tracking}?".replace(
+            question = f"{exc} Replace it with {tracking or 'no reference'}?".replace(
                 "; confirm to replace it.", ".")
             return Outcome(False, question, ask=question, replace=True)
         self.poke_sender()
-        return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched "
-                             f"with {tracking}")
+        given = f"with {tracking}" if tracking else "untracked (no reference)"
+        return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched {given}")
 
     async def set_status(self, job: Job, status: str) -> Outcome:
         """Mark delivered or cancelled: saved first, then sent."""

@@ -27,6 +27,7 @@ from packstation.api import ApiKey, Job, SmartGiftClient
 from packstation.api.errors import AuthError
 from packstation.api.transport import warm_up
 from packstation.config import keys
+from packstation.config.delivery import DEMO_METHODS, DeliveryMethod
 from packstation.config.settings import Settings
 from packstation.logs import set_file_level
 from packstation.sandbox import DEMO_KEY
@@ -213,7 +214,19 @@ class Station:
     def scan_handler(self) -> ScanHandler:
         from packstation.scanning.handler import ScanHandler
 
-        return ScanHandler(self.cache, self.jobs, print_on_select=self.settings.print_on_select)
+        return ScanHandler(self.cache, self.jobs, settings=lambda: self.settings,
+                           methods=self.delivery_method, pdfs_ready=self._pdfs_ready)
+
+    def delivery_method(self, name: str | None) -> DeliveryMethod:
+        """How a job's method is sent: its settings record; the demo's when the demo has
+        none (so --demo shows untracked, internal and carrier methods)."""
+        record = self.settings.delivery_methods.get(name or "")
+        if record is None and self.demo:
+            record = next((m for m in DEMO_METHODS if m.name == name), None)
+        return record or DeliveryMethod(name or "")
+
+    def _pdfs_ready(self, job: Job) -> bool:
+        return all(v.pdf_copy and self.pdfs.cached(v.pdf_copy) for v in job.vouchers)
 
     def outbox_review(self) -> OutboxReview:
         from packstation.sync.outbox_review import OutboxReview

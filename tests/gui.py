@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from packstation.api import ApiKey, RateBudget, SmartGiftClient
+from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.station import Station
@@ -19,12 +20,20 @@ from packstation.ui.app import build_window
 from packstation.ui.main_window import MainWindow
 
 
+# The sandbox's methods taking any reference: tests of the outbox and the window are not
+# about carrier formats (test_packing.py is, with carrier methods).
+ANY_REFERENCE = {name: DeliveryMethod(name, Tracking.INTERNAL)
+                 for name in ("Gift Letter", "Gift Envelope", "Gift Box")}
+
+
 def make_station(sandbox: SandboxServer, db_path: Path, key: str = DEMO_KEY,
                  **settings: object) -> Station:
     client = SmartGiftClient(sandbox.base_url, ApiKey(key), budget=RateBudget(),
                              max_retries=0)
+    chosen = {"print_on_select": False, "continuous_packing": False,
+              "delivery_methods": dict(ANY_REFERENCE), **settings}
     station = Station(sandbox.base_url, client, Database(db_path),
-                      Settings(**{"print_on_select": False, **settings}))  # type: ignore[arg-type]
+                      Settings(**chosen))  # type: ignore[arg-type]
     station.sender.backoff = 0.05
     return station
 

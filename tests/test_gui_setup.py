@@ -136,7 +136,7 @@ def test_settings_take_effect_at_once_and_are_saved(
     assert saved.text_scale == 1.5 and saved.sounds is False and not saved.print_on_select
     assert saved.log_level == "debug"
     # In effect without a restart:
-    assert window.station.sync.interval == 90.0 and not window.scans.print_on_select
+    assert window.station.sync.interval == 90.0 and not window.scans.settings().print_on_select
     assert window.station.printer.station.vouchers == cups_queue.name
     assert not window.sounds.enabled
     job = window.model.job(3)

@@ -47,12 +47,15 @@ def test_voucher_codes(cache: JobCache) -> None:
     assert wrong.job and wrong.job.id == 1  # said, not switched to
 
 
-def test_unknown_scan_is_the_tracking_reference_of_the_job_in_hand(cache: JobCache) -> None:
+def test_an_unknown_scan_is_the_reference_of_the_job_in_hand_when_scanned_twice(
+        cache: JobCache) -> None:
     in_hand = cache.get(1)
-    meaning = interpret("JD0001234GB\r", in_hand, cache)
-    assert meaning.kind is ScanKind.DISPATCH and meaning.text == "JD0001234GB"
+    once = interpret("JD0001234GB\r", in_hand, cache)
+    assert once.kind is ScanKind.REFUSED and "again" in once.message
+    meaning = interpret("JD0001234GB\r", in_hand, cache, previous="JD0001234GB")
+    assert meaning.kind is ScanKind.DISPATCH and meaning.reference == "JD0001234GB"
     assert meaning.job and meaning.job.id == 1 and not meaning.confirm
-    reused = interpret("JD-USED", in_hand, cache)
+    reused = interpret("JD-USED", in_hand, cache, previous="JD-USED")
     assert reused.kind is ScanKind.DISPATCH and "ORDER3" in reused.confirm
 
 

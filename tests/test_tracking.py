@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from packstation.tracking import ReadingKind, formats, read
-from packstation.tracking.formats import TrackingFormat
+from packstation.tracking.formats import TrackingFormat, formats
+from packstation.tracking.reading import ReadingKind, read
 
 _ALL = formats()
 

@@ -26,6 +26,8 @@ UPDATE_STATUSES = ("dispatched", "delivered", "cancelled")
 AGREEMENT_STATUSES = ("new", "sent", "active", "cancelled")
 PRICE_TYPES = ("per_order", "per_item")
 MAX_TRACKING_REFERENCE = 255
+# The start of packstation's command barcodes (scanning.commands): never a reference.
+RESERVED_PREFIX = "$$PS"
 
 
 def tracking_problem(reference: str) -> str | None:
@@ -37,6 +39,9 @@ def tracking_problem(reference: str) -> str | None:
     """
     if not reference.strip():
         return "The tracking reference is empty."
+    if reference.strip().upper().startswith(RESERVED_PREFIX):
+        return (f"{RESERVED_PREFIX}… is a packstation command barcode, never a tracking "
+                "reference.")
     if len(reference) > MAX_TRACKING_REFERENCE:
         return (f"The tracking reference is {len(reference)} characters long; Smart Gift "
                 f"accepts at most {MAX_TRACKING_REFERENCE}.")

@@ -132,7 +132,8 @@ def _sandbox() -> str:
 
 
 def _tracking() -> str:
-    from packstation.tracking import ReadingKind, formats, read
+    from packstation.tracking.formats import formats
+    from packstation.tracking.reading import ReadingKind, read
 
     dpd = read("%SW1A1AA15501234567890101826")
     product = read("5901234123457")  # biip's GS1 tables are in the bundle

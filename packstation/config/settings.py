@@ -12,11 +12,12 @@ import logging
 import math
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from packstation.api.limits import MB, Limits
+from packstation.config.delivery import DeliveryMethod, methods_from_json
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,15 @@ class Settings:
     max_voucher_pages: int = 20
     max_job_pages: int = 200
     log_level: str = "info"  # debug, info, warning or error: what the log file keeps
+    # After a dispatch the next job is put in hand and its vouchers printed at once.
+    continuous_packing: bool = True
+    # By the method's name as Smart Gift gives it (jobs carry no method id).
+    delivery_methods: dict[str, DeliveryMethod] = field(default_factory=dict)
+
+    def delivery_method(self, name: str | None) -> DeliveryMethod:
+        """The record for a job's method; an unknown one: a carrier's number, none named."""
+        name = name or ""
+        return self.delivery_methods.get(name) or DeliveryMethod(name)
 
     def limits(self) -> Limits:
         return Limits(deadline=self.request_deadline,
@@ -129,7 +139,9 @@ class Settings:
             version += 1
         defaults = cls()
         known = {f.name for f in fields(cls)}
+        methods = methods_from_json(raw.pop("delivery_methods", None))
         values = {k: v for k, v in raw.items() if k in known and _fits(v, getattr(defaults, k))}
+        values["delivery_methods"] = methods
         for name, choices in _CHOICES.items():
             if name in values and values[name] not in choices:
                 del values[name]  # not one we know: the default
@@ -143,6 +155,7 @@ class Settings:
         path = self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"version": VERSION, **asdict(self)}, indent=2),
-                       encoding="utf-8")
+        data = {"version": VERSION, **asdict(self),
+                "delivery_methods": [m.to_json() for m in self.delivery_methods.values()]}
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)

@@ -1,19 +1,26 @@
-"""What the station does with a scan: select (and print), verify, dispatch, or say no.
+"""What the station does with a scan: select (and print), verify, dispatch, obey a
+command barcode, or say no.
 
-What a scan means is decided by ``interpret``; what is then done to the job
-(print, dispatch) by the ``JobService``, which the Job menu uses too. Every
-scan is logged with its outcome. Disk and network work runs off the caller's
-thread (the UI's loop never waits); the result says what to show.
+What a scan means is decided by ``interpret``; what is then done to the job (print,
+dispatch) by the ``JobService``, which the Job menu uses too; what comes next (the
+next job in hand and printed) by the ``PackingFlow``. Every scan is logged with its
+outcome. Disk and network work runs off the caller's thread (the UI's loop never
+waits); the result says what to show.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from packstation.api import Job
-from packstation.job_service import JobService
-from packstation.scanning.interpret import ScanKind, ScanMeaning, interpret
+from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.config.settings import Settings
+from packstation.job_service import JobService, Outcome
+from packstation.scanning.commands import Command
+from packstation.scanning.flow import PackingFlow, QueueOrder, Step
+from packstation.scanning.interpret import ScanKind, ScanMeaning, as_tracking, clean, interpret
 from packstation.store.jobs import JobCache
 
 
@@ -22,36 +29,80 @@ class ScanOutcome:
     ok: bool
     message: str
     meaning: ScanMeaning
-    select: Job | None = None  # select this job in the queue
-    dispatched: bool = False  # saved for sending: move on to the next job
+    select: Job | None = None  # put this job in hand
+    dispatched: bool = False  # saved for sending
     confirm: str = ""  # ask this, then call handle(..., confirmed=True, replace=replace)
     replace: bool = False  # the question is whether to replace another tracking reference
+    clear: bool = False  # nothing in hand (PAUSE, or the queue is done)
+
+
+class _NoQueue:
+    def next_pending(self, after: Job | None, skip: object) -> Job | None:
+        return None
 
 
 @dataclass
 class ScanHandler:
     cache: JobCache
     jobs: JobService
-    print_on_select: bool = True
+    settings: Callable[[], Settings] = Settings
+    methods: Callable[[str | None], DeliveryMethod] | None = None
+    pdfs_ready: Callable[[Job], bool] = lambda job: False
     verified: dict[int, set[int]] = field(default_factory=dict)
+    previous: str = ""  # the last scan, cleaned: an unknown format counts when scanned twice
+    last_dispatched: Job | None = None  # at this station: what WRONG LABEL corrects
+    replacing: Job | None = None  # WRONG LABEL scanned: the next scan is this job's label
 
-    async def handle(self, raw: str, in_hand: Job | None, *, confirmed: bool = False,
-                     replace: bool = False) -> ScanOutcome:
-        """What ``raw`` means and does. ``confirmed``: the packer said yes to the outcome's
-        ``confirm`` question; ``replace``: and that question was about replacing a
-        different tracking reference (the outcome's ``replace`` says which)."""
-        meaning = await asyncio.to_thread(interpret, raw, in_hand, self.cache)
-        outcome = await self._act(meaning, confirmed, replace)
+    def __post_init__(self) -> None:
+        self.flow = PackingFlow(self.jobs, lambda: self.settings().continuous_packing,
+                                self.pdfs_ready)
+
+    def method(self, name: str | None) -> DeliveryMethod:
+        if self.methods is not None:
+            return self.methods(name)
+        return self.settings().delivery_method(name)
+
+    async def handle(self, raw: str, in_hand: Job | None, queue: QueueOrder | None = None, *,
+                     confirmed: bool = False, replace: bool = False) -> ScanOutcome:
+        """What ``raw`` means and does. ``queue`` gives the next job; ``confirmed``: the
+        packer said yes to the outcome's ``confirm`` question; ``replace``: and that
+        question was about replacing a different tracking reference."""
+        queue = queue or _NoQueue()
+        previous, self.previous = self.previous, clean(raw)
+        meaning = await asyncio.to_thread(interpret, raw, in_hand, self.cache, self.method,
+                                          previous)
+        if self.replacing is not None and meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
+            meaning = as_tracking(meaning.text, self.replacing, self.cache,
+                                  self.method(self.replacing.delivery_method_name))
+            outcome = await self._replace(meaning, confirmed)
+        else:
+            outcome = await self._act(meaning, queue, confirmed, replace)
         if meaning.kind is not ScanKind.IGNORED:
             await asyncio.to_thread(self.jobs.log.record, meaning.text, meaning.kind.value,
                                     outcome.message,
                                     meaning.job.id if meaning.job else None)
         return outcome
 
-    async def _act(self, meaning: ScanMeaning, confirmed: bool, replace: bool) -> ScanOutcome:
+    async def resume(self, queue: QueueOrder | None = None) -> ScanOutcome | None:
+        """The job waiting for its PDFs printed once they are here; None if nothing to do."""
+        job = self.flow.ready_to_resume()
+        if job is None:
+            return None
+        step = await self.flow.print_in_hand(job)
+        return self._from_step(step, ScanMeaning(ScanKind.COMMAND, "", job))
+
+    @staticmethod
+    def _from_step(step: Step, meaning: ScanMeaning, dispatched: bool = False) -> ScanOutcome:
+        return ScanOutcome(step.ok, step.message, meaning, select=step.select,
+                           dispatched=dispatched, clear=step.clear)
+
+    async def _act(self, meaning: ScanMeaning, queue: QueueOrder, confirmed: bool,
+                   replace: bool) -> ScanOutcome:
         kind, job = meaning.kind, meaning.job
         if kind is ScanKind.IGNORED:
             return ScanOutcome(True, "", meaning)
+        if kind is ScanKind.COMMAND:
+            return await self._command(meaning, queue)
         if kind in (ScanKind.REFUSED, ScanKind.WRONG_VOUCHER):
             return ScanOutcome(False, meaning.message, meaning)
         assert job is not None
@@ -64,15 +115,76 @@ class ScanHandler:
                        else f"{meaning.message} ({done} of {total})")
             return ScanOutcome(True, message, meaning, select=job)
         if kind is ScanKind.SELECT_JOB:
-            if self.print_on_select and self.jobs.printer() is not None \
+            self.flow.paused = False
+            if self.settings().print_on_select and self.jobs.printer() is not None \
                     and job.status == "pending":
-                printed = await self.jobs.print_now(job)
-                return ScanOutcome(printed.ok, f"{meaning.message}: {printed.message}",
-                                   meaning, select=job)
+                return self._from_step(await self.flow.print_in_hand(job), meaning)
             return ScanOutcome(True, meaning.message, meaning, select=job)
         # DISPATCH
         if meaning.confirm and not confirmed:
             return ScanOutcome(False, meaning.confirm, meaning, confirm=meaning.confirm)
-        saved = await self.jobs.dispatch(job, meaning.text, replace=replace)
-        return ScanOutcome(saved.ok, saved.message, meaning, dispatched=saved.ok,
-                           confirm=saved.ask, replace=saved.replace)
+        return await self._dispatch(meaning, job, meaning.reference, queue, replace)
+
+    async def _dispatch(self, meaning: ScanMeaning, job: Job, reference: str | None,
+                        queue: QueueOrder, replace: bool) -> ScanOutcome:
+        saved = await self.jobs.dispatch(job, reference, replace=replace)
+        if not saved.ok:
+            return ScanOutcome(False, saved.message, meaning, confirm=saved.ask,
+                               replace=saved.replace)
+        self.last_dispatched = job
+        said = f"{meaning.message} · {saved.message}" if reference else saved.message
+        step = await self.flow.after_dispatch(job, Outcome(True, said), queue)
+        return self._from_step(step, meaning, dispatched=True)
+
+    async def _replace(self, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
+        """WRONG LABEL was scanned: this scan is the right label of the last dispatch."""
+        job = self.replacing
+        assert job is not None
+        if meaning.kind is not ScanKind.DISPATCH or meaning.reference is None:
+            return ScanOutcome(False, f"{meaning.message} (still waiting for the right label "
+                                      f"of order {job.order_reference})", meaning)
+        if not confirmed:
+            question = (f"{meaning.confirm} " if meaning.confirm else "") + (
+                f"Replace the tracking reference of order {job.order_reference} with "
+                f"{meaning.reference}?")
+            return ScanOutcome(False, question, meaning, confirm=question, replace=True)
+        saved = await self.jobs.dispatch(job, meaning.reference, replace=True)
+        if saved.ok:
+            self.replacing = None
+        return ScanOutcome(saved.ok, f"Corrected: {saved.message}", meaning)
+
+    async def _command(self, meaning: ScanMeaning, queue: QueueOrder) -> ScanOutcome:
+        command, job = meaning.command, meaning.job
+        if command is Command.START:
+            return self._from_step(await self.flow.start(job, queue), meaning)
+        if command is Command.PAUSE:
+            self.replacing = None
+            return self._from_step(self.flow.pause(), meaning)
+        if command is Command.SKIP:
+            return self._from_step(await self.flow.skip(job, queue), meaning)
+        if command is Command.REPRINT:
+            return self._from_step(await self.flow.reprint(job), meaning)
+        if command is Command.WRONG_LABEL:
+            last = self.last_dispatched
+            if last is None:
+                return ScanOutcome(False, "No job has been dispatched at this station yet.",
+                                   meaning)
+            self.replacing = last
+            return ScanOutcome(True, f"Scan the right label for order {last.order_reference}: "
+                                     "it replaces the reference it was dispatched with.",
+                               meaning)
+        if job is None:
+            return ScanOutcome(False, "No job in hand: scan START or an order first.", meaning)
+        if command is Command.LABEL:
+            printed = await self.jobs.print_now(job, label=True)
+            return ScanOutcome(printed.ok, f"Order {job.order_reference}: {printed.message}",
+                               meaning)
+        # DISPATCHED: the untracked methods' dispatch, with no reference.
+        method = self.method(job.delivery_method_name)
+        if method.tracking is not Tracking.UNTRACKED:
+            return ScanOutcome(False, f"Order {job.order_reference} goes by {method.describe()}: "
+                                      "scan its tracking reference instead.", meaning)
+        if job.status != "pending":
+            return ScanOutcome(False, f"Order {job.order_reference} is already {job.status}.",
+                               meaning)
+        return await self._dispatch(meaning, job, None, queue, False)

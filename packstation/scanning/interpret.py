@@ -1,21 +1,27 @@
 """Deciding what a scan means from what it matches.
 
-An order reference or job id selects that job; a voucher code selects its job
-when no job is in hand, ticks the voucher when it belongs to the job in hand,
-and is a loud "wrong voucher" when it belongs to another. With a job in hand, a
-scan that matches nothing known is its tracking reference. A scan that matches
-a known order reference or voucher code is never taken as a tracking reference.
+A command barcode (``scanning.commands``) is a command and nothing else. An order
+reference or job id selects that job; a voucher code selects its job when no job is
+in hand, ticks the voucher when it belongs to the job in hand, and is a loud "wrong
+voucher" when it belongs to another. With a job in hand, any other scan is judged as
+its tracking reference by the job's delivery method (``tracking_scan``). A scan that
+matches a known order reference or voucher code is never taken as a tracking reference.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from packstation.api import Job
 from packstation.api.models import MAX_TRACKING_REFERENCE
+from packstation.config.delivery import DeliveryMethod
+from packstation.scanning import commands
+from packstation.scanning.commands import Command
+from packstation.scanning.tracking_scan import judge
 
 
 class ScanKind(StrEnum):
@@ -23,8 +29,9 @@ class ScanKind(StrEnum):
     VERIFY_VOUCHER = "verify voucher"
     WRONG_VOUCHER = "wrong voucher"
     DISPATCH = "dispatch"
+    COMMAND = "command"
     IGNORED = "ignored"  # empty after cleaning
-    REFUSED = "refused"  # too long, or unknown with no job in hand
+    REFUSED = "refused"  # too long, no tracking number, or unknown with no job in hand
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,8 @@ class ScanMeaning:
     voucher_id: int | None = None
     message: str = ""
     confirm: str = ""  # non-empty: ask the packer this before acting
+    command: Command | None = None
+    reference: str | None = None  # DISPATCH: what is sent (the normalised number)
 
 
 class JobLookup(Protocol):
@@ -49,11 +58,23 @@ def clean(raw: str) -> str:
     return "".join(c for c in raw if unicodedata.category(c) not in ("Cc", "Cf")).strip()
 
 
-def interpret(raw: str, in_hand: Job | None, lookup: JobLookup) -> ScanMeaning:
-    """What ``raw`` means with ``in_hand`` selected. Reads the cache: call it off the UI thread."""
+def interpret(raw: str, in_hand: Job | None, lookup: JobLookup,
+              method: Callable[[str | None], DeliveryMethod] | None = None,
+              previous: str = "") -> ScanMeaning:
+    """What ``raw`` means with ``in_hand`` selected; ``method`` gives a job's delivery
+    method by name, ``previous`` is the scan before (an unknown format counts when
+    scanned twice). Reads the cache: call it off the UI thread."""
     text = clean(raw)
     if not text:
         return ScanMeaning(ScanKind.IGNORED, text)
+    if commands.is_reserved(text):
+        command = commands.parse(text)
+        if command is None:
+            return ScanMeaning(ScanKind.REFUSED, text, message=(
+                f"“{text}” is not a command this station knows. Use the command sheet "
+                "from Settings > Scanner."))
+        return ScanMeaning(ScanKind.COMMAND, text, in_hand, command=command,
+                           message=command.value.replace("-", " ").capitalize())
     if len(text) > MAX_TRACKING_REFERENCE:
         return ScanMeaning(ScanKind.REFUSED, text, message=(
             f"That scan is {len(text)} characters long; nothing is longer than "
@@ -85,9 +106,22 @@ def interpret(raw: str, in_hand: Job | None, lookup: JobLookup) -> ScanMeaning:
     if in_hand.status != "pending":
         return ScanMeaning(ScanKind.REFUSED, text, in_hand, message=(
             f"Order {in_hand.order_reference} is already {in_hand.status}."))
-    others = [j for j in lookup.by_tracking_reference(text) if j.id != in_hand.id]
-    confirm = (f"Tracking reference {text} is already on order {others[0].order_reference}. "
-               "Use it for this order too?") if others else ""
-    return ScanMeaning(ScanKind.DISPATCH, text, in_hand,
-                       message=f"Dispatch order {in_hand.order_reference} with {text}",
-                       confirm=confirm)
+    name = in_hand.delivery_method_name
+    record = method(name) if method is not None else DeliveryMethod(name or "")
+    return as_tracking(text, in_hand, lookup, record, previous)
+
+
+def as_tracking(text: str, job: Job, lookup: JobLookup, method: DeliveryMethod,
+                previous: str = "") -> ScanMeaning:
+    """``text`` judged as ``job``'s tracking reference: DISPATCH (maybe asking) or REFUSED."""
+    verdict = judge(text, method, previous)
+    if verdict.reference is None:
+        return ScanMeaning(ScanKind.REFUSED, text, job, message=verdict.message)
+    reference = verdict.reference
+    others = [j for j in lookup.by_tracking_reference(reference) if j.id != job.id]
+    questions = [verdict.ask] if verdict.ask else []
+    if others:
+        questions.append(f"Tracking reference {reference} is already on order "
+                         f"{others[0].order_reference}. Use it for this order too?")
+    return ScanMeaning(ScanKind.DISPATCH, text, job, message=verdict.message,
+                       confirm=" ".join(questions), reference=reference)

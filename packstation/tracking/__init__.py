@@ -1,11 +1,7 @@
 """Which carrier a scanned number belongs to, and the number its customer knows.
 
-No Qt. ``read`` says what a scan is; ``formats`` are the known courier formats,
-shipped in ``resources/tracking`` (tracking_number_data, MIT, plus uk.json).
+No Qt. ``reading.read`` says what a scan is; ``formats.formats`` are the known courier
+formats, shipped in ``resources/tracking`` (tracking_number_data, MIT, plus uk.json);
+``carriers.CARRIERS`` names the carriers. Nothing is imported here: settings need the
+carrier names at start-up without the parsers.
 """
-
-from packstation.tracking.formats import CARRIERS, TrackingFormat, formats
-from packstation.tracking.reading import CarrierNumber, Reading, ReadingKind, read
-
-__all__ = ["CARRIERS", "CarrierNumber", "Reading", "ReadingKind", "TrackingFormat", "formats",
-           "read"]

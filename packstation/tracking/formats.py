@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from packstation.resources import resource_dir
+from packstation.tracking.carriers import CARRIERS
 from packstation.tracking.checksums import ALGORITHMS
 
 # The data set's courier codes, as the ids the rest of packstation uses (settings,
@@ -24,11 +25,6 @@ from packstation.tracking.checksums import ALGORITHMS
 _CARRIER_IDS = {"amazon": "amazon", "dhl": "dhl", "dpd": "dpd", "fedex": "fedex",
                 "s10": "s10", "ups": "ups", "usps": "usps", "yodel": "yodel"}
 
-CARRIERS: dict[str, str] = {
-    "royal-mail": "Royal Mail", "parcelforce": "Parcelforce", "dpd": "DPD", "evri": "Evri",
-    "yodel": "Yodel", "dhl": "DHL", "ups": "UPS", "fedex": "FedEx", "usps": "USPS",
-    "amazon": "Amazon", "s10": "International post (UPU S10)",
-}
 
 _ROYAL_MAIL_URL = "https://www.royalmail.com/track-your-item#/tracking-results/%s"
 

@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
         self.scan_field.setFocus()  # the window's first focus: not the search box above it
+        self._resuming = False
         self._timer = QTimer(self)  # the status bar and PDF state, once a second
         self._timer.timeout.connect(self._tick)
         self._timer.start(1000)
@@ -201,8 +202,6 @@ class MainWindow(QMainWindow):
         """At start, and whenever Settings is saved: everything takes effect at once."""
         if self.station is not None:
             self.station.apply_settings(settings)
-        if self.scans is not None:
-            self.scans.print_on_select = settings.print_on_select
         self.scan_field.tab_ends_scan = settings.scan_end_key == "tab"
         if settings.sounds != self.sounds.enabled:
             self.sounds.close()
@@ -330,6 +329,10 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self.job_view.preview.poll()
         self.office.show_state()
+        if self.scans is not None and not self._resuming \
+                and self.scans.flow.ready_to_resume() is not None:
+            self._resuming = True  # the waiting job's PDFs arrived: print it now
+            self.run(self._resume(self.scans))
         if self.station is not None and not self._counting:
             self._counting = True
             self.run(self._refresh_status(self.station))
@@ -359,9 +362,18 @@ class MainWindow(QMainWindow):
     async def _scan(self, text: str, confirmed: bool, replace: bool = False) -> None:
         assert self.scans is not None
         in_hand = self.current_job()
-        outcome = await self.scans.handle(text, in_hand, confirmed=confirmed, replace=replace)
+        outcome = await self.scans.handle(text, in_hand, self.queue, confirmed=confirmed,
+                                          replace=replace)
         if not self._gone:
             self.show_outcome(outcome, text)
+
+    async def _resume(self, scans: ScanHandler) -> None:
+        try:
+            outcome = await scans.resume(self.queue)
+        finally:
+            self._resuming = False
+        if outcome is not None and not self._gone:
+            self.show_outcome(outcome, "")
 
     def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
         if outcome.confirm:
@@ -376,8 +388,8 @@ class MainWindow(QMainWindow):
             self.work.show_jobs()  # a scanned job is shown, whatever was
             self.select_job(outcome.select)
             self._current_changed()
-        if outcome.dispatched:
-            self.select_row(self.table.currentIndex().row() + 1)  # the next pending job
+        elif outcome.clear:
+            self.queue.clear_current()
         self.scan_field.setFocus()
 
     def _ask(self, question: str, yes: Any) -> None:

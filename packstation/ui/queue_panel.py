@@ -6,6 +6,8 @@ rows load without a stall) behind a ``JobFilterProxy`` that only filters.
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,3 +95,19 @@ class QueuePanel(QWidget):
     def shown_pending(self) -> list[Job]:
         rows = (self.proxy.index(r, 0).data(JOB_ROLE) for r in range(self.proxy.rowCount()))
         return [j for j in rows if isinstance(j, Job) and j.status == "pending"]
+
+    def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None:
+        """The first pending job shown after ``after`` (then from the top), not in ``skip``:
+        "next job" follows the queue's own order and filter."""
+        rows = [self.proxy.index(r, 0).data(JOB_ROLE) for r in range(self.proxy.rowCount())]
+        jobs = [j for j in rows if isinstance(j, Job)]
+        start = next((i + 1 for i, j in enumerate(jobs) if after and j.id == after.id), 0)
+        for job in jobs[start:] + jobs[:start]:
+            if job.status == "pending" and job.id not in skip \
+                    and (after is None or job.id != after.id):
+                return job
+        return None
+
+    def clear_current(self) -> None:
+        """Nothing in hand (PAUSE)."""
+        self.table.selectionModel().clear()

@@ -1,0 +1,89 @@
+"""How each Smart Gift delivery method is sent, described once for the whole app.
+
+Jobs name their method (``delivery_method_name``) but carry no id, so a record is
+found by that name; the id is kept when an agreement tells it. ``tracking`` says what
+a dispatch scan must be: a ``carrier``'s number (of the ``carrier`` expected, if one
+is named), an ``internal`` reference of the provider's, or nothing (``untracked``).
+Later fields (transit days, courier booking) are added here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from packstation.tracking.carriers import CARRIERS
+
+MAX_METHODS = 500  # far more than any provider has; a hostile file cannot grow the dialog
+MAX_NAME = 200
+
+
+class Tracking(StrEnum):
+    CARRIER = "carrier"
+    INTERNAL = "internal"
+    UNTRACKED = "untracked"
+
+
+TRACKING_WORDS = {
+    Tracking.CARRIER: "a carrier's tracking number",
+    Tracking.INTERNAL: "our own reference",
+    Tracking.UNTRACKED: "untracked (no reference)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryMethod:
+    name: str
+    tracking: Tracking = Tracking.CARRIER
+    carrier: str = ""  # expected carrier's id (tracking.carriers); "" when none is named
+    id: int | None = None
+
+    @property
+    def carrier_name(self) -> str:
+        return CARRIERS.get(self.carrier, "")
+
+    def describe(self) -> str:
+        if self.tracking is Tracking.CARRIER and self.carrier:
+            return f"{self.name}: {self.carrier_name} tracking number"
+        return f"{self.name}: {TRACKING_WORDS[self.tracking]}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "tracking": self.tracking.value, "carrier": self.carrier,
+                "id": self.id}
+
+
+def method_from_json(raw: Any) -> DeliveryMethod | None:
+    """One record from a settings file, or None when it cannot be one (it is dropped,
+    not guessed at). An unknown carrier becomes "none named"."""
+    if not isinstance(raw, dict):
+        return None
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+        return None
+    try:
+        tracking = Tracking(raw.get("tracking", Tracking.CARRIER.value))
+    except ValueError:
+        return None
+    carrier = raw.get("carrier", "")
+    carrier = carrier if isinstance(carrier, str) and carrier in CARRIERS else ""
+    method_id = raw.get("id")
+    if isinstance(method_id, bool) or not isinstance(method_id, int) \
+            or not 0 < method_id < 2**53:
+        method_id = None
+    return DeliveryMethod(name, tracking, carrier, method_id)
+
+
+def methods_from_json(raw: Any) -> dict[str, DeliveryMethod]:
+    if not isinstance(raw, list):
+        return {}
+    found = (method_from_json(item) for item in raw[:MAX_METHODS])
+    return {m.name: m for m in found if m is not None}
+
+
+# The demo's sandbox methods (sandbox.data.DELIVERY_METHODS), so --demo shows each kind.
+DEMO_METHODS = (
+    DeliveryMethod("Gift Letter", Tracking.UNTRACKED, "royal-mail", 97),
+    DeliveryMethod("Gift Envelope", Tracking.INTERNAL, "", 98),
+    DeliveryMethod("Gift Box", Tracking.CARRIER, "dpd", 99),
+)

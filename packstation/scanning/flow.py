@@ -1,0 +1,105 @@
+"""Continuous packing: one scan per job.
+
+After a dispatch the next job in the queue's order is put in hand and its vouchers
+printed at once; the first job prints on START (or Ctrl+P). When the next job cannot
+print (its PDFs not generated yet, the printer stopped) the flow says so and waits on
+that job: it prints by itself once the PDFs arrive (``resume``), or on REPRINT. PAUSE
+leaves nothing in hand and prints nothing until the next START or order scan. No Qt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from packstation.api import Job
+from packstation.job_service import JobService, Outcome
+
+
+class QueueOrder(Protocol):
+    """The queue as the packer sees it (its order, its filter)."""
+
+    def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What the flow did: say ``message`` (red unless ``ok``), put ``select`` in hand,
+    or nothing at all when ``clear``."""
+
+    ok: bool
+    message: str
+    select: Job | None = None
+    clear: bool = False
+
+
+@dataclass
+class PackingFlow:
+    jobs: JobService
+    continuous: Callable[[], bool] = lambda: True
+    pdfs_ready: Callable[[Job], bool] = lambda job: False  # memory only: asked every second
+    paused: bool = False
+    waiting: Job | None = None  # could not print: printed on REPRINT (or when PDFs arrive)
+    waiting_for_pdfs: bool = False
+    packed: set[int] = field(default_factory=set)  # dispatched here (maybe not yet confirmed)
+
+    async def print_in_hand(self, job: Job) -> Step:
+        printed = await self.jobs.print_now(job)
+        if printed.ok:
+            self.waiting, self.waiting_for_pdfs = None, False
+            return Step(True, f"Order {job.order_reference}: {printed.message}", select=job)
+        self.waiting, self.waiting_for_pdfs = job, printed.waiting_for_pdfs
+        then = ("It prints by itself once they arrive, or scan REPRINT."
+                if printed.waiting_for_pdfs else "Put it right, then scan REPRINT.")
+        return Step(False, f"Order {job.order_reference} NOT printed: {printed.message}. "
+                           f"{then}", select=job)
+
+    async def start(self, in_hand: Job | None, queue: QueueOrder) -> Step:
+        self.paused = False
+        job = in_hand if in_hand is not None and in_hand.status == "pending" \
+            else queue.next_pending(None, self.packed)
+        if job is None:
+            return Step(True, "Nothing to pack: every job in the queue is done.")
+        return await self.print_in_hand(job)
+
+    def pause(self) -> Step:
+        self.paused, self.waiting, self.waiting_for_pdfs = True, None, False
+        return Step(True, "Paused: nothing in hand. Scan START to carry on.", clear=True)
+
+    async def skip(self, in_hand: Job | None, queue: QueueOrder) -> Step:
+        following = queue.next_pending(in_hand, self.packed | (
+            {in_hand.id} if in_hand is not None else set()))
+        if following is None:
+            return Step(True, "No other job to take.")
+        if self.continuous() and not self.paused:
+            step = await self.print_in_hand(following)
+            return Step(step.ok, f"Skipped. {step.message}", select=following)
+        return Step(True, f"Skipped: order {following.order_reference} in hand.",
+                    select=following)
+
+    async def reprint(self, in_hand: Job | None) -> Step:
+        job = self.waiting or in_hand
+        if job is None:
+            return Step(False, "No job in hand to print.")
+        self.paused = False
+        return await self.print_in_hand(job)
+
+    async def after_dispatch(self, done: Job, said: Outcome, queue: QueueOrder) -> Step:
+        """The next job in hand (and printed, when packing continuously)."""
+        self.packed.add(done.id)
+        following = queue.next_pending(done, self.packed)
+        if following is None:
+            return Step(said.ok, f"{said.message}. That was the last job in the queue.",
+                        clear=True)
+        if not self.continuous() or self.paused:
+            return Step(said.ok, said.message, select=following)
+        step = await self.print_in_hand(following)
+        return Step(step.ok, f"{said.message}. Next: {step.message}", select=following)
+
+    def ready_to_resume(self) -> Job | None:
+        """The job waiting for its PDFs, once they are all here (cheap: ask it often)."""
+        job = self.waiting
+        if job is not None and self.waiting_for_pdfs and self.pdfs_ready(job):
+            return job
+        return None
