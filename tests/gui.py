@@ -19,7 +19,6 @@ from packstation.store.database import Database
 from packstation.ui.app import build_window
 from packstation.ui.main_window import MainWindow
 
-
 # The sandbox's methods taking any reference: tests of the outbox and the window are not
 # about carrier formats (test_packing.py is, with carrier methods).
 ANY_REFERENCE = {name: DeliveryMethod(name, Tracking.INTERNAL)
@@ -27,8 +26,8 @@ ANY_REFERENCE = {name: DeliveryMethod(name, Tracking.INTERNAL)
 
 
 def make_station(sandbox: SandboxServer, db_path: Path, key: str = DEMO_KEY,
-                 **settings: object) -> Station:
-    client = SmartGiftClient(sandbox.base_url, ApiKey(key), budget=RateBudget(),
+                 budget: RateBudget | None = None, **settings: object) -> Station:
+    client = SmartGiftClient(sandbox.base_url, ApiKey(key), budget=budget or RateBudget(),
                              max_retries=0)
     chosen = {"print_on_select": False, "continuous_packing": False,
               "delivery_methods": dict(ANY_REFERENCE), **settings}
@@ -67,9 +66,9 @@ def scan(qtbot: QtBot, window: MainWindow, text: str) -> None:
 
 @contextmanager
 def synced_window(qtbot: QtBot, sandbox: SandboxServer, db_path: Path,
-                  **settings: object) -> Iterator[MainWindow]:
+                  budget: RateBudget | None = None, **settings: object) -> Iterator[MainWindow]:
     """A station synced once, its window open on the cache; both closed afterwards."""
-    station = make_station(sandbox, db_path, **settings)
+    station = make_station(sandbox, db_path, budget=budget, **settings)
     wait(qtbot, station.sync.sync_once())
     window = open_window(qtbot, station)
     try:

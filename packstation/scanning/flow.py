@@ -22,6 +22,10 @@ class QueueOrder(Protocol):
 
     def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None: ...
 
+    def put_in_hand(self, job: Job) -> None:
+        """Shown as the job in hand now, before its printing is awaited: the job just
+        dispatched may leave the view (its dispatch confirmed) meanwhile."""
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -44,7 +48,9 @@ class PackingFlow:
     waiting_for_pdfs: bool = False
     packed: set[int] = field(default_factory=set)  # dispatched here (maybe not yet confirmed)
 
-    async def print_in_hand(self, job: Job) -> Step:
+    async def print_in_hand(self, job: Job, queue: QueueOrder | None = None) -> Step:
+        if queue is not None:
+            queue.put_in_hand(job)
         printed = await self.jobs.print_now(job)
         if printed.ok:
             self.waiting, self.waiting_for_pdfs = None, False
@@ -61,7 +67,7 @@ class PackingFlow:
             else queue.next_pending(None, self.packed)
         if job is None:
             return Step(True, "Nothing to pack: every job in the queue is done.")
-        return await self.print_in_hand(job)
+        return await self.print_in_hand(job, queue)
 
     def pause(self) -> Step:
         self.paused, self.waiting, self.waiting_for_pdfs = True, None, False
@@ -73,7 +79,7 @@ class PackingFlow:
         if following is None:
             return Step(True, "No other job to take.")
         if self.continuous() and not self.paused:
-            step = await self.print_in_hand(following)
+            step = await self.print_in_hand(following, queue)
             return Step(step.ok, f"Skipped. {step.message}", select=following)
         return Step(True, f"Skipped: order {following.order_reference} in hand.",
                     select=following)
@@ -94,7 +100,7 @@ class PackingFlow:
                         clear=True)
         if not self.continuous() or self.paused:
             return Step(said.ok, said.message, select=following)
-        step = await self.print_in_hand(following)
+        step = await self.print_in_hand(following, queue)
         return Step(step.ok, f"{said.message}. Next: {step.message}", select=following)
 
     def ready_to_resume(self) -> Job | None:

@@ -40,6 +40,9 @@ class _NoQueue:
     def next_pending(self, after: Job | None, skip: object) -> Job | None:
         return None
 
+    def put_in_hand(self, job: Job) -> None:
+        pass
+
 
 @dataclass
 class ScanHandler:
@@ -88,7 +91,7 @@ class ScanHandler:
         job = self.flow.ready_to_resume()
         if job is None:
             return None
-        step = await self.flow.print_in_hand(job)
+        step = await self.flow.print_in_hand(job, queue)
         return self._from_step(step, ScanMeaning(ScanKind.COMMAND, "", job))
 
     @staticmethod
@@ -118,7 +121,7 @@ class ScanHandler:
             self.flow.paused = False
             if self.settings().print_on_select and self.jobs.printer() is not None \
                     and job.status == "pending":
-                return self._from_step(await self.flow.print_in_hand(job), meaning)
+                return self._from_step(await self.flow.print_in_hand(job, queue), meaning)
             return ScanOutcome(True, meaning.message, meaning, select=job)
         # DISPATCH
         if meaning.confirm and not confirmed:

@@ -108,6 +108,9 @@ class QueuePanel(QWidget):
                 return job
         return None
 
+    def put_in_hand(self, job: Job) -> None:
+        self.select_job(job)
+
     def clear_current(self) -> None:
         """Nothing in hand (PAUSE)."""
         self.table.selectionModel().clear()

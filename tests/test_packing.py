@@ -1,0 +1,208 @@
+"""One scan per job, through the real window: scans typed at scanner speed, vouchers
+spooled through a real CUPS queue, dispatches sent to the sandbox over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from packstation.api import Job, RateBudget
+from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.sandbox import SandboxServer
+from packstation.scanning.commands import Command, barcode
+from packstation.ui.main_window import MainWindow
+from tests.cups import CupsQueue
+from tests.gui import scan, synced_window
+from tests.test_gui_backoffice import click, open_dialog
+
+SANDBOX_METHODS = ("Gift Letter", "Gift Envelope", "Gift Box")
+
+
+def methods(tracking: Tracking, carrier: str = "") -> dict[str, DeliveryMethod]:
+    return {name: DeliveryMethod(name, tracking, carrier) for name in SANDBOX_METHODS}
+
+
+def dpd_label(n: int) -> tuple[str, str]:
+    """A DPD UK label barcode and the parcel number inside it."""
+    parcel = f"1550{n:010d}"
+    return f"%SW1A1AA{parcel}101826", parcel
+
+
+@pytest.fixture
+def packing(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
+            cups_queue: CupsQueue, request: pytest.FixtureRequest
+            ) -> Iterator[tuple[MainWindow, SandboxServer]]:
+    """A window packing continuously on a sandbox with plenty of pending jobs."""
+    tracking, carrier = getattr(request, "param", (Tracking.CARRIER, "dpd"))
+    # A shift's packing in seconds: the key's 60 requests a minute would stretch it to
+    # minutes (the budget has its own tests), so this station may spend 60 a second.
+    with SandboxServer(pdf_delay=0, jobs=90, seed=23, rate_window=1.0) as sandbox, \
+            synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
+                          budget=RateBudget(limit=60, window=1.0),
+                          voucher_printer=cups_queue.name, continuous_packing=True,
+                          delivery_methods=methods(tracking, carrier)) as window:
+        assert window.station is not None
+        window.station.sender.start()
+        window.show()
+        yield window, sandbox
+
+
+def printed(window: MainWindow, job: Job) -> bool:
+    assert window.station is not None
+    return any(r.job_id == job.id and r.spool_job_id
+               for r in window.station.history.recent(5, job_id=job.id))
+
+
+def pages_out(queue: CupsQueue, spool_job_id: int) -> int | None:
+    """Pages of the PDF cups-pdf wrote for a spooler job; None until it is complete."""
+    found = list(queue.out_dir.glob(f"*job_{spool_job_id}.pdf"))
+    try:
+        return len(PdfReader(found[0]).pages) if len(found) == 1 else None
+    except (OSError, PdfReadError):
+        return None
+
+
+def in_hand_printed(qtbot: QtBot, window: MainWindow, previous: Job | None) -> Job:
+    """Waits for the flow to put a new job in hand and spool its vouchers."""
+    def moved() -> bool:
+        job = window.current_job()
+        return job is not None and (previous is None or job.id != previous.id) \
+            and printed(window, job)
+    qtbot.waitUntil(moved, timeout=15_000)
+    job = window.current_job()
+    assert job is not None
+    return job
+
+
+def test_twenty_jobs_are_packed_with_one_scan_each_and_nothing_else(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer],
+        cups_queue: CupsQueue) -> None:
+    window, sandbox = packing
+    assert window.station is not None
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    packed: list[tuple[Job, str]] = []
+    for n in range(20):
+        label, parcel = dpd_label(n)
+        scan(qtbot, window, label)
+        following = in_hand_printed(qtbot, window, job)
+        qtbot.waitUntil(lambda p=parcel: f"DPD: {p}" in window.banner.text(), timeout=5_000)
+        assert window.banner.good and "Next: Order" in window.banner.text()
+        packed.append((job, parcel))
+        job = following
+    assert len({j.id for j, _ in packed}) == 20  # twenty different jobs
+    for done, parcel in packed:  # each sent with the parcel number, not the label barcode
+        qtbot.waitUntil(lambda d=done: sandbox.state.job(d.id)["status"]  # type: ignore[index]
+                        == "dispatched", timeout=10_000)
+        assert sandbox.state.job(done.id)["tracking_reference"] == parcel  # type: ignore[index]
+    # Every packed job's vouchers came out of CUPS, each page there.
+    for done, _ in packed:
+        record = window.station.history.recent(1, job_id=done.id)[0]
+        assert record.pages == len(done.vouchers)
+        qtbot.waitUntil(lambda r=record: pages_out(cups_queue, r.spool_job_id or 0)
+                        == r.pages, timeout=20_000)
+    assert "error" not in window.sounds.played
+
+
+@pytest.mark.parametrize("packing", [(Tracking.UNTRACKED, "royal-mail")], indirect=True)
+def test_an_untracked_job_is_dispatched_by_the_dispatched_barcode(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    scan(qtbot, window, "RB123456785GB")  # a label it does not have
+    qtbot.waitUntil(lambda: barcode(Command.DISPATCHED) in window.banner.text(), timeout=5_000)
+    assert not window.banner.good and window.sounds.played[-1] == "error"
+    scan(qtbot, window, barcode(Command.DISPATCHED))
+    in_hand_printed(qtbot, window, job)
+    qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"]  # type: ignore[index]
+                    == "dispatched", timeout=10_000)
+    assert sandbox.state.job(job.id)["tracking_reference"] is None  # type: ignore[index]
+    assert "untracked" in window.banner.text()
+
+
+def test_a_stopped_printer_halts_the_flow_and_reprint_resumes_it(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer],
+        cups_queue: CupsQueue) -> None:
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    cups_queue.stop()
+    try:
+        label, parcel = dpd_label(900)
+        scan(qtbot, window, label)
+        qtbot.waitUntil(lambda: "NOT printed" in window.banner.text(), timeout=15_000)
+        assert not window.banner.good and window.sounds.played[-1] == "error"
+        waiting = window.current_job()
+        assert waiting is not None and waiting.id != job.id and not printed(window, waiting)
+        qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
+                        == parcel, timeout=10_000)  # the dispatch itself went through
+    finally:
+        cups_queue.start()
+    scan(qtbot, window, barcode(Command.REPRINT))
+    qtbot.waitUntil(lambda: printed(window, waiting), timeout=15_000)
+    qtbot.waitUntil(lambda: window.banner.good, timeout=5_000)
+    assert (window.current_job() or job).id == waiting.id
+
+
+def test_wrong_label_replaces_the_last_dispatch_after_asking(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    wrong, _ = dpd_label(1)
+    scan(qtbot, window, wrong)
+    following = in_hand_printed(qtbot, window, job)
+    qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"]  # type: ignore[index]
+                    == "dispatched", timeout=10_000)
+    scan(qtbot, window, barcode(Command.WRONG_LABEL))
+    qtbot.waitUntil(lambda: job.order_reference in window.banner.text(), timeout=5_000)
+    right, parcel = dpd_label(2)
+    scan(qtbot, window, right)
+    box = open_dialog(qtbot, window, QMessageBox)
+    assert isinstance(box, QMessageBox) and parcel in box.text()
+    assert f"order {job.order_reference}" in box.text()
+    click(qtbot, box.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
+                    == parcel, timeout=10_000)
+    assert (window.current_job() or job).id == following.id  # the job in hand stays
+
+
+def test_another_carriers_label_is_asked_about_and_a_misread_refused(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    scan(qtbot, window, "RB123456786GB")  # a misread Royal Mail number
+    qtbot.waitUntil(lambda: "MISREAD" in window.banner.text(), timeout=5_000)
+    scan(qtbot, window, "5901234123457")  # the box's product code
+    qtbot.waitUntil(lambda: "product code" in window.banner.text(), timeout=5_000)
+    scan(qtbot, window, "RB123456785GB")  # Royal Mail, where DPD is expected
+    box = open_dialog(qtbot, window, QMessageBox)
+    assert isinstance(box, QMessageBox) and "Royal Mail" in box.text() and "DPD" in box.text()
+    click(qtbot, box.button(QMessageBox.StandardButton.Yes))
+    in_hand_printed(qtbot, window, job)
+    qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
+                    == "RB123456785GB", timeout=10_000)
+
+
+def test_pause_leaves_nothing_in_hand_and_skip_takes_the_next(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, _ = packing
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    scan(qtbot, window, barcode(Command.SKIP))
+    skipped_to = in_hand_printed(qtbot, window, job)
+    assert skipped_to.id != job.id
+    scan(qtbot, window, barcode(Command.PAUSE))
+    qtbot.waitUntil(lambda: window.current_job() is None, timeout=5_000)
+    label, _ = dpd_label(3)
+    scan(qtbot, window, label)  # nothing in hand: no dispatch
+    qtbot.waitUntil(lambda: "Scan the order first" in window.banner.text(), timeout=5_000)
