@@ -206,3 +206,24 @@ def test_pause_leaves_nothing_in_hand_and_skip_takes_the_next(
     label, _ = dpd_label(3)
     scan(qtbot, window, label)  # nothing in hand: no dispatch
     qtbot.waitUntil(lambda: "Scan the order first" in window.banner.text(), timeout=5_000)
+
+
+def test_a_job_whose_pdfs_are_not_made_yet_prints_by_itself_once_they_arrive(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
+        cups_queue: CupsQueue) -> None:
+    with SandboxServer(pdf_delay=600, jobs=12, seed=5) as sandbox, \
+            synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
+                          voucher_printer=cups_queue.name, continuous_packing=True,
+                          delivery_methods=methods(Tracking.CARRIER, "dpd")) as window:
+        assert window.station is not None
+        window.station.pdfs._first_retry = 0.2  # retried in moments, not the real 5 s
+        scan(qtbot, window, barcode(Command.START))
+        qtbot.waitUntil(lambda: "NOT printed" in window.banner.text(), timeout=10_000)
+        assert "prints by itself" in window.banner.text() and not window.banner.good
+        assert window.sounds.played[-1] == "error"
+        job = window.current_job()
+        assert job is not None and not printed(window, job)
+        sandbox.state.pdf_delay = 0  # Smart Gift has made them now
+        qtbot.waitUntil(lambda: printed(window, job), timeout=30_000)  # no input at all
+        qtbot.waitUntil(lambda: window.banner.good, timeout=5_000)
+        assert (window.current_job() or job).id == job.id
