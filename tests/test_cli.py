@@ -47,14 +47,43 @@ def test_jobs_list_human_and_json(cli, sandbox: SandboxServer) -> None:  # type:
 
 
 def test_dispatch_set_status_and_rejections(cli) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = cli("jobs", "dispatch", "1", "--tracking", "JD0001GB")
+    code, out, _ = cli("jobs", "dispatch", "--as-is", "1", "--tracking", "JD0001GB")
     assert code == 0 and "dispatched" in out and "JD0001GB" in out
     code, out, _ = cli("jobs", "set-status", "1", "delivered")
     assert code == 0 and "delivered" in out
     code, _, err = cli("jobs", "set-status", "999999", "cancelled")
     assert code == 4 and "404" in err
-    code, _, err = cli("jobs", "dispatch", "1", "--tracking", "x" * 300)
+    code, _, err = cli("jobs", "dispatch", "--as-is", "1", "--tracking", "x" * 300)
     assert code == 4 and "255" in err and "Traceback" not in err
+
+
+def test_dispatch_sends_the_carriers_number_read_from_the_label(  # type: ignore[no-untyped-def]
+        cli, sandbox: SandboxServer) -> None:
+    code, out, _ = cli("jobs", "dispatch", "7", "--tracking", "%SW1A1AA15501234567890101826")
+    assert code == 0 and "DPD tracking number 15501234567890" in out
+    assert "read from %SW1A1AA" in out
+    assert sandbox.state.job(7)["tracking_reference"] == "15501234567890"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("raw", "words"), [
+    ("RB123456786GB", "MISREAD"),
+    ("5901234123457", "EAN-13 product code"),
+    ("NOT-A-FORMAT-42", "no tracking number format we know"),
+])
+def test_dispatch_refuses_what_is_no_tracking_number_unless_as_is(  # type: ignore[no-untyped-def]
+        cli, sandbox: SandboxServer, raw: str, words: str) -> None:
+    code, _, err = cli("jobs", "dispatch", "8", "--tracking", raw)
+    assert code == 4 and words in err and "--as-is" in err and "Nothing was saved" in err
+    assert sandbox.state.job(8)["status"] == "pending"  # type: ignore[index]
+    code, out, _ = cli("jobs", "dispatch", "8", "--tracking", raw, "--as-is")
+    assert code == 0 and sandbox.state.job(8)["tracking_reference"] == raw  # type: ignore[index]
+
+
+def test_dispatch_with_no_tracking_is_untracked(cli, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("jobs", "dispatch", "9")
+    assert code == 0 and "dispatched" in out
+    job = sandbox.state.job(9)
+    assert job and job["status"] == "dispatched" and job["tracking_reference"] is None
 
 
 def test_usage_error_is_exit_2(cli) -> None:  # type: ignore[no-untyped-def]
@@ -220,14 +249,14 @@ def test_print_commands_through_cups(cli, cups_queue, tmp_path: Path) -> None:  
 def test_dispatch_goes_through_the_outbox(cli, sandbox: SandboxServer) -> None:  # type: ignore[no-untyped-def]
     sandbox.faults.retry_after = 60  # Smart Gift busy for a minute: beyond the short wait
     sandbox.faults.inject("503", 3)
-    code, out, _ = cli("jobs", "dispatch", "2", "--tracking", "SAVED-1")
+    code, out, _ = cli("jobs", "dispatch", "--as-is", "2", "--tracking", "SAVED-1")
     assert code == 6 and "Saved, not confirmed yet" in out
     code, out, _ = cli("outbox", "list", "--json")
     [entry] = json.loads(out)
     assert (entry["job_id"], entry["tracking_reference"], entry["state"]) == (
         2, "SAVED-1", "pending")
     # A different reference for the same job needs confirming...
-    code, _, err = cli("jobs", "dispatch", "2", "--tracking", "OTHER-2")
+    code, _, err = cli("jobs", "dispatch", "--as-is", "2", "--tracking", "OTHER-2")
     assert code == 4 and "--replace" in err and "SAVED-1" in err
     code, out, _ = cli("outbox", "list")
     assert "SAVED-1" in out and "OTHER-2" not in out
@@ -333,7 +362,7 @@ def test_a_hostile_order_file_is_refused_unread_and_nothing_is_sent(
 
 
 @pytest.mark.parametrize("argv", [
-    ("jobs", "dispatch", "99999999999999999999999", "--tracking", "A"),
+    ("jobs", "dispatch", "--as-is", "99999999999999999999999", "--tracking", "A"),
     ("jobs", "print", "1", "--copies", "100000000000000000000000"),
     ("jobs", "set-status", "0", "delivered"), ("prints", "list", "--limit", "-1"),
     ("outbox", "send", "--wait", "nan"), ("jobs", "pdf", "1", "--wait", "1e308")])

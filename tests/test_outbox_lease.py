@@ -134,7 +134,7 @@ async def test_a_cancelled_send_gives_its_lease_back(tmp_path: Path) -> None:
 def dispatch_in_a_child(server: HostileServer, tracking: str) -> subprocess.Popen[bytes]:
     """`jobs dispatch 1` in its own process, willing to wait a minute for Smart Gift."""
     return subprocess.Popen(
-        [sys.executable, "-m", "packstation", "jobs", "dispatch", "1", "--tracking", tracking,
+        [sys.executable, "-m", "packstation", "jobs", "dispatch", "--as-is", "1", "--tracking", tracking,
          "--wait", "60"], env={**os.environ, "PACKSTATION_API_URL": server.base_url,
                                "PACKSTATION_API_KEY": DEMO_KEY},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -205,7 +205,7 @@ def test_commands_never_reset_an_entry_another_process_is_sending(
     sent = cli(url, "outbox", "send", "--wait", "0")
     assert sent.returncode == 6 and "sending (by" in sent.stdout
     for argv in (("outbox", "discard", "1"), ("outbox", "retry", "1"),
-                 ("jobs", "dispatch", "4", "--tracking", "OTHER-4", "--replace")):
+                 ("jobs", "dispatch", "--as-is", "4", "--tracking", "OTHER-4", "--replace")):
         refused = cli(url, *argv)
         assert refused.returncode == 4, (argv, refused.stdout, refused.stderr)
         assert "being sent" in refused.stderr and "Traceback" not in refused.stderr
@@ -223,7 +223,7 @@ def test_retry_discard_and_replace_work_once_the_lease_expired(
     assert "lease expired" in retried.stdout
     assert outbox_of(url)[0] == {**outbox_of(url)[0], "state": "pending", "tracking": "NEW-5"}
     lease_to_another_live_process(url, 6, "OLD-6", seconds=-1)
-    replaced = cli(url, "jobs", "dispatch", "6", "--tracking", "NEW-6", "--replace")
+    replaced = cli(url, "jobs", "dispatch", "--as-is", "6", "--tracking", "NEW-6", "--replace")
     assert replaced.returncode == 0, replaced.stderr
     assert sandbox.state.job(6)["tracking_reference"] == "NEW-6"  # type: ignore[index]
     discarded = cli(url, "outbox", "discard", "1")
@@ -239,24 +239,24 @@ def test_a_reference_that_can_never_be_valid_is_not_saved(
         sandbox: SandboxServer, tmp_path: Path, tracking: str) -> None:
     with pytest.raises(InvalidChange):
         DispatchOutbox(Database(tmp_path / "db.sqlite3")).add(2, "dispatched", tracking)
-    refused = cli(sandbox.base_url, "jobs", "dispatch", "2", "--tracking", tracking)
+    refused = cli(sandbox.base_url, "jobs", "dispatch", "--as-is", "2", "--tracking", tracking)
     assert refused.returncode == 4 and "Nothing was saved" in refused.stderr
     assert outbox_of(sandbox.base_url) == []
-    fine = cli(sandbox.base_url, "jobs", "dispatch", "2", "--tracking", "OK-1")
+    fine = cli(sandbox.base_url, "jobs", "dispatch", "--as-is", "2", "--tracking", "OK-1")
     assert fine.returncode == 0, fine.stdout + fine.stderr
 
 
 def test_a_dispatched_job_is_not_given_another_reference_without_replace(
         sandbox: SandboxServer) -> None:
     url = sandbox.base_url
-    assert cli(url, "jobs", "dispatch", "1", "--tracking", "A-1").returncode == 0
-    again = cli(url, "jobs", "dispatch", "1", "--tracking", "A-1")
+    assert cli(url, "jobs", "dispatch", "--as-is", "1", "--tracking", "A-1").returncode == 0
+    again = cli(url, "jobs", "dispatch", "--as-is", "1", "--tracking", "A-1")
     assert again.returncode == 0  # the same reference again: harmless
-    other = cli(url, "jobs", "dispatch", "1", "--tracking", "B-1")
+    other = cli(url, "jobs", "dispatch", "--as-is", "1", "--tracking", "B-1")
     assert other.returncode == 4
     assert "already dispatched with tracking A-1" in other.stderr and "--replace" in other.stderr
     assert sandbox.state.job(1)["tracking_reference"] == "A-1"  # type: ignore[index]
-    replaced = cli(url, "jobs", "dispatch", "1", "--tracking", "B-1", "--replace")
+    replaced = cli(url, "jobs", "dispatch", "--as-is", "1", "--tracking", "B-1", "--replace")
     assert replaced.returncode == 0
     assert sandbox.state.job(1)["tracking_reference"] == "B-1"  # type: ignore[index]
 
@@ -265,7 +265,7 @@ def test_outbox_send_by_a_person_tries_at_once(sandbox: SandboxServer) -> None:
     url = sandbox.base_url
     sandbox.faults.retry_after = 60
     sandbox.faults.inject("503")
-    saved = cli(url, "jobs", "dispatch", "7", "--tracking", "LATER-7", "--wait", "0")
+    saved = cli(url, "jobs", "dispatch", "--as-is", "7", "--tracking", "LATER-7", "--wait", "0")
     assert saved.returncode == 6  # Smart Gift asked for a minute
     sent = cli(url, "outbox", "send", "--wait", "0")
     assert sent.returncode == 0 and "empty" in sent.stdout
@@ -278,7 +278,7 @@ def test_jobs_dispatch_keeps_to_its_short_wait(tmp_path: Path,
     (tmp_path / "settings.json").write_text('{"version": 2, "request_deadline": 600}')
     monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path))
     with HostileServer(lambda r, w: w.drip(b"{}" * 100, every=1.0)) as server:
-        done = cli(server.base_url, "jobs", "dispatch", "1", "--tracking", "W-1", "--wait", "2")
+        done = cli(server.base_url, "jobs", "dispatch", "--as-is", "1", "--tracking", "W-1", "--wait", "2")
     assert done.returncode == 6, done.stdout + done.stderr
     assert "Saved, not confirmed yet" in done.stdout and "did not answer within" in done.stdout
 

@@ -207,7 +207,7 @@ def test_a_server_echoing_the_key_is_redacted_everywhere_we_keep_it(data_dir: Pa
     env = {"PACKSTATION_API_KEY": secret}
     with HostileServer(echo) as server:
         env["PACKSTATION_API_URL"] = server.base_url
-        dispatched = cli_child(env, "jobs", "dispatch", "3", "--tracking", "T-3")
+        dispatched = cli_child(env, "jobs", "dispatch", "--as-is", "3", "--tracking", "T-3")
         listed = cli_child(env, "outbox", "list")
         listed_json = cli_child(env, "outbox", "list", "--json")
         assert server.requests[0].headers["smart-auth"] == secret  # it really was echoed

@@ -94,7 +94,12 @@ async def jobs_list(station: Station, args: argparse.Namespace) -> int:
 async def jobs_dispatch(station: Station, args: argparse.Namespace) -> int:
     from packstation.cli import outbox_commands
 
-    return await outbox_commands.change_job(station, args.job_id, "dispatched", args.tracking,
+    tracking = args.tracking
+    if tracking is not None and not args.as_is:
+        job = await asyncio.to_thread(station.cache.get, args.job_id)
+        method = station.delivery_method(job.delivery_method_name if job else None)
+        tracking = outbox_commands.tracking_for(tracking, method)
+    return await outbox_commands.change_job(station, args.job_id, "dispatched", tracking,
                                             args.replace, args.wait)
 
 

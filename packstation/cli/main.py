@@ -56,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the jobs as JSON")
     p = jobs.add_parser("dispatch", help="mark a job dispatched")
     p.add_argument("job_id", type=identifier, metavar="JOB_ID")
-    p.add_argument("--tracking", required=True, metavar="REF", help="tracking reference")
+    p.add_argument("--tracking", metavar="RAW",
+                   help="the courier barcode or tracking number: the carrier's number is sent "
+                        "(a DPD label's 14-digit parcel number...); none: dispatched untracked")
+    p.add_argument("--as-is", action="store_true",
+                   help="send --tracking exactly as given, even when it is no tracking number "
+                        "we know (a misread, a product code, an unknown format)")
     p.add_argument("--replace", action="store_true",
                    help="replace a different change waiting for this job, or the tracking "
                         "reference of a job already dispatched")

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from packstation.api import ApiValidationError
 from packstation.cli import output
+from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.scanning.tracking_scan import judge
 from packstation.station import Station
 from packstation.store.outbox import (
     DispatchOutbox,
@@ -43,6 +45,24 @@ def _quick(sender: OutboxSender, backoff: float, most: float) -> OutboxSender:
     """A command waits seconds, not minutes: its own short backoff."""
     sender.backoff, sender.max_backoff = backoff, most
     return sender
+
+
+def tracking_for(raw: str, method: DeliveryMethod) -> str:
+    """The reference to send for ``raw`` given on the command line, said; raises
+    ApiValidationError (nothing saved) for what is no tracking number we know."""
+    if method.tracking is not Tracking.CARRIER:
+        return raw  # the provider's own reference (or one given for untracked post)
+    verdict = judge(raw.strip(), method, previous=raw.strip())
+    if verdict.reference is None or verdict.number is None:
+        reason = verdict.message if verdict.reference is None else (
+            "It is no tracking number format we know.")
+        raise ApiValidationError(f"{reason} Nothing was saved; --as-is sends it exactly as "
+                                 "given.", status=None)
+    number = verdict.number
+    note = f" (read from {raw.strip()})" if number.number != raw.strip() else ""
+    other = f"; {method.name} expects {method.carrier_name}" if verdict.ask else ""
+    print(f"{number.carrier_name} tracking number {number.number}{note}{other}.")
+    return number.number
 
 
 async def change_job(station: Station, job_id: int, status: str, tracking: str | None,
