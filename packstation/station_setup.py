@@ -26,7 +26,12 @@ from packstation.config.settings import Settings
 from packstation.printing.discovery import system_discovery
 from packstation.printing.errors import PrintError
 from packstation.printing.model import PrintState
-from packstation.printing.sheets import print_sheet, printer_test_pdf, scanner_test_pdf
+from packstation.printing.sheets import (
+    command_sheet_pdf,
+    print_sheet,
+    printer_test_pdf,
+    scanner_test_pdf,
+)
 from packstation.printing.voucher_printer import default_path, follow_to_end
 
 
@@ -99,6 +104,10 @@ class StationSetup:
     async def print_scanner_sheet(self, printer: str, paper: str = "A4") -> tuple[bool, str]:
         return await self._print(scanner_test_pdf(paper), printer, "packstation scanner test",
                                  paper)
+
+    async def print_command_sheet(self, printer: str, paper: str = "A4") -> tuple[bool, str]:
+        return await self._print(command_sheet_pdf(paper), printer,
+                                 "packstation command barcodes", paper)
 
     async def _print(self, data: bytes, printer: str, title: str,
                      paper: str) -> tuple[bool, str]:

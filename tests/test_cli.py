@@ -75,7 +75,7 @@ def test_dispatch_refuses_what_is_no_tracking_number_unless_as_is(  # type: igno
     code, _, err = cli("jobs", "dispatch", "8", "--tracking", raw)
     assert code == 4 and words in err and "--as-is" in err and "Nothing was saved" in err
     assert sandbox.state.job(8)["status"] == "pending"  # type: ignore[index]
-    code, out, _ = cli("jobs", "dispatch", "8", "--tracking", raw, "--as-is")
+    code, _, _ = cli("jobs", "dispatch", "8", "--tracking", raw, "--as-is")
     assert code == 0 and sandbox.state.job(8)["tracking_reference"] == raw  # type: ignore[index]
 
 

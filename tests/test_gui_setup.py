@@ -22,6 +22,7 @@ from packstation.api import ApiKey
 from packstation.config import keys
 from packstation.config.settings import Settings
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.scanning.commands import Command, barcode
 from packstation.scanning.layout import TEST_CODE
 from packstation.station import Station
 from packstation.station_setup import StationSetup
@@ -32,6 +33,7 @@ from packstation.ui.main_window import MainWindow
 from packstation.ui.scanner_test import ScannerTestDialog
 from packstation.ui.serial_scanner import SerialScanner
 from packstation.ui.settings_dialog import SettingsDialog
+from tests.barcodes import barcodes_in_pdf
 from tests.cups import CupsQueue
 from tests.gui import scan, wait
 from tests.test_gui_window import activate, unnamed_controls
@@ -223,6 +225,17 @@ def test_scanner_test_says_whether_the_layouts_match(
     qtbot.waitUntil(lambda: "scanner test" in dialog.verdict.text().lower()
                     and dialog.verdict.good, timeout=30_000)
     assert set(cups_queue.outputs_titled("packstation scanner test")) - before
+    # Beside it, the command sheet: every command barcode decodes to its command.
+    before = set(cups_queue.outputs_titled("packstation command barcodes"))
+    qtbot.mouseClick(dialog.commands_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "command barcodes" in dialog.verdict.text().lower()
+                    and dialog.verdict.good, timeout=30_000)
+    [sheet] = set(cups_queue.outputs_titled("packstation command barcodes")) - before
+    qtbot.waitUntil(lambda: sheet.stat().st_size > 0 and sheet.read_bytes().rstrip()
+                    .endswith(b"%%EOF"), timeout=10_000)
+    decoded = barcodes_in_pdf(sheet.read_bytes())[0]
+    assert sorted(text for text, _ in decoded) == sorted(barcode(c) for c in Command)
+    assert {kind for _, kind in decoded} == {"Code128"}
 
 
 @pytest.fixture

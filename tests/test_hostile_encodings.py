@@ -30,7 +30,8 @@ def test_a_lone_surrogate_in_a_refusal_is_stored_and_shown(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PACKSTATION_DATA_DIR", str(tmp_path))
     with HostileServer(lambda r, w: w.answer(SURROGATE_422, 422)) as server:
-        refused = run_cli("jobs", "dispatch", "--as-is", "1", "--tracking", "TRK1", url=server.base_url)
+        refused = run_cli("jobs", "dispatch", "--as-is", "1", "--tracking", "TRK1",
+                          url=server.base_url)
         listed = run_cli("outbox", "list", url=server.base_url)
     assert refused.returncode == 4 and "bad \ufffd reference" in refused.stderr  # not exit 1
     assert outbox_states(tmp_path) == [("attention", "bad \ufffd reference")]  # settled
@@ -54,7 +55,8 @@ def test_a_lone_surrogate_in_an_order_refusal_is_a_refusal(
 def test_a_reference_that_is_not_utf8_is_refused_before_saving() -> None:
     assert tracking_problem("TRK\udcff")  # what Python makes of the byte 0xFF in argv
     with HostileServer(lambda r, w: w.json({})) as server:
-        done = run_cli("jobs", "dispatch", "--as-is", "1", "--tracking", "TRK\udcff", url=server.base_url)
+        done = run_cli("jobs", "dispatch", "--as-is", "1", "--tracking", "TRK\udcff",
+                       url=server.base_url)
         assert server.requests == []
     assert done.returncode == 4 and "Nothing was saved" in done.stderr
 

@@ -134,7 +134,8 @@ async def test_a_cancelled_send_gives_its_lease_back(tmp_path: Path) -> None:
 def dispatch_in_a_child(server: HostileServer, tracking: str) -> subprocess.Popen[bytes]:
     """`jobs dispatch 1` in its own process, willing to wait a minute for Smart Gift."""
     return subprocess.Popen(
-        [sys.executable, "-m", "packstation", "jobs", "dispatch", "--as-is", "1", "--tracking", tracking,
+        [sys.executable, "-m", "packstation", "jobs", "dispatch", "--as-is", "1", "--tracking",
+         tracking,
          "--wait", "60"], env={**os.environ, "PACKSTATION_API_URL": server.base_url,
                                "PACKSTATION_API_KEY": DEMO_KEY},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -278,7 +279,8 @@ def test_jobs_dispatch_keeps_to_its_short_wait(tmp_path: Path,
     (tmp_path / "settings.json").write_text('{"version": 2, "request_deadline": 600}')
     monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path))
     with HostileServer(lambda r, w: w.drip(b"{}" * 100, every=1.0)) as server:
-        done = cli(server.base_url, "jobs", "dispatch", "--as-is", "1", "--tracking", "W-1", "--wait", "2")
+        done = cli(server.base_url, "jobs", "dispatch", "--as-is", "1", "--tracking", "W-1",
+                   "--wait", "2")
     assert done.returncode == 6, done.stdout + done.stderr
     assert "Saved, not confirmed yet" in done.stdout and "did not answer within" in done.stdout
 

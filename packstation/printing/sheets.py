@@ -1,8 +1,10 @@
-"""Pages the station prints for itself: a printer test page and the scanner test barcode.
+"""Pages the station prints for itself: a printer test page, the scanner test barcode
+and the command sheet.
 
-Both are drawn here (reportlab), so setting up a bench needs no account and no
-voucher: the test page proves the printer, paper size and margins; the
-barcode proves the scanner's keyboard layout (see ``scanning.layout``).
+All are drawn here (reportlab), so setting up a bench needs no account and no
+voucher: the test page proves the printer, paper size and margins; the barcode
+proves the scanner's keyboard layout (see ``scanning.layout``); the command sheet
+holds the command barcodes a packer scans instead of using the keyboard.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from datetime import datetime
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen.canvas import Canvas
 
 from packstation import __version__
 from packstation.printing.errors import PrintError
 from packstation.printing.model import PAPER_SIZES, PrintPath, PrintReceipt, PrintRequest
 from packstation.printing.pdfcheck import check_pdf
+from packstation.scanning.commands import MEANINGS, Command, barcode
 from packstation.scanning.layout import TEST_CODE
 
 
@@ -53,6 +57,43 @@ def scanner_test_pdf(paper: str = "A4") -> bytes:
     canvas.drawString(margin, height - margin - 34,
                       "Open Settings > Scanner > Test the scanner, then scan this barcode.")
     _barcode(canvas, margin, height - margin - 34 - 30 * mm, width - 2 * margin)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def command_sheet_pdf(paper: str = "A4") -> bytes:
+    """Every command barcode with its name and what it does, for beside the scanner."""
+    width, height = _page(paper)
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(width, height))
+    canvas.setTitle("packstation command barcodes")
+    margin = 12 * mm
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(margin, height - margin - 16, "packstation command barcodes")
+    canvas.setFont("Helvetica", 10)
+    canvas.drawString(margin, height - margin - 32,
+                      "Scan one instead of reaching for the keyboard. Keep beside the scanner.")
+    row = (height - 2 * margin - 50) / len(Command)
+    bar_height = min(16 * mm, row * 0.5)
+    bar_room = (width - 2 * margin) * 0.55  # barcodes left, words right, one column each
+    text_x = margin + bar_room + 6 * mm
+    for index, command in enumerate(Command):
+        top = height - margin - 50 - index * row
+        code = Code128(barcode(command), barHeight=bar_height, barWidth=0.45 * mm,
+                       humanReadable=False)
+        if code.width > bar_room:
+            code = Code128(barcode(command), barHeight=bar_height,
+                           barWidth=0.45 * mm * bar_room / code.width, humanReadable=False)
+        code.drawOn(canvas, margin, top - bar_height - 4 * mm)
+        canvas.setFont("Courier", 8)
+        canvas.drawString(margin, top - bar_height - 8 * mm, barcode(command))
+        canvas.setFont("Helvetica-Bold", 14)
+        canvas.drawString(text_x, top - 8 * mm, command.value.replace("-", " "))
+        canvas.setFont("Helvetica", 9)
+        lines = simpleSplit(MEANINGS[command], "Helvetica", 9, width - margin - text_x)
+        for number, line in enumerate(lines):
+            canvas.drawString(text_x, top - 14 * mm - number * 11, line)
     canvas.showPage()
     canvas.save()
     return out.getvalue()

@@ -63,6 +63,9 @@ class ScannerTestDialog(QDialog):
         self.barcode.setAccessibleName(f"Test barcode {TEST_CODE}")
         self.print_button = QPushButton("Print the test barcode")
         self.print_button.clicked.connect(self.print_sheet)
+        # Beside the test: the barcodes a packer scans instead of the keyboard.
+        self.commands_button = QPushButton("Print the command sheet")
+        self.commands_button.clicked.connect(self.print_commands)
         self.field = ScanField(tab_ends_scan)
         self.field.setAccessibleName("Test scan")
         self.field.setPlaceholderText("Scan the test barcode here…")
@@ -73,8 +76,8 @@ class ScannerTestDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (intro, self.barcode, self.print_button, self.field, self.verdict,
-                       buttons):
+        for widget in (intro, self.barcode, self.print_button, self.commands_button, self.field,
+                       self.verdict, buttons):
             layout.addWidget(widget)
         self.field.setFocus()
 
@@ -86,11 +89,17 @@ class ScannerTestDialog(QDialog):
         self.print_button.setEnabled(False)
         self.tasks.run(self._print())
 
-    async def _print(self) -> None:
+    def print_commands(self) -> None:
+        self.commands_button.setEnabled(False)
+        self.tasks.run(self._print(commands=True))
+
+    async def _print(self, commands: bool = False) -> None:
+        button = self.commands_button if commands else self.print_button
         try:
-            ok, message = await self.setup.print_scanner_sheet(self.printer)
+            ok, message = await (self.setup.print_command_sheet(self.printer) if commands
+                                 else self.setup.print_scanner_sheet(self.printer))
         finally:
-            self.print_button.setEnabled(True)
+            button.setEnabled(True)
         self.verdict.show_outcome(ok, message)
         self.field.setFocus()
 
