@@ -308,10 +308,17 @@ class Station:
         self.sender.start()
         self.monitor.start()
         self.agreements.start()
+        # The courier formats read from disk now, in a worker: the first scan (and the
+        # job view's carrier) need them, the UI thread never reads them.
+        from packstation.tracking.reading import warm_up
+
+        self._formats = asyncio.ensure_future(asyncio.to_thread(warm_up))
 
     async def aclose(self) -> None:
         """Stop what was started and close what was opened (nothing else is made for it)."""
         made = self.__dict__
+        if "_formats" in made:
+            await made["_formats"]
         for part in ("sync", "sender", "pdfs", "monitor", "agreements", "client"):
             if part in made:
                 await made[part].aclose()

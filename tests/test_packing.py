@@ -227,3 +227,32 @@ def test_a_job_whose_pdfs_are_not_made_yet_prints_by_itself_once_they_arrive(
         qtbot.waitUntil(lambda: printed(window, job), timeout=30_000)  # no input at all
         qtbot.waitUntil(lambda: window.banner.good, timeout=5_000)
         assert (window.current_job() or job).id == job.id
+
+
+def test_the_job_view_names_the_carrier_and_links_its_tracking_page(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    from packstation.tracking.reading import warm_up
+
+    window, sandbox = packing
+    warm_up()  # as Station.start does in a worker
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    label, parcel = dpd_label(77)
+    scan(qtbot, window, label)
+    in_hand_printed(qtbot, window, job)
+    qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"]  # type: ignore[index]
+                    == "dispatched", timeout=10_000)
+    assert window.station is not None
+    qtbot.waitUntil(lambda: (j := window.station.cache.get(job.id)) is not None  # type: ignore[union-attr]
+                    and j.tracking_reference == parcel, timeout=10_000)
+    window.select_job(window.station.cache.get(job.id))  # type: ignore[arg-type]
+    shown = window.job_view.fields["tracking"].text()
+    assert f"{parcel} · DPD" in shown
+    assert f'href="https://www.dpd.co.uk/apps/tracking/?reference={parcel}"' in shown
+
+
+def test_a_hostile_tracking_reference_is_shown_as_text(qtbot: QtBot) -> None:
+    from packstation.ui.job_view import tracking_text
+
+    assert tracking_text('<a href="http://evil">x</a>') == (
+        "&lt;a href=&quot;http://evil&quot;&gt;x&lt;/a&gt;")

@@ -10,10 +10,9 @@ GTINs) are read with biip; the rest is matched against every known format.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from enum import StrEnum
-
-import biip
 
 from packstation.tracking.formats import TrackingFormat, formats
 
@@ -76,6 +75,8 @@ def _matches(compact: str, known: tuple[TrackingFormat, ...]
 def _product(compact: str) -> str:
     if not compact.isdigit() or len(compact) not in (8, 12, 13):
         return ""
+    import biip  # 120 ms to import: only when a product code is possible (see warm_up)
+
     gtin = biip.parse(compact).gtin
     if gtin is None:
         return ""
@@ -107,6 +108,21 @@ def read(raw: str, known: tuple[TrackingFormat, ...] | None = None) -> Reading:
     if bad:
         return Reading(text, ReadingKind.MISREAD, misread=tuple(bad))
     return Reading(text, ReadingKind.UNKNOWN)
+
+
+def warm_up() -> None:
+    """Read the formats and import the GS1 parser now (in a worker), not at a first scan."""
+    formats()
+    import biip  # noqa: F401
+
+
+def recognised(reference: str | None) -> CarrierNumber | None:
+    """The carrier of a stored tracking reference, for showing it; None when unknown or
+    while the formats are not read yet (so the UI thread never reads them from disk)."""
+    if not reference or formats.cache_info().currsize == 0 or "biip" not in sys.modules:
+        return None
+    reading = read(reference)
+    return reading.numbers[0] if reading.kind is ReadingKind.TRACKING else None
 
 
 def _sscc(text: str, sscc: str, known: tuple[TrackingFormat, ...]) -> Reading:

@@ -25,12 +25,24 @@ from PySide6.QtWidgets import (
 from packstation.api import Job
 from packstation.formats import pounds, uk_time
 from packstation.station import VoucherPdfs
+from packstation.tracking.reading import recognised
 from packstation.ui.plain import plain, safe_link, tooltip
 from packstation.ui.text_scale import enlarged
 from packstation.ui.voucher_preview import VoucherPreview
 
 VOUCHER_COLUMNS = ("✓", "Name", "Type", "Value", "Persons", "Valid from", "Valid until",
                    "Code", "To", "From", "Message")
+
+
+def tracking_text(reference: str | None) -> str:
+    """The reference (escaped), its carrier and tracking link where the data has one."""
+    if not reference:
+        return "—"
+    number = recognised(reference)
+    if number is None:
+        return escape(reference)
+    link = safe_link(number.link, "track it")
+    return f"{escape(reference)} · {escape(number.carrier_name)}{f' ({link})' if link else ''}"
 
 
 class JobView(QWidget):
@@ -53,7 +65,7 @@ class JobView(QWidget):
             value = plain(QLabel())
             value.setWordWrap(True)
             value.setAccessibleName(label)
-            if key == "company":  # the one rich label: escaped text, an https link only
+            if key in ("company", "tracking"):  # rich: escaped text, an https link only
                 value.setTextFormat(Qt.TextFormat.RichText)
                 value.setOpenExternalLinks(True)
             self.fields[key] = value
@@ -115,7 +127,7 @@ class JobView(QWidget):
         terms = f" ({link})" if link else ""
         values = {
             "order": job.order_reference or str(job.id),
-            "tracking": job.tracking_reference or "—",
+            "tracking": tracking_text(job.tracking_reference),
             "status": job.status,
             "customer": " · ".join(p for p in (job.customer_name, job.customer_email,
                                                job.customer_phone) if p),
