@@ -27,7 +27,7 @@ from packstation.api import ApiKey, Job, SmartGiftClient
 from packstation.api.errors import AuthError
 from packstation.api.transport import warm_up
 from packstation.config import keys
-from packstation.config.delivery import DEMO_METHODS, DeliveryMethod
+from packstation.config.delivery import DEMO_METHODS, MAX_METHODS, DeliveryMethod
 from packstation.config.settings import Settings
 from packstation.logs import set_file_level
 from packstation.sandbox import DEMO_KEY
@@ -224,6 +224,12 @@ class Station:
         if record is None and self.demo:
             record = next((m for m in DEMO_METHODS if m.name == name), None)
         return record or DeliveryMethod(name or "")
+
+    def delivery_methods_seen(self) -> list[DeliveryMethod]:
+        """The methods of the cached jobs and of the settings, as each is sent now
+        (SQLite: call it in a worker)."""
+        names = set(self.cache.delivery_method_names()) | set(self.settings.delivery_methods)
+        return [self.delivery_method(name) for name in sorted(names)[:MAX_METHODS]]
 
     def _pdfs_ready(self, job: Job) -> bool:
         return all(v.pdf_copy and self.pdfs.cached(v.pdf_copy) for v in job.vouchers)

@@ -89,3 +89,32 @@ def test_the_log_file_level_follows_the_setting(tmp_path: Path,
         root.setLevel(before[1])
     text = path.read_text() if path else ""
     assert "kept at debug" in text and "not kept" not in text
+
+
+def test_delivery_methods_round_trip_and_bad_records_are_dropped() -> None:
+    from packstation.config.delivery import DeliveryMethod, Tracking
+
+    box = DeliveryMethod("Gift Box", Tracking.CARRIER, "dpd", 99)
+    letter = DeliveryMethod("Gift Letter", Tracking.UNTRACKED, "royal-mail")
+    Settings(delivery_methods={m.name: m for m in (box, letter)}).save()
+    loaded = Settings.load()
+    assert loaded.delivery_methods == {"Gift Box": box, "Gift Letter": letter}
+    assert loaded.delivery_method("Gift Box") is not box and loaded.delivery_method(
+        "Gift Box") == box
+    assert loaded.delivery_method("Never seen") == DeliveryMethod("Never seen")  # carrier, any
+    Settings.path().write_text(json.dumps({"version": 2, "delivery_methods": [
+        {"name": "Ok", "tracking": "internal"},
+        {"name": "Odd carrier", "tracking": "carrier", "carrier": "pigeon-post"},
+        {"name": "Bad kind", "tracking": "teleport"},
+        {"name": "", "tracking": "carrier"},
+        {"name": "x" * 500},
+        {"name": "Bad id", "id": True},
+        "not a record", 42, None,
+    ]}))
+    methods = Settings.load().delivery_methods
+    assert set(methods) == {"Ok", "Odd carrier", "Bad id"}
+    assert methods["Ok"].tracking is Tracking.INTERNAL
+    assert methods["Odd carrier"].carrier == ""  # an unknown carrier: none named
+    assert methods["Bad id"].id is None
+    Settings.path().write_text(json.dumps({"version": 2, "delivery_methods": {"a": 1}}))
+    assert Settings.load().delivery_methods == {}

@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 
 from packstation.api import ApiKey
 from packstation.config import keys
+from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.scanning.commands import Command, barcode
@@ -116,6 +117,31 @@ def open_settings(qtbot: QtBot, window: MainWindow) -> SettingsDialog:
     dialog = window.dialogs.of_type(SettingsDialog)
     assert isinstance(dialog, SettingsDialog)
     return dialog
+
+
+def test_the_delivery_page_lists_the_methods_seen_and_a_change_takes_effect(
+        qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_settings(qtbot, window)
+    page = dialog.delivery
+    names = [page.table.item(r, 0).text() for r in range(page.table.rowCount())]
+    assert names == ["Gift Box", "Gift Envelope", "Gift Letter"]  # the sandbox's, as named
+    assert unnamed_controls(dialog) == []
+    row = names.index("Gift Box")
+    page.kinds[row].setCurrentIndex(page.kinds[row].findData("carrier"))
+    page.carriers[row].setCurrentIndex(page.carriers[row].findData("dpd"))
+    assert page.carriers[row].isEnabled()
+    internal = names.index("Gift Envelope")
+    assert not page.carriers[internal].isEnabled()  # internal: no carrier to choose
+    assert not dialog.continuous.isChecked()  # the tests' station packs one job at a time
+    dialog.continuous.setChecked(True)
+    dialog.save()
+    assert window.station is not None and window.scans is not None
+    qtbot.waitUntil(lambda: "Gift Box" in Settings.load().delivery_methods, timeout=5_000)
+    saved = Settings.load()
+    assert saved.delivery_methods["Gift Box"] == DeliveryMethod("Gift Box", Tracking.CARRIER,
+                                                                "dpd")
+    assert saved.continuous_packing
+    assert window.scans.method("Gift Box").carrier == "dpd"  # in effect at once
 
 
 def test_settings_take_effect_at_once_and_are_saved(

@@ -179,6 +179,13 @@ class JobCache:
         return {str(s): int(n) for s, n in self._db.execute(
             "SELECT status, COUNT(*) FROM jobs GROUP BY status")}
 
+    def delivery_method_names(self, limit: int = 500) -> list[str]:
+        """Every delivery method the cached jobs name (for the settings' list of methods)."""
+        rows = self._db.execute(
+            "SELECT DISTINCT json_extract(body, '$.delivery_method_name') AS name FROM jobs"
+            " WHERE name IS NOT NULL ORDER BY name LIMIT ?", (limit,))
+        return [str(name) for (name,) in rows if isinstance(name, str) and name.strip()]
+
     def watermark(self) -> datetime | None:
         row = self._db.execute("SELECT value FROM sync_state WHERE key = 'watermark'").fetchone()
         return datetime.fromisoformat(row[0]) if row else None

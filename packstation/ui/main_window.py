@@ -227,8 +227,9 @@ class MainWindow(QMainWindow):
 
     async def _open_settings(self, station: Station) -> None:
         printers = await self.setup.printers()
+        methods = await asyncio.to_thread(station.delivery_methods_seen)
         dialog = SettingsDialog(station.settings, self.setup, station.api_url, printers.names,
-                                demo=station.demo, parent=self)
+                                demo=station.demo, parent=self, methods=methods)
         dialog.saved.connect(self._settings_saved)
         dialog.key_replaced.connect(self.key_replaced)
         self.dialogs.show(dialog)

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import ApiKey
+from packstation.config.delivery import DeliveryMethod
 from packstation.config.settings import Settings
 from packstation.logs import log_file
 from packstation.printing.model import LABEL_SIZES
 from packstation.station_setup import StationSetup
+from packstation.ui.delivery_methods_page import DeliveryMethodsPage
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.key_prompt import KeyPrompt
 from packstation.ui.plain import plain
@@ -63,7 +65,8 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, setup: StationSetup, api_url: str,
                  printers: list[str], demo: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 methods: list[DeliveryMethod] | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.setup = setup
@@ -77,6 +80,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._connection_page(), "Connection")
         tabs.addTab(self._printing_page(printers), "Printing")
         tabs.addTab(self._scanner_page(), "Scanner")
+        self.delivery = DeliveryMethodsPage(methods or [])
+        tabs.addTab(self.delivery, "Delivery")
         tabs.addTab(self._display_page(), "Display and sound")
         self.result_label = plain(QLabel())
         self.result_label.setWordWrap(True)
@@ -163,11 +168,14 @@ class SettingsDialog(QDialog):
                                  [("None: the scanner types (USB)", ""), *ports],
                                  s.serial_port)
         self.serial_baud = combo("Serial speed", [(str(b), b) for b in BAUDS], s.serial_baud)
+        self.continuous = QCheckBox("After a dispatch, put the next job in hand and print it")
+        self.continuous.setChecked(s.continuous_packing)
         self.scanner_test_button = QPushButton("Test the scanner…")
         self.scanner_test_button.clicked.connect(self.test_scanner)
         form.addRow("The scanner ends each scan with:", self.end_key)
         form.addRow("Serial (COM) scanner:", self.serial_port)
         form.addRow("Serial speed (baud):", self.serial_baud)
+        form.addRow("Continuous packing:", self.continuous)
         form.addRow("", self.scanner_test_button)
         return page
 
@@ -211,6 +219,8 @@ class SettingsDialog(QDialog):
             sounds=self.sounds.isChecked(),
             log_level=self.log_level.currentData(),
             sync_interval=float(self.sync_interval.value()),
+            continuous_packing=self.continuous.isChecked(),
+            delivery_methods={**self.settings.delivery_methods, **self.delivery.records()},
         )
 
     def save(self) -> None:

@@ -1,0 +1,77 @@
+"""Settings > Delivery: how each delivery method is sent, one row per method seen.
+
+The method's name is Smart Gift's (shown as plain text); the packer's choices are
+what a dispatch scan must be and, for a carrier, which carrier to expect.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from packstation.config.delivery import TRACKING_WORDS, DeliveryMethod, Tracking
+from packstation.plaintext import cell
+from packstation.tracking.carriers import CARRIERS
+from packstation.ui.plain import plain
+
+
+class DeliveryMethodsPage(QWidget):
+    def __init__(self, methods: list[DeliveryMethod]) -> None:
+        super().__init__()
+        self.methods = methods
+        intro = plain(QLabel(
+            "What a dispatch scan must be for each delivery method: a carrier's tracking "
+            "number (checked, and sent as the carrier's own number), any reference of your "
+            "own, or none (untracked post: scan DISPATCHED)."))
+        intro.setWordWrap(True)
+        self.table = QTableWidget(len(methods), 3)
+        self.table.setAccessibleName("Delivery methods")
+        self.table.setHorizontalHeaderLabels(["Delivery method", "Dispatch with", "Carrier"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.kinds: list[QComboBox] = []
+        self.carriers: list[QComboBox] = []
+        for row, method in enumerate(methods):
+            self.table.setItem(row, 0, QTableWidgetItem(cell(method.name)))
+            kind = QComboBox()
+            kind.setAccessibleName(f"Dispatch {method.name} with")
+            for tracking, words in TRACKING_WORDS.items():
+                kind.addItem(words, tracking.value)
+            kind.setCurrentIndex(kind.findData(method.tracking.value))
+            carrier = QComboBox()
+            carrier.setAccessibleName(f"Carrier of {method.name}")
+            carrier.addItem("Any carrier", "")
+            for carrier_id, name in CARRIERS.items():
+                carrier.addItem(name, carrier_id)
+            carrier.setCurrentIndex(max(0, carrier.findData(method.carrier)))
+            kind.currentIndexChanged.connect(
+                lambda _=0, k=kind, c=carrier: c.setEnabled(k.currentData() != "internal"))
+            carrier.setEnabled(method.tracking is not Tracking.INTERNAL)
+            self.table.setCellWidget(row, 1, kind)
+            self.table.setCellWidget(row, 2, carrier)
+            self.kinds.append(kind)
+            self.carriers.append(carrier)
+        empty = plain(QLabel("No delivery methods seen yet: they appear once jobs arrive."))
+        empty.setVisible(not methods)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        layout.addWidget(empty)
+
+    def records(self) -> dict[str, DeliveryMethod]:
+        chosen = {}
+        for method, kind, carrier in zip(self.methods, self.kinds, self.carriers, strict=True):
+            tracking = Tracking(kind.currentData())
+            chosen[method.name] = DeliveryMethod(
+                method.name, tracking, "" if tracking is Tracking.INTERNAL
+                else str(carrier.currentData()), method.id)
+        return chosen
