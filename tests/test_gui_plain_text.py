@@ -24,6 +24,7 @@ def crafted(terms_url: str) -> Job:
     raw["company"] = {"id": 1, "name": "<i>Acme</i> & Sons", "company_terms_url": terms_url}
     raw["delivery_address"]["first_name"] = "<u>Ann</u>"
     raw["vouchers"][0]["message"] = "<img src=x onerror=alert(1)>Happy birthday"
+    raw["tracking_reference"] = "<b>JD1</b>"
     return Job.from_json(raw)
 
 
@@ -33,7 +34,9 @@ def test_server_text_in_the_job_view_is_plain_text(qtbot: QtBot, window: MainWin
     rich = [label for label in window.findChildren(QLabel)
             if label.textFormat() != Qt.TextFormat.PlainText
             and label.buddy() is None]  # a form's row labels are our own words
-    assert rich == [view.fields["company"]]  # the one rich label, built by us
+    # The two rich labels, built by us: escaped text and an https link only.
+    assert rich == [view.fields["tracking"], view.fields["company"]]
+    assert view.fields["tracking"].text() == "&lt;b&gt;JD1&lt;/b&gt;"
     assert view.fields["customer"].text().startswith(HTML_NAME)  # shown as typed, tags too
     assert "<h1>Next day</h1>" in view.fields["option"].text()
     assert view.address.text().startswith("<u>Ann</u>")

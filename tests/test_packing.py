@@ -163,8 +163,7 @@ def test_wrong_label_replaces_the_last_dispatch_after_asking(
     qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"]  # type: ignore[index]
                     == "dispatched", timeout=10_000)
     scan(qtbot, window, barcode(Command.WRONG_LABEL))
-    qtbot.waitUntil(lambda: job.order_reference in window.banner.text(), timeout=5_000)
-    right, parcel = dpd_label(2)
+    right, parcel = dpd_label(2)  # scanned at once: handled after WRONG LABEL, in order
     scan(qtbot, window, right)
     box = open_dialog(qtbot, window, QMessageBox)
     assert isinstance(box, QMessageBox) and parcel in box.text()
@@ -256,3 +255,21 @@ def test_a_hostile_tracking_reference_is_shown_as_text(qtbot: QtBot) -> None:
 
     assert tracking_text('<a href="http://evil">x</a>') == (
         "&lt;a href=&quot;http://evil&quot;&gt;x&lt;/a&gt;")
+
+
+def test_labels_scanned_faster_than_the_station_prints_go_to_the_jobs_in_turn(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    first = in_hand_printed(qtbot, window, None)
+    second = window.queue.next_pending(first, {first.id})
+    assert second is not None
+    third = window.queue.next_pending(second, {first.id, second.id})
+    assert third is not None
+    labels = [dpd_label(500 + n) for n in range(3)]
+    for label, _ in labels:  # no waiting between them: each is handled after the last
+        scan(qtbot, window, label)
+    qtbot.waitUntil(lambda: labels[-1][1] in window.banner.text(), timeout=15_000)
+    for job, (_, parcel) in zip((first, second, third), labels, strict=True):
+        qtbot.waitUntil(lambda j=job, p=parcel: (s := sandbox.state.job(j.id)) is not None
+                        and s["tracking_reference"] == p, timeout=10_000)

@@ -60,7 +60,7 @@ def tracking_for(raw: str, method: DeliveryMethod) -> str:
                                  "given.", status=None)
     number = verdict.number
     note = f" (read from {raw.strip()})" if number.number != raw.strip() else ""
-    other = f"; {method.name} expects {method.carrier_name}" if verdict.ask else ""
+    other = f"; {verdict.caution}" if verdict.caution else ""
     print(f"{number.carrier_name} tracking number {number.number}{note}{other}.")
     return number.number
 

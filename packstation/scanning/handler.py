@@ -20,7 +20,7 @@ from packstation.config.settings import Settings
 from packstation.job_service import JobService, Outcome
 from packstation.scanning.commands import Command
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
-from packstation.scanning.interpret import ScanKind, ScanMeaning, as_tracking, clean, interpret
+from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
 from packstation.store.jobs import JobCache
 
 
@@ -55,6 +55,7 @@ class ScanHandler:
     previous: str = ""  # the last scan, cleaned: an unknown format counts when scanned twice
     last_dispatched: Job | None = None  # at this station: what WRONG LABEL corrects
     replacing: Job | None = None  # WRONG LABEL scanned: the next scan is this job's label
+    _previous_job: int | None = None  # the job in hand at the previous scan
 
     def __post_init__(self) -> None:
         self.flow = PackingFlow(self.jobs, lambda: self.settings().continuous_packing,
@@ -72,14 +73,26 @@ class ScanHandler:
         question was about replacing a different tracking reference."""
         queue = queue or _NoQueue()
         previous, self.previous = self.previous, clean(raw)
-        meaning = await asyncio.to_thread(interpret, raw, in_hand, self.cache, self.method,
-                                          previous)
-        if self.replacing is not None and meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
-            meaning = as_tracking(meaning.text, self.replacing, self.cache,
-                                  self.method(self.replacing.delivery_method_name))
-            outcome = await self._replace(meaning, confirmed)
-        else:
+        if in_hand is None or in_hand.id != self._previous_job:
+            previous = ""  # twice in a row means for the same job in hand
+        if confirmed:  # the packer said yes to what this scan was judged to be
+            previous = self.previous
+        self._previous_job = in_hand.id if in_hand is not None else None
+        meaning = outcome = None
+        replacing = self.replacing
+        if replacing is not None:
+            meaning = await asyncio.to_thread(interpret, raw, replacing, self.cache,
+                                              self.method, previous, True)
+            if meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
+                outcome = await self._replace(replacing, meaning, confirmed)
+            else:  # an order, a voucher, a command: WRONG LABEL is over
+                self.replacing = meaning = None
+        if meaning is None or outcome is None:
+            meaning = await asyncio.to_thread(interpret, raw, in_hand, self.cache, self.method,
+                                              previous)
             outcome = await self._act(meaning, queue, confirmed, replace)
+        if outcome.dispatched:
+            self.previous = ""  # a label read again is a new scan, not the second of two
         if meaning.kind is not ScanKind.IGNORED:
             await asyncio.to_thread(self.jobs.log.record, meaning.text, meaning.kind.value,
                                     outcome.message,
@@ -124,9 +137,25 @@ class ScanHandler:
                 return self._from_step(await self.flow.print_in_hand(job, queue), meaning)
             return ScanOutcome(True, meaning.message, meaning, select=job)
         # DISPATCH
-        if meaning.confirm and not confirmed:
-            return ScanOutcome(False, meaning.confirm, meaning, confirm=meaning.confirm)
+        question = meaning.confirm
+        if not confirmed and meaning.reference is not None:
+            question = " ".join(q for q in (question, await self._waiting_elsewhere(
+                job, meaning.reference)) if q)
+        if question and not confirmed:
+            return ScanOutcome(False, question, meaning, confirm=question)
         return await self._dispatch(meaning, job, meaning.reference, queue, replace)
+
+    async def _waiting_elsewhere(self, job: Job, reference: str) -> str:
+        """The question when a change still waiting to be sent carries this reference for
+        another job (the cache knows only what Smart Gift confirmed)."""
+        others = [j for j in await asyncio.to_thread(self.jobs.outbox.jobs_with_reference,
+                                                     reference) if j != job.id]
+        if not others:
+            return ""
+        other = await asyncio.to_thread(self.cache.get, others[0])
+        name = other.order_reference if other and other.order_reference else f"job {others[0]}"
+        return (f"Tracking reference {reference} was just given to order {name}. Use it for "
+                f"order {job.order_reference} too?")
 
     async def _dispatch(self, meaning: ScanMeaning, job: Job, reference: str | None,
                         queue: QueueOrder, replace: bool) -> ScanOutcome:
@@ -139,17 +168,17 @@ class ScanHandler:
         step = await self.flow.after_dispatch(job, Outcome(True, said), queue)
         return self._from_step(step, meaning, dispatched=True)
 
-    async def _replace(self, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
+    async def _replace(self, job: Job, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
         """WRONG LABEL was scanned: this scan is the right label of the last dispatch."""
-        job = self.replacing
-        assert job is not None
         if meaning.kind is not ScanKind.DISPATCH or meaning.reference is None:
             return ScanOutcome(False, f"{meaning.message} (still waiting for the right label "
                                       f"of order {job.order_reference})", meaning)
         if not confirmed:
-            question = (f"{meaning.confirm} " if meaning.confirm else "") + (
-                f"Replace the tracking reference of order {job.order_reference} with "
+            elsewhere = await self._waiting_elsewhere(job, meaning.reference)
+            question = " ".join(q for q in (meaning.confirm, elsewhere) if q) + (
+                f" Replace the tracking reference of order {job.order_reference} with "
                 f"{meaning.reference}?")
+            question = question.strip()
             return ScanOutcome(False, question, meaning, confirm=question, replace=True)
         saved = await self.jobs.dispatch(job, meaning.reference, replace=True)
         if saved.ok:

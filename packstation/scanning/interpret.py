@@ -60,10 +60,11 @@ def clean(raw: str) -> str:
 
 def interpret(raw: str, in_hand: Job | None, lookup: JobLookup,
               method: Callable[[str | None], DeliveryMethod] | None = None,
-              previous: str = "") -> ScanMeaning:
+              previous: str = "", replacing: bool = False) -> ScanMeaning:
     """What ``raw`` means with ``in_hand`` selected; ``method`` gives a job's delivery
     method by name, ``previous`` is the scan before (an unknown format counts when
-    scanned twice). Reads the cache: call it off the UI thread."""
+    scanned twice); ``replacing``: ``in_hand`` is a dispatched job whose reference the
+    scan replaces (WRONG LABEL). Reads the cache: call it off the UI thread."""
     text = clean(raw)
     if not text:
         return ScanMeaning(ScanKind.IGNORED, text)
@@ -95,7 +96,7 @@ def interpret(raw: str, in_hand: Job | None, lookup: JobLookup,
         return ScanMeaning(ScanKind.WRONG_VOUCHER, text, owner, voucher.id, message=(
             f"WRONG VOUCHER: {text} belongs to order {owner.order_reference}, "
             f"not {in_hand.order_reference}. Put it aside."))
-    if text.isdigit() and len(text) <= 12:
+    if text.isascii() and text.isdigit() and len(text) <= 12:  # "²" isdigit, int() refuses
         by_id = lookup.get(int(text))
         if by_id is not None:
             return ScanMeaning(ScanKind.SELECT_JOB, text, by_id,
@@ -103,7 +104,7 @@ def interpret(raw: str, in_hand: Job | None, lookup: JobLookup,
     if in_hand is None:
         return ScanMeaning(ScanKind.REFUSED, text, message=(
             f"“{text}” is not an order, job or voucher we know. Scan the order first."))
-    if in_hand.status != "pending":
+    if in_hand.status != "pending" and not replacing:
         return ScanMeaning(ScanKind.REFUSED, text, in_hand, message=(
             f"Order {in_hand.order_reference} is already {in_hand.status}."))
     name = in_hand.delivery_method_name

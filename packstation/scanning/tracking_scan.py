@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.scanning.commands import Command, barcode
-from packstation.tracking.reading import CarrierNumber, ReadingKind, read
+from packstation.tracking.reading import CarrierNumber, ReadingKind, read, without_symbology
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class TrackingVerdict:
     message: str
     ask: str = ""  # ask the packer this before dispatching
     number: CarrierNumber | None = None
+    caution: str = ""  # why it is asked, as a statement (the CLI says it, cannot ask)
 
 
 def _refused(message: str) -> TrackingVerdict:
@@ -35,15 +36,23 @@ def judge(text: str, method: DeliveryMethod, previous: str = "") -> TrackingVerd
         return _refused(f"{method.name or 'This method'} is untracked: scan "
                         f"{barcode(Command.DISPATCHED)} to dispatch it with no reference.")
     if method.tracking is Tracking.INTERNAL:
-        return TrackingVerdict(text, f"Own reference {text}")
+        own, _ = without_symbology(text)  # a scanner's "]C0" is not part of it
+        return TrackingVerdict(own, f"Own reference {own}") if own else _refused(
+            "That scan is empty.")
     reading = read(text)
     expected = method.carrier
     if reading.kind is ReadingKind.TRACKING:
         chosen = next((n for n in reading.numbers if expected and n.fits_carrier(expected)),
                       None)
         if chosen is not None:
+            # 1 in 10 numbers of a format without letters also has a product code's check
+            # digit: the packer says which this is, rather than either being refused.
+            ask = (f"{chosen.number} is a {method.carrier_name} number but also "
+                   f"{reading.product}. Is it the label's tracking number?"
+                   if reading.product else "")
             return TrackingVerdict(chosen.number, f"{method.carrier_name}: {chosen.number}",
-                                   number=chosen)
+                                   ask=ask, number=chosen,
+                                   caution=f"also {reading.product}" if ask else "")
         if reading.product:
             return _refused(f"That is {reading.product}, not a tracking number. Scan the "
                             "courier label's tracking barcode.")
@@ -52,7 +61,8 @@ def judge(text: str, method: DeliveryMethod, previous: str = "") -> TrackingVerd
             return TrackingVerdict(first.number, f"{first.carrier_name}: {first.number}", ask=(
                 f"That is a {first.carrier_name} number ({first.number}), but "
                 f"{method.name or 'this method'} goes by {method.carrier_name}. "
-                "Dispatch with it anyway?"), number=first)
+                "Dispatch with it anyway?"), number=first,
+                caution=f"{method.name or 'this method'} goes by {method.carrier_name}")
         return TrackingVerdict(first.number, f"{first.carrier_name}: {first.number}",
                                number=first)
     if reading.kind is ReadingKind.NOT_TRACKING:
@@ -65,7 +75,8 @@ def judge(text: str, method: DeliveryMethod, previous: str = "") -> TrackingVerd
         return _refused(f"MISREAD: {reading.text} looks like a {bad.carrier_name} number, but "
                         "its check digit is wrong. Scan it again.")
     if previous and previous == text:
-        return TrackingVerdict(text, f"Used as scanned (a format we do not know): {text}")
+        return TrackingVerdict(reading.text, "Used as scanned (a format we do not know): "
+                                             f"{reading.text}")
     carrier = f" for {method.carrier_name}" if expected else ""
     return _refused(f"“{reading.text}” is no tracking number format we know{carrier}. "
                     "Scan the same barcode again to use it as it is.")

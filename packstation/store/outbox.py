@@ -303,6 +303,11 @@ class DispatchOutbox:
         row = self._db.execute("SELECT * FROM outbox WHERE job_id = ?", (job_id,)).fetchone()
         return _entry(row) if row else None
 
+    def jobs_with_reference(self, tracking_reference: str) -> list[int]:
+        """Jobs whose waiting change carries this reference (a label scanned twice)."""
+        return [int(r[0]) for r in self._db.execute(
+            "SELECT job_id FROM outbox WHERE tracking_reference = ?", (tracking_reference,))]
+
     def entries(self) -> list[OutboxEntry]:
         return [_entry(r) for r in self._db.execute("SELECT * FROM outbox ORDER BY id")]
 

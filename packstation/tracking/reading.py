@@ -16,9 +16,16 @@ from enum import StrEnum
 
 from packstation.tracking.formats import TrackingFormat, formats
 
+MAX_SCAN = 255  # the longest reference Smart Gift takes: anything longer is no number
+
 _SYMBOLOGY_ID = re.compile(r"\][A-Za-z][0-9A-Za-z]")  # ISO/IEC 15424: ] + code + modifier
 _SEPARATORS = re.compile(r"[\s\-]+")
-_URL = re.compile(r"(?i)(https?://|www\.)")
+# A link of any scheme (http, javascript:, mailto:, //host): no tracking number has ":".
+_URL = re.compile(r"(?i)([a-z][a-z0-9+.\-]*:|//|www\.)")
+_GS1_SYMBOLOGIES = ("]C1", "]d2", "]Q3", "]e0", "]J1")  # GS1-128, DataMatrix, QR, DataBar, DotCode
+# Mailmark 2D payloads start "JGB " and run to 70+ characters; a scanner may send the
+# space as anything (or drop it), so JGB + a non-alphanumeric, or a long JGB, is one.
+_MAILMARK = re.compile(r"(?i)JGB(?:[^0-9A-Za-z]|.{27,})", re.DOTALL)
 
 
 class ReadingKind(StrEnum):
@@ -72,33 +79,48 @@ def _matches(compact: str, known: tuple[TrackingFormat, ...]
     return good, bad
 
 
+def without_symbology(raw: str) -> tuple[str, str]:
+    """(the scan without a scanner's symbology identifier, that identifier or "")."""
+    text = raw.strip()
+    prefix = _SYMBOLOGY_ID.match(text)
+    if prefix is None:
+        return text, ""
+    return text[prefix.end():].strip(), prefix.group(0)
+
+
 def _product(compact: str) -> str:
-    if not compact.isdigit() or len(compact) not in (8, 12, 13):
+    if not compact.isdigit() or len(compact) not in (8, 12, 13, 14):
         return ""
     import biip  # 120 ms to import: only when a product code is possible (see warm_up)
 
     gtin = biip.parse(compact).gtin
     if gtin is None:
         return ""
-    kind = {8: "an EAN-8", 12: "a UPC-A", 13: "an EAN-13"}[len(compact)]
-    return f"{kind} product code"
+    kind = {8: "an EAN-8", 12: "a UPC-A", 13: "an EAN-13", 14: "a GTIN-14 (carton)"}
+    return f"{kind[len(compact)]} product code"
 
 
 def read(raw: str, known: tuple[TrackingFormat, ...] | None = None) -> Reading:
     """What ``raw`` (one scan, control characters already gone) is."""
     known = formats() if known is None else known
-    text = raw.strip()
-    prefix = _SYMBOLOGY_ID.match(text)
-    if prefix:
-        text = text[prefix.end():].strip()
-    if text.upper().startswith("JGB "):
+    text, symbology = without_symbology(raw)
+    if len(text) > MAX_SCAN:
+        return Reading(text[:MAX_SCAN], ReadingKind.UNKNOWN)
+    if _MAILMARK.match(text):
         return Reading(text, ReadingKind.NOT_TRACKING, looks_like=(
             "a Royal Mail Mailmark 2D barcode; scan the label's tracking barcode instead"))
     if _URL.match(text):
-        return Reading(text, ReadingKind.NOT_TRACKING, looks_like="a web address")
-    compact = _SEPARATORS.sub("", text).upper()
+        return Reading(text, ReadingKind.NOT_TRACKING, looks_like="a web address or link")
+    compact = _SEPARATORS.sub("", text)
+    if not compact.isascii():  # upper() would make "ﬅ" into "ST": never guess letters
+        return Reading(text, ReadingKind.NOT_TRACKING, looks_like=(
+            "text with characters no tracking number has"))
+    compact = compact.upper()
     if len(compact) == 20 and compact.startswith("00") and compact.isdigit():
         return _sscc(text, compact[2:], known)
+    if symbology in _GS1_SYMBOLOGIES and compact[:2] in ("01", "02") and compact.isdigit():
+        return Reading(text, ReadingKind.NOT_TRACKING, looks_like=(
+            "a GS1 product barcode (a GTIN)"))
     good, bad = _matches(compact, known)
     product = _product(compact)
     if good:

@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
         self.scan_field.setFocus()  # the window's first focus: not the search box above it
         self._resuming = False
+        self._scan_turn = asyncio.Lock()
         self._timer = QTimer(self)  # the status bar and PDF state, once a second
         self._timer.timeout.connect(self._tick)
         self._timer.start(1000)
@@ -362,19 +363,23 @@ class MainWindow(QMainWindow):
 
     async def _scan(self, text: str, confirmed: bool, replace: bool = False) -> None:
         assert self.scans is not None
-        in_hand = self.current_job()
-        outcome = await self.scans.handle(text, in_hand, self.queue, confirmed=confirmed,
-                                          replace=replace)
-        if not self._gone:
-            self.show_outcome(outcome, text)
+        # One scan at a time, in the order scanned: the next one's job in hand is the
+        # one this one leaves (a label scanned while the next job prints is for it).
+        async with self._scan_turn:
+            in_hand = self.current_job()
+            outcome = await self.scans.handle(text, in_hand, self.queue, confirmed=confirmed,
+                                              replace=replace)
+            if not self._gone:
+                self.show_outcome(outcome, text)
 
     async def _resume(self, scans: ScanHandler) -> None:
         try:
-            outcome = await scans.resume(self.queue)
+            async with self._scan_turn:
+                outcome = await scans.resume(self.queue)
+                if outcome is not None and not self._gone:
+                    self.show_outcome(outcome, "")
         finally:
             self._resuming = False
-        if outcome is not None and not self._gone:
-            self.show_outcome(outcome, "")
 
     def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
         if outcome.confirm:

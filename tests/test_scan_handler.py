@@ -1,0 +1,120 @@
+"""The scan handler's state across scans: the double-scan rule, WRONG LABEL, a label
+read twice. Against a real store (SQLite); nothing is sent (no sender is poked)."""
+
+from __future__ import annotations
+
+from collections.abc import Set
+from pathlib import Path
+
+import pytest
+
+from packstation.api import Job
+from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.config.settings import Settings
+from packstation.job_service import JobService
+from packstation.scanning.commands import Command, barcode
+from packstation.scanning.handler import ScanHandler
+from packstation.scanning.interpret import ScanKind, interpret
+from packstation.store.database import Database
+from packstation.store.jobs import JobCache
+from packstation.store.outbox import DispatchOutbox
+from packstation.store.scan_log import ScanLog
+from tests.test_store import job
+
+DPD_LABEL = "%SW1A1AA15501234567890101826"
+
+
+class Queue:
+    """The queue in id order, as the window's would be."""
+
+    def __init__(self, cache: JobCache) -> None:
+        self.cache = cache
+        self.in_hand: Job | None = None
+
+    def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None:
+        jobs = [j for j in (self.cache.get(i) for i in range(1, 6)) if j is not None]
+        return next((j for j in jobs if j.status == "pending" and j.id not in skip
+                     and (after is None or j.id > after.id)), None)
+
+    def put_in_hand(self, job: Job) -> None:
+        self.in_hand = job
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> tuple[JobCache, DispatchOutbox, ScanHandler]:
+    db = Database(tmp_path / "db.sqlite3")
+    cache = JobCache(db)
+    cache.store([job(i) for i in range(1, 6)], 1.0)
+    outbox = DispatchOutbox(db)
+    method = DeliveryMethod("Post", Tracking.CARRIER, "dpd")
+    handler = ScanHandler(cache, JobService(outbox, ScanLog(db)),
+                          settings=lambda: Settings(print_on_select=False),
+                          methods=lambda name: method)
+    return cache, outbox, handler
+
+
+async def test_a_label_read_twice_is_not_given_to_the_next_job_without_asking(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler]) -> None:
+    cache, outbox, handler = store
+    queue = Queue(cache)
+    first = await handler.handle(DPD_LABEL, cache.get(1), queue)
+    assert first.dispatched and first.select is not None and first.select.id == 2
+    again = await handler.handle(DPD_LABEL, first.select, queue)  # the scanner read it twice
+    assert not again.dispatched and "ORDER1" in again.confirm
+    assert outbox.for_job(2) is None
+    yes = await handler.handle(DPD_LABEL, first.select, queue, confirmed=True)
+    assert yes.dispatched and outbox.for_job(2) is not None
+
+
+async def test_the_double_scan_rule_counts_two_scans_for_the_same_job_only(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler]) -> None:
+    cache, outbox, handler = store
+    queue = Queue(cache)
+    assert not (await handler.handle("BENCH-REF-9", cache.get(1), queue)).dispatched
+    second = await handler.handle("BENCH-REF-9", cache.get(1), queue)
+    assert second.dispatched and outbox.for_job(1).tracking_reference == "BENCH-REF-9"  # type: ignore[union-attr]
+    # A third read lands on the next job: it is a first scan there, not a second.
+    third = await handler.handle("BENCH-REF-9", cache.get(2), queue)
+    assert not third.dispatched and outbox.for_job(2) is None
+    # Nor does a scan for one job count for another.
+    await handler.handle("OTHER-REF", cache.get(3), queue)
+    assert not (await handler.handle("OTHER-REF", cache.get(4), queue)).dispatched
+
+
+async def test_wrong_label_ends_when_another_order_is_scanned(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler]) -> None:
+    cache, outbox, handler = store
+    queue = Queue(cache)
+    await handler.handle(DPD_LABEL, cache.get(1), queue)
+    armed = await handler.handle(barcode(Command.WRONG_LABEL), cache.get(2), queue)
+    assert armed.ok and "ORDER1" in armed.message
+    picked = await handler.handle("ORDER3", cache.get(2), queue)
+    assert picked.select is not None and picked.select.id == 3 and handler.replacing is None
+    label = await handler.handle("%SW1A1AA15509999999999101826", cache.get(3), queue)
+    assert label.dispatched and outbox.for_job(3) is not None  # order 3's own label
+    assert outbox.for_job(1).tracking_reference == "15501234567890"  # type: ignore[union-attr]
+
+
+async def test_wrong_label_judges_the_new_label_as_any_scan_and_asks(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler]) -> None:
+    cache, outbox, handler = store
+    queue = Queue(cache)
+    await handler.handle(DPD_LABEL, cache.get(1), queue)
+    await handler.handle(barcode(Command.WRONG_LABEL), cache.get(2), queue)
+    unknown = await handler.handle("NEW-REF-1", cache.get(2), queue)
+    assert not unknown.confirm and "again" in unknown.message
+    twice = await handler.handle("NEW-REF-1", cache.get(2), queue)  # the double-scan rule
+    assert "Replace the tracking reference of order ORDER1 with NEW-REF-1" in twice.confirm
+    too_long = await handler.handle("X" * 300, cache.get(2), queue)
+    assert not too_long.confirm and "300 characters" in too_long.message
+    done = await handler.handle("NEW-REF-1", cache.get(2), queue, confirmed=True)
+    assert done.ok and outbox.for_job(1).tracking_reference == "NEW-REF-1"  # type: ignore[union-attr]
+    assert handler.replacing is None
+
+
+@pytest.mark.parametrize("scan", ["²", "9²", "①", "73891051146²", "٣", "\uff11\uff12\uff13"])
+def test_unicode_digits_neither_crash_nor_pick_a_job(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler], scan: str) -> None:
+    cache, _, _ = store
+    meaning = interpret(scan, None, cache)
+    assert meaning.kind is ScanKind.REFUSED
