@@ -53,6 +53,8 @@ def test_hand_edited_numbers_are_kept_within_safe_bounds() -> None:
     assert loaded.text_scale == 1.0 and isinstance(loaded.text_scale, float)
     assert loaded.serial_baud == 921600
     assert loaded.duplex is False  # 1 is not a yes/no: the default stays
+    Settings.path().write_text('{"version": 2, "sync_interval": 1' + "0" * 400 + "}")
+    assert Settings.load().sync_interval == 30.0  # no float: the default, no OverflowError
 
 
 def test_limits_come_from_settings_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

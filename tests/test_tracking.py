@@ -101,6 +101,15 @@ def test_a_misread_check_digit_is_a_misread(scan: str) -> None:
     ("JGB 012100123412345678AB19XY1A 0             ", "Mailmark"),
     ("https://track.example/abc", "web address"),
     ("www.example.com", "web address"),
+    ("javascript:alert(1)", "link"),
+    ("mailto:x@y.example", "link"),
+    ("//evil.example/x", "link"),
+    ("JGB\u00a00121001234ABCDEF", "Mailmark"),  # the space sent as something else
+    ("JGB-0121001234ABCDEF", "Mailmark"),
+    ("JGB012100123412345678AB19XY1A0", "Mailmark"),  # the space dropped: still long
+    ("]C10105012345678900", "GS1 product barcode"),  # AI 01: a trade item, not a parcel
+    ("\ufb051234567", "characters no tracking number has"),  # "ﬅ" is not "ST"
+    ("RR123456785\u0131E", "characters no tracking number has"),
 ])
 def test_things_that_are_no_tracking_number_say_what_they_are(scan: str, what: str) -> None:
     reading = read(scan)

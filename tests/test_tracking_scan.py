@@ -67,6 +67,10 @@ def test_a_product_code_that_also_fits_a_carrier_is_refused_unless_that_carrier_
     number = "123456789012"
     fedex = DeliveryMethod("Express", Tracking.CARRIER, "fedex")
     assert judge(number, fedex).reference == number
+    assert "UPC-A product code" in judge(number, fedex).ask  # asked, not taken silently
+    # An ITF-14 carton code fits DPD's 14-digit parcel number (no check digit there).
+    assert "GTIN-14" in judge("05012345678900", DPD).ask
+    assert judge("05012345678900", ANY_CARRIER).reference is None
     for method in (DPD, ANY_CARRIER):
         refused = judge(number, method)
         assert refused.reference is None and "UPC-A product code" in refused.message
@@ -81,6 +85,8 @@ def test_an_unknown_format_counts_only_when_scanned_twice_in_a_row() -> None:
 
 def test_an_internal_method_takes_any_reference_as_scanned() -> None:
     assert judge("our-ref 42/b", INTERNAL).reference == "our-ref 42/b"
+    assert judge("]C0OWN-1", INTERNAL).reference == "OWN-1"  # the scanner's prefix is not
+    assert judge("]C0OWN-1", DPD, previous="]C0OWN-1").reference == "OWN-1"
     assert judge("5901234123457", INTERNAL).reference == "5901234123457"
 
 
