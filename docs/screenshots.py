@@ -1,6 +1,7 @@
 """Render the README's screenshots against the sandbox: the main window with a job
-selected, the first-run wizard with a checked key, the settings dialog, the
-agreements view and the New order dialog.
+selected, a DPD label scanned (continuous packing, printing to the CUPS queue PDF
+when there is one), the command sheet, the first-run wizard with a checked key, the
+settings dialog, the agreements view and the New order dialog.
 
     xvfb-run -a -s "-screen 0 1280x900x24" .venv/bin/python docs/screenshots.py
 
@@ -14,14 +15,21 @@ import asyncio
 import os
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import qasync
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication, QTabWidget
 
 from packstation.api import ApiKey, SmartGiftClient
+from packstation.config.delivery import DEMO_METHODS, Tracking
 from packstation.config.settings import Settings
+from packstation.printing.sheets import command_sheet_pdf
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.scanning.commands import Command, barcode
 from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.database import Database
@@ -54,11 +62,48 @@ async def shoot(app: QApplication) -> None:
         await asyncio.sleep(0.5)
         OUT.mkdir(exist_ok=True)
         window.grab().save(str(OUT / "main-window.png"))
+        await shoot_dpd_scan(window, station)
         await shoot_settings(station, sandbox.base_url)
         await shoot_back_office(window, station)
         window.close()
         await station.aclose()
         await shoot_wizard(sandbox.base_url)
+        shoot_command_sheet()
+
+
+async def shoot_dpd_scan(window: MainWindow, station: Station) -> None:
+    """START, then a DPD UK label: the banner names the carrier and the number sent."""
+    station.apply_settings(replace(station.settings, voucher_printer="PDF",
+                                   continuous_packing=True,
+                                   delivery_methods={m.name: replace(m, tracking=Tracking.CARRIER,
+                                                                     carrier="dpd")
+                                                     for m in DEMO_METHODS}))
+    station.sender.start()
+    for text in (barcode(Command.START), "%SW1A1AA15501234567890101826"):
+        window.scan_field.setText(text)
+        window.scan_field.returnPressed.emit()
+        await asyncio.sleep(1.5)
+    while "DPD:" not in window.banner.text():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+    window.grab().save(str(OUT / "dpd-scan.png"))
+
+
+def shoot_command_sheet() -> None:
+    """The command sheet as printed, at 80 dpi."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(command_sheet_pdf()))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)
+    size = document.pagePointSize(0)
+    image = document.render(0, QSize(int(size.width() * 80 / 72), int(size.height() * 80 / 72)))
+    paper = QImage(image.size(), QImage.Format.Format_RGB32)
+    paper.fill(QColor("white"))
+    painter = QPainter(paper)
+    painter.drawImage(0, 0, image)
+    painter.end()
+    paper.save(str(OUT / "command-sheet.png"))
 
 
 async def shoot_settings(station: Station, url: str) -> None:
@@ -83,7 +128,7 @@ async def shoot_back_office(window: MainWindow, station: Station) -> None:
     item.voucher_id.setValue(2)
     item.price.setText("25.00")
     item.to.setText("Ffion")
-    item.sender.setText("Rhys")
+    item.from_name.setText("Rhys")
     item.message.setText("Pen-blwydd hapus!")
     dialog.customer.email.setText("buyer@example")  # a slip, to show a message at its field
     dialog.delivery.method.setValue(1)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from packstation import __version__
 from packstation.api import ApiKey, AuthError, Job
 from packstation.config.settings import Settings
-from packstation.scanning.handler import ScanHandler, ScanOutcome
+from packstation.scanning.handler import ScanHandler
 from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
@@ -39,6 +39,7 @@ from packstation.ui.plain import plain
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.saved_changes import SavedChanges
 from packstation.ui.scan_bar import FeedbackBanner, ScanField
+from packstation.ui.scan_desk import ScanDesk
 from packstation.ui.screen_fit import fit_on_screen
 from packstation.ui.serial_scanner import SerialScanner
 from packstation.ui.settings_dialog import SettingsDialog
@@ -99,12 +100,13 @@ class MainWindow(QMainWindow):
                                self.status, self.dialogs, self.tasks, self,
                                self._printer_trouble, self.on_scan)
         self._layout()
+        self.desk = ScanDesk(scans, self.queue, self.banner, self.sounds, self.dialogs, self,
+                             self.run, self._show_scanned, self.scan_field.setFocus,
+                             lambda: self._gone)
         self._actions()
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
         self.scan_field.setFocus()  # the window's first focus: not the search box above it
-        self._resuming = False
-        self._scan_turn = asyncio.Lock()
         self._timer = QTimer(self)  # the status bar and PDF state, once a second
         self._timer.timeout.connect(self._tick)
         self._timer.start(1000)
@@ -207,6 +209,7 @@ class MainWindow(QMainWindow):
         if settings.sounds != self.sounds.enabled:
             self.sounds.close()
             self.sounds = ScanSounds(settings.sounds, parent=self)
+            self.desk.sounds = self.sounds
         apply_text_scale(self, settings.text_scale)
         self._use_serial(settings.serial_port, settings.serial_baud)
 
@@ -331,10 +334,7 @@ class MainWindow(QMainWindow):
     def _tick(self) -> None:
         self.job_view.preview.poll()
         self.office.show_state()
-        if self.scans is not None and not self._resuming \
-                and self.scans.flow.ready_to_resume() is not None:
-            self._resuming = True  # the waiting job's PDFs arrived: print it now
-            self.run(self._resume(self.scans))
+        self.desk.tick()
         if self.station is not None and not self._counting:
             self._counting = True
             self.run(self._refresh_status(self.station))
@@ -358,48 +358,12 @@ class MainWindow(QMainWindow):
     # -- scanning and actions ------------------------------------------------------------
 
     def on_scan(self, text: str) -> None:
-        if self.scans is not None:
-            self.run(self._scan(text, confirmed=False))
+        self.desk.on_scan(text)
 
-    async def _scan(self, text: str, confirmed: bool, replace: bool = False) -> None:
-        assert self.scans is not None
-        # One scan at a time, in the order scanned: the next one's job in hand is the
-        # one this one leaves (a label scanned while the next job prints is for it).
-        async with self._scan_turn:
-            in_hand = self.current_job()
-            outcome = await self.scans.handle(text, in_hand, self.queue, confirmed=confirmed,
-                                              replace=replace)
-            if not self._gone:
-                self.show_outcome(outcome, text)
-
-    async def _resume(self, scans: ScanHandler) -> None:
-        try:
-            async with self._scan_turn:
-                outcome = await scans.resume(self.queue)
-                if outcome is not None and not self._gone:
-                    self.show_outcome(outcome, "")
-        finally:
-            self._resuming = False
-
-    def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
-        if outcome.confirm:
-            replace = outcome.replace
-            self._ask(outcome.confirm,
-                      lambda: self.run(self._scan(text, confirmed=True, replace=replace)))
-            return
-        if outcome.message:
-            self.banner.show_outcome(outcome.ok, outcome.message)
-            self.sounds.play(outcome.ok)
-        if outcome.select is not None:
-            self.work.show_jobs()  # a scanned job is shown, whatever was
-            self.select_job(outcome.select)
-            self._current_changed()
-        elif outcome.clear:
-            self.queue.clear_current()
-        self.scan_field.setFocus()
-
-    def _ask(self, question: str, yes: Any) -> None:
-        self.dialogs.ask(self, question, yes)
+    def _show_scanned(self, job: Job) -> None:
+        self.work.show_jobs()  # a scanned job is shown, whatever was
+        self.select_job(job)
+        self._current_changed()
 
     def _printer_trouble(self) -> None:
         if self.station is not None:

@@ -1,0 +1,86 @@
+"""Where the window's scans go: one at a time, in the order scanned, to the
+``ScanHandler``; the outcome shown (banner, sound, the job in hand) or asked about.
+
+One at a time because the next scan's job in hand is the one this scan leaves: a
+label scanned while the next job's vouchers spool is that job's label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from packstation.api import Job
+from packstation.scanning.handler import ScanHandler, ScanOutcome
+from packstation.ui.dialogs import OpenDialogs
+from packstation.ui.queue_panel import QueuePanel
+from packstation.ui.scan_bar import FeedbackBanner
+from packstation.ui.sounds import ScanSounds
+
+
+class ScanDesk:
+    def __init__(self, scans: ScanHandler | None, queue: QueuePanel, banner: FeedbackBanner,
+                 sounds: ScanSounds, dialogs: OpenDialogs, window: QWidget,
+                 run: Callable[[Coroutine[Any, Any, Any]], object],
+                 show_job: Callable[[Job], None], back_to_scanning: Callable[[], None],
+                 gone: Callable[[], bool]) -> None:
+        self.scans = scans
+        self.queue = queue
+        self.banner = banner
+        self.sounds = sounds
+        self.dialogs = dialogs
+        self.window = window
+        self.run = run
+        self.show_job = show_job
+        self.back_to_scanning = back_to_scanning
+        self.gone = gone
+        self._turn = asyncio.Lock()
+        self._resuming = False
+
+    def on_scan(self, text: str) -> None:
+        if self.scans is not None:
+            self.run(self._scan(text, confirmed=False))
+
+    async def _scan(self, text: str, confirmed: bool, replace: bool = False) -> None:
+        assert self.scans is not None
+        async with self._turn:
+            in_hand = self.queue.current_job()
+            outcome = await self.scans.handle(text, in_hand, self.queue, confirmed=confirmed,
+                                              replace=replace)
+            if not self.gone():
+                self.show_outcome(outcome, text)
+
+    def tick(self) -> None:
+        """Once a second: the job the flow waits on printed once its PDFs are here."""
+        scans = self.scans
+        if scans is not None and not self._resuming \
+                and scans.flow.ready_to_resume() is not None:
+            self._resuming = True
+            self.run(self._resume(scans))
+
+    async def _resume(self, scans: ScanHandler) -> None:
+        try:
+            async with self._turn:
+                outcome = await scans.resume(self.queue)
+                if outcome is not None and not self.gone():
+                    self.show_outcome(outcome, "")
+        finally:
+            self._resuming = False
+
+    def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
+        if outcome.confirm:
+            replace = outcome.replace
+            self.dialogs.ask(self.window, outcome.confirm, lambda: self.run(
+                self._scan(text, confirmed=True, replace=replace)))
+            return
+        if outcome.message:
+            self.banner.show_outcome(outcome.ok, outcome.message)
+            self.sounds.play(outcome.ok)
+        if outcome.select is not None:
+            self.show_job(outcome.select)
+        elif outcome.clear:
+            self.queue.clear_current()
+        self.back_to_scanning()
