@@ -10,7 +10,7 @@ off the caller's thread. No Qt.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from packstation.api import ApiError, Job
@@ -19,6 +19,9 @@ from packstation.printing.errors import PrintError
 from packstation.printing.voucher_printer import VoucherPrinter
 from packstation.store.outbox import DispatchOutbox, InvalidChange, OutboxConflict
 from packstation.store.scan_log import ScanLog
+from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
+
+SEND_FIRST = 0.25  # seconds a dispatch may hold back what follows it (a slow line: less)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class JobService:
     log: ScanLog
     printer: Callable[[], VoucherPrinter | None] = lambda: None
     poke_sender: Callable[[], None] = lambda: None
+    # Waits (bounded) for the sender's answer on a job: the dispatch before anything else.
+    answered: Callable[[int, float], Awaitable[OutboxEvent | None]] | None = None
 
     async def print_now(self, job: Job, *, label: bool = False) -> Outcome:
         """The job's vouchers (or address label) to its printer, whatever print-on-select
@@ -81,6 +86,11 @@ class JobService:
                 "; confirm to replace it.", ".")
             return Outcome(False, question, ask=question, replace=True)
         self.poke_sender()
+        if self.answered is not None:  # its PUT first; the next job's print waits for it
+            event = await self.answered(job.id, SEND_FIRST)
+            if event is not None and event.outcome is SendOutcome.ATTENTION:
+                return Outcome(False, f"Smart Gift refused order {job.order_reference}: "
+                                      f"{event.message} (kept: Station > Changes waiting)")
         given = f"with {tracking}" if tracking else "untracked (no reference)"
         return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched {given}")
 

@@ -188,7 +188,7 @@ class Station:
         from packstation.store.scan_log import ScanLog
 
         return JobService(self.outbox, ScanLog(self.db), printer=lambda: self.printer,
-                          poke_sender=self.sender.poke)
+                          poke_sender=self.sender.poke, answered=self.sender.answered)
 
     @cached_property
     def agreements(self) -> AgreementBook:

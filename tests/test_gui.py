@@ -46,10 +46,10 @@ def test_scan_order_then_tracking_dispatches_and_moves_on(
     assert window.banner.good and job.order_reference in window.banner.text()
     row_before = window.table.currentIndex().row()
     scan(qtbot, window, "JD123456789GB")
+    qtbot.waitUntil(lambda: "Saved, sending" in window.banner.text(), timeout=10_000)
     qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"] == "dispatched",  # type: ignore[index]
                     timeout=10_000)
     assert sandbox.state.job(job.id)["tracking_reference"] == "JD123456789GB"  # type: ignore[index]
-    assert "Saved, sending" in window.banner.text()
     next_job = window.current_job()
     assert next_job is not None and next_job.id != job.id  # the next pending job
     qtbot.waitUntil(lambda: window.model.job(window.model.row_of(job.id) or 0).status

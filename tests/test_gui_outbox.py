@@ -113,9 +113,10 @@ def test_another_reference_for_a_job_with_one_waiting_asks_first(
     scan(qtbot, window, "JDSECOND3GB")
     box = open_dialog(qtbot, window, QMessageBox)
     click(qtbot, box.button(QMessageBox.StandardButton.Yes))  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: "Saved, sending" in window.banner.text()
+                    and "JDSECOND3GB" in window.banner.text(), timeout=10_000)
     qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
                     == "JDSECOND3GB", timeout=10_000)
-    assert "Saved, sending" in window.banner.text() and "JDSECOND3GB" in window.banner.text()
 
 
 class BrokenScanLog(ScanLog):

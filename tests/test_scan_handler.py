@@ -3,6 +3,7 @@ read twice. Against a real store (SQLite); nothing is sent (no sender is poked).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Set
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
 from packstation.job_service import JobService
+from packstation.sandbox import SandboxServer
 from packstation.scanning.commands import Command, barcode
 from packstation.scanning.handler import ScanHandler
 from packstation.scanning.interpret import ScanKind, interpret
@@ -19,6 +21,7 @@ from packstation.store.database import Database
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox
 from packstation.store.scan_log import ScanLog
+from tests.gui import make_station
 from tests.test_store import job
 
 DPD_LABEL = "%SW1A1AA15501234567890101826"
@@ -118,3 +121,26 @@ def test_unicode_digits_neither_crash_nor_pick_a_job(
     cache, _, _ = store
     meaning = interpret(scan, None, cache)
     assert meaning.kind is ScanKind.REFUSED
+
+
+async def test_a_dispatch_is_answered_before_the_station_goes_on_but_never_waits_long(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """The packer's PUT goes before the next job's print (which starts when dispatch
+    returns); a slow line holds the flow back a quarter of a second at most."""
+    station = make_station(sandbox, tmp_path / "db.sqlite3")
+    await station.sync.sync_once()
+    station.sender.start()
+    try:
+        pending = [j for j in station.cache.load_page(None, 100)[0] if j.status == "pending"]
+        sandbox.faults.latency = 0.1  # every answer: 100 ms on the way back
+        started = time.monotonic()
+        saved = await station.jobs.dispatch(pending[0], "FIRST-1")
+        assert saved.ok and time.monotonic() - started >= 0.1  # waited for the answer
+        assert sandbox.state.job(pending[0].id)["tracking_reference"] == "FIRST-1"  # type: ignore[index]
+        sandbox.faults.latency = 2.0
+        started = time.monotonic()
+        assert (await station.jobs.dispatch(pending[1], "SECOND-2")).ok
+        assert time.monotonic() - started < 1.0  # SEND_FIRST bounds it
+    finally:
+        sandbox.faults.latency = 0.0
+        await station.aclose()

@@ -12,6 +12,7 @@ import asyncio
 import heapq
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
 from packstation.api import Job, PdfNotReady, Priority, SmartGiftClient
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 GENERATION_LIMIT = 330.0  # the service promises 300 s; a little slack before giving up
 _FIRST_RETRY, _MAX_RETRY = 5.0, 60.0
+READY_BYTES = 64 * 1024 * 1024  # merged PDFs kept checked in memory (the next few jobs)
 _IDLE = 3600.0  # nothing queued: the loop sleeps until prefetch() wakes it
 
 
@@ -47,6 +49,8 @@ class PdfSource:
         self._to_merge: dict[str, Job] = {}
         # What is known to be on disk: the window asks every second, and never the disk.
         self._known: set[str] = set()
+        self._ready: OrderedDict[str, CheckedPdf] = OrderedDict()  # merged, checked: LRU
+        self._ready_bytes = 0
         self._closed = False
 
     def cached(self, url: str) -> bool:
@@ -131,17 +135,35 @@ class PdfSource:
 
     async def merged_for(self, job: Job, priority: Priority = Priority.INTERACTIVE
                          ) -> CheckedPdf:
-        """The job's vouchers as one PDF, merged ahead of time when prefetched."""
+        """The job's vouchers as one PDF, merged ahead of time when prefetched.
+
+        The ones merged or checked lately are kept in memory, checked: the next job's
+        print starts while its dispatch is being sent, and parsing the PDF again (in a
+        worker, but holding the GIL) would slow both."""
         key = _merged_key(job)
+        kept = self._ready.get(key)
+        if kept is not None:
+            self._ready.move_to_end(key)
+            return kept
         data = await asyncio.to_thread(self._cache.get, key)
         limit = self._client.limits.max_job_pages
         if data is not None:  # checked again: a disk can still go wrong
-            return await asyncio.to_thread(check_pdf, data, max_pages=limit)
+            checked = await asyncio.to_thread(check_pdf, data, max_pages=limit)
+            self._keep(key, checked)
+            return checked
         merged = await asyncio.to_thread(merge_pdfs, await self.for_job(job, priority),
                                          max_pages=limit)
         await asyncio.to_thread(self._cache.put, key, merged.data)
         self._known.add(key)
+        self._keep(key, merged)
         return merged
+
+    def _keep(self, key: str, checked: CheckedPdf) -> None:
+        self._ready[key] = checked
+        self._ready_bytes += len(checked.data)
+        while self._ready_bytes > READY_BYTES and len(self._ready) > 1:
+            _, dropped = self._ready.popitem(last=False)
+            self._ready_bytes -= len(dropped.data)
 
     # -- background prefetch -----------------------------------------------------------
 

@@ -69,6 +69,7 @@ class OutboxSender:
         self.max_backoff = max_backoff
         self._listeners: Listeners[OutboxEvent] = Listeners(*([listener] if listener else []))
         self._next_due: float | None = None
+        self._answered: dict[int, asyncio.Future[OutboxEvent]] = {}  # job id -> its answer
         self._loop = Repeating(self._round, self._until_next_due, log, "outbox")
 
     @property
@@ -83,7 +84,22 @@ class OutboxSender:
         self._listeners.unsubscribe(listener)
 
     def _tell(self, event: OutboxEvent) -> None:
+        waiter = self._answered.pop(event.entry.job_id, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(event)
         self._listeners.tell(event)
+
+    async def answered(self, job_id: int, timeout: float) -> OutboxEvent | None:
+        """What became of this job's change (done, refused or deferred), or None after
+        ``timeout``: a packer's dispatch goes out before the next job's print starts,
+        and a refusal is said for that scan, not after the next job is in hand."""
+        waiter = self._answered.get(job_id)
+        if waiter is None or waiter.done():
+            waiter = self._answered[job_id] = asyncio.get_running_loop().create_future()
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError:
+            return None
 
     def _delay(self, attempts: int, asked: float | None) -> float:
         jittered = self.backoff * 2.0 ** min(attempts - 1, 16) * random.uniform(0.5, 1.0)

@@ -101,7 +101,12 @@ class QueuePanel(QWidget):
         "next job" follows the queue's own order and filter."""
         rows = [self.proxy.index(r, 0).data(JOB_ROLE) for r in range(self.proxy.rowCount())]
         jobs = [j for j in rows if isinstance(j, Job)]
-        start = next((i + 1 for i, j in enumerate(jobs) if after and j.id == after.id), 0)
+        # Where ``after`` stands in the queue's order, even once it has left the view (its
+        # dispatch confirmed): the model keeps every job in order.
+        anchor = self.model.row_of(after.id) if after is not None else None
+        start = 0 if anchor is None else next(
+            (i for i, j in enumerate(jobs) if (self.model.row_of(j.id) or 0) > anchor),
+            len(jobs))
         for job in jobs[start:] + jobs[:start]:
             if job.status == "pending" and job.id not in skip \
                     and (after is None or job.id != after.id):

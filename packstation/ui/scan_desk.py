@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from packstation.api import Job
@@ -19,6 +20,8 @@ from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.scan_bar import FeedbackBanner
 from packstation.ui.sounds import ScanSounds
+
+PAINT_HOLD_MS = 150
 
 
 class ScanDesk:
@@ -48,10 +51,25 @@ class ScanDesk:
         assert self.scans is not None
         async with self._turn:
             in_hand = self.queue.current_job()
-            outcome = await self.scans.handle(text, in_hand, self.queue, confirmed=confirmed,
-                                              replace=replace)
+            self._hold_paint()
+            try:
+                outcome = await self.scans.handle(text, in_hand, self.queue,
+                                                  confirmed=confirmed, replace=replace)
+            finally:
+                self._paint()
             if not self.gone():
                 self.show_outcome(outcome, text)
+
+    def _hold_paint(self) -> None:
+        """No repainting while a scan's work starts (the dispatch sent, the next job's
+        print spooled): a repaint of the window takes ~15 ms of the one UI thread, and
+        both wait behind it. Never for long: a slow print is not a frozen window."""
+        self.window.setUpdatesEnabled(False)
+        QTimer.singleShot(PAINT_HOLD_MS, self._paint)
+
+    def _paint(self) -> None:
+        if not self.gone():
+            self.window.setUpdatesEnabled(True)
 
     def tick(self) -> None:
         """Once a second: the job the flow waits on printed once its PDFs are here."""
