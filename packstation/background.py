@@ -12,11 +12,17 @@ from packstation.api.errors import ApiError
 
 
 async def stop_task(task: asyncio.Task[Any] | None) -> None:
-    """Cancel a background task and wait until it has stopped: nothing of it runs later."""
-    if task is not None and not task.done():
+    """Cancel a background task and wait until it has stopped: nothing of it runs later.
+
+    Cancelled again until it is done: Python 3.11's ``wait_for`` drops a cancellation
+    that arrives as its inner wait completes (a wake at that very moment), and the task
+    would sleep on."""
+    while task is not None and not task.done():
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await asyncio.wait({task}, timeout=0.5)
+    if task is not None and not task.cancelled():
+        with contextlib.suppress(Exception):
+            task.exception()  # retrieved: no "never retrieved" warning
 
 
 async def sleep_unless_woken(wake: asyncio.Event, seconds: float) -> None:

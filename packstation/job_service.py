@@ -17,7 +17,13 @@ from packstation.api import ApiError, Job
 from packstation.api.errors import PdfNotReady
 from packstation.printing.errors import PrintError
 from packstation.printing.voucher_printer import VoucherPrinter
-from packstation.store.outbox import DispatchOutbox, InvalidChange, OutboxConflict
+from packstation.store.outbox import (
+    DEFAULT_LEASE,
+    DispatchOutbox,
+    InvalidChange,
+    OutboxConflict,
+    OutboxEntry,
+)
 from packstation.store.scan_log import ScanLog
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 
@@ -39,8 +45,10 @@ class JobService:
     log: ScanLog
     printer: Callable[[], VoucherPrinter | None] = lambda: None
     poke_sender: Callable[[], None] = lambda: None
-    # Waits (bounded) for the sender's answer on a job: the dispatch before anything else.
-    answered: Callable[[int, float], Awaitable[OutboxEvent | None]] | None = None
+    # Sends a packer's dispatch at once and waits (bounded) for its answer: the dispatch
+    # goes before anything the scan does next. None: saved, and the sender is poked.
+    send_first: Callable[[OutboxEntry, float], Awaitable[OutboxEvent | None]] | None = None
+    lease: Callable[[], float] = lambda: DEFAULT_LEASE
 
     async def print_now(self, job: Job, *, label: bool = False) -> Outcome:
         """The job's vouchers (or address label) to its printer, whatever print-on-select
@@ -75,8 +83,7 @@ class JobService:
         """Saved as dispatched with ``tracking`` (None: untracked), then sent. Another
         reference already waiting (or already given) is not replaced without a yes."""
         try:
-            await asyncio.to_thread(self.outbox.add, job.id, "dispatched", tracking,
-                                    replace=replace)
+            claimed = await asyncio.to_thread(self._save, job.id, tracking, replace)
         except InvalidChange as exc:
             return Outcome(False, f"{exc} Nothing was saved.")
         except OutboxConflict as exc:
@@ -85,14 +92,22 @@ class JobService:
             question = f"{exc} Replace it with {tracking or 'no reference'}?".replace(
                 "; confirm to replace it.", ".")
             return Outcome(False, question, ask=question, replace=True)
-        self.poke_sender()
-        if self.answered is not None:  # its PUT first; the next job's print waits for it
-            event = await self.answered(job.id, SEND_FIRST)
+        if self.send_first is None or claimed is None:
+            self.poke_sender()
+        else:  # its PUT first; the next job's print waits for it (briefly)
+            event = await self.send_first(claimed, SEND_FIRST)
             if event is not None and event.outcome is SendOutcome.ATTENTION:
                 return Outcome(False, f"Smart Gift refused order {job.order_reference}: "
                                       f"{event.message} (kept: Station > Changes waiting)")
         given = f"with {tracking}" if tracking else "untracked (no reference)"
         return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched {given}")
+
+    def _save(self, job_id: int, tracking: str | None, replace: bool) -> OutboxEntry | None:
+        """Saved, then leased to this process to be sent now: one trip to the disk thread."""
+        entry = self.outbox.add(job_id, "dispatched", tracking, replace=replace)
+        if self.send_first is None:
+            return None
+        return self.outbox.claim(entry.id, lease=self.lease())
 
     async def set_status(self, job: Job, status: str) -> Outcome:
         """Mark delivered or cancelled: saved first, then sent."""

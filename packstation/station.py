@@ -188,7 +188,8 @@ class Station:
         from packstation.store.scan_log import ScanLog
 
         return JobService(self.outbox, ScanLog(self.db), printer=lambda: self.printer,
-                          poke_sender=self.sender.poke, answered=self.sender.answered)
+                          poke_sender=self.sender.poke, send_first=self.sender.send_first,
+                          lease=lambda: self.sender.lease)
 
     @cached_property
     def agreements(self) -> AgreementBook:

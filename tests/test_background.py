@@ -87,3 +87,22 @@ async def test_sync_survives_a_locked_database_and_says_so(
         await until(lambda: sync.last_success is not None, timeout=10)  # it went on
         await sync.aclose()
     assert sync.last_error is None and cache.counts()["pending"] > 0
+
+
+async def test_stop_task_stops_a_task_whose_first_cancellation_was_lost() -> None:
+    """As Python 3.11's wait_for does when a wake and the cancel arrive together."""
+    from packstation.background import stop_task
+
+    rounds: list[str] = []
+
+    async def stubborn() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            rounds.append("swallowed")  # the lost cancellation: it carries on
+        await asyncio.sleep(3600)
+
+    task = asyncio.ensure_future(stubborn())
+    await asyncio.sleep(0)
+    await asyncio.wait_for(stop_task(task), timeout=5)
+    assert task.cancelled() and rounds == ["swallowed"]

@@ -22,6 +22,7 @@ from packstation.scanning.commands import Command
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
 from packstation.store.jobs import JobCache
+from packstation.store.outbox import DispatchOutbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,31 @@ class ScanOutcome:
     confirm: str = ""  # ask this, then call handle(..., confirmed=True, replace=replace)
     replace: bool = False  # the question is whether to replace another tracking reference
     clear: bool = False  # nothing in hand (PAUSE, or the queue is done)
+
+
+class KnownJobs:
+    """The cache as ``interpret`` looks things up, plus the outbox for references: a
+    label read twice is caught before Smart Gift has confirmed the first dispatch."""
+
+    def __init__(self, cache: JobCache, outbox: DispatchOutbox) -> None:
+        self.cache, self.outbox = cache, outbox
+
+    def by_order_reference(self, reference: str) -> Job | None:
+        return self.cache.by_order_reference(reference)
+
+    def by_voucher_code(self, code: str) -> Job | None:
+        return self.cache.by_voucher_code(code)
+
+    def get(self, job_id: int) -> Job | None:
+        return self.cache.get(job_id)
+
+    def by_tracking_reference(self, reference: str) -> list[Job]:
+        found = {j.id: j for j in self.cache.by_tracking_reference(reference)}
+        for job_id in self.outbox.jobs_with_reference(reference):
+            job = found.get(job_id) or self.cache.get(job_id)
+            if job is not None:
+                found[job_id] = job
+        return list(found.values())
 
 
 class _NoQueue:
@@ -58,6 +84,7 @@ class ScanHandler:
     _previous_job: int | None = None  # the job in hand at the previous scan
 
     def __post_init__(self) -> None:
+        self.known = KnownJobs(self.cache, self.jobs.outbox)
         self.flow = PackingFlow(self.jobs, lambda: self.settings().continuous_packing,
                                 self.pdfs_ready)
 
@@ -81,14 +108,14 @@ class ScanHandler:
         meaning = outcome = None
         replacing = self.replacing
         if replacing is not None:
-            meaning = await asyncio.to_thread(interpret, raw, replacing, self.cache,
+            meaning = await asyncio.to_thread(interpret, raw, replacing, self.known,
                                               self.method, previous, True)
             if meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
                 outcome = await self._replace(replacing, meaning, confirmed)
             else:  # an order, a voucher, a command: WRONG LABEL is over
                 self.replacing = meaning = None
         if meaning is None or outcome is None:
-            meaning = await asyncio.to_thread(interpret, raw, in_hand, self.cache, self.method,
+            meaning = await asyncio.to_thread(interpret, raw, in_hand, self.known, self.method,
                                               previous)
             outcome = await self._act(meaning, queue, confirmed, replace)
         if outcome.dispatched:
@@ -137,25 +164,9 @@ class ScanHandler:
                 return self._from_step(await self.flow.print_in_hand(job, queue), meaning)
             return ScanOutcome(True, meaning.message, meaning, select=job)
         # DISPATCH
-        question = meaning.confirm
-        if not confirmed and meaning.reference is not None:
-            question = " ".join(q for q in (question, await self._waiting_elsewhere(
-                job, meaning.reference)) if q)
-        if question and not confirmed:
-            return ScanOutcome(False, question, meaning, confirm=question)
+        if meaning.confirm and not confirmed:
+            return ScanOutcome(False, meaning.confirm, meaning, confirm=meaning.confirm)
         return await self._dispatch(meaning, job, meaning.reference, queue, replace)
-
-    async def _waiting_elsewhere(self, job: Job, reference: str) -> str:
-        """The question when a change still waiting to be sent carries this reference for
-        another job (the cache knows only what Smart Gift confirmed)."""
-        others = [j for j in await asyncio.to_thread(self.jobs.outbox.jobs_with_reference,
-                                                     reference) if j != job.id]
-        if not others:
-            return ""
-        other = await asyncio.to_thread(self.cache.get, others[0])
-        name = other.order_reference if other and other.order_reference else f"job {others[0]}"
-        return (f"Tracking reference {reference} was just given to order {name}. Use it for "
-                f"order {job.order_reference} too?")
 
     async def _dispatch(self, meaning: ScanMeaning, job: Job, reference: str | None,
                         queue: QueueOrder, replace: bool) -> ScanOutcome:
@@ -174,8 +185,7 @@ class ScanHandler:
             return ScanOutcome(False, f"{meaning.message} (still waiting for the right label "
                                       f"of order {job.order_reference})", meaning)
         if not confirmed:
-            elsewhere = await self._waiting_elsewhere(job, meaning.reference)
-            question = " ".join(q for q in (meaning.confirm, elsewhere) if q) + (
+            question = meaning.confirm + (
                 f" Replace the tracking reference of order {job.order_reference} with "
                 f"{meaning.reference}?")
             question = question.strip()

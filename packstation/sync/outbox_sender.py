@@ -70,6 +70,7 @@ class OutboxSender:
         self._listeners: Listeners[OutboxEvent] = Listeners(*([listener] if listener else []))
         self._next_due: float | None = None
         self._answered: dict[int, asyncio.Future[OutboxEvent]] = {}  # job id -> its answer
+        self._first: set[asyncio.Future[SendOutcome]] = set()  # send_first's sends
         self._loop = Repeating(self._round, self._until_next_due, log, "outbox")
 
     @property
@@ -84,20 +85,26 @@ class OutboxSender:
         self._listeners.unsubscribe(listener)
 
     def _tell(self, event: OutboxEvent) -> None:
+        self._resolve(event)
+        self._listeners.tell(event)
+
+    def _resolve(self, event: OutboxEvent) -> None:
         waiter = self._answered.pop(event.entry.job_id, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(event)
-        self._listeners.tell(event)
 
-    async def answered(self, job_id: int, timeout: float) -> OutboxEvent | None:
-        """What became of this job's change (done, refused or deferred), or None after
-        ``timeout``: a packer's dispatch goes out before the next job's print starts,
-        and a refusal is said for that scan, not after the next job is in hand."""
-        waiter = self._answered.get(job_id)
-        if waiter is None or waiter.done():
-            waiter = self._answered[job_id] = asyncio.get_running_loop().create_future()
+    async def send_first(self, entry: OutboxEntry, wait: float) -> OutboxEvent | None:
+        """A packer's own change, already leased to us, sent now, ahead of anything else
+        (no wake, no claim); what became of it, or None when it takes longer than
+        ``wait`` (it carries on, and the next job's print need not wait for a slow line)."""
+        waiter = self._answered[entry.job_id] = asyncio.get_running_loop().create_future()
+        task = asyncio.ensure_future(self.send_one(entry))
+        self._first.add(task)
+        task.add_done_callback(self._first.discard)
+        # Then the loop looks again: a retry it did not schedule is due at its time.
+        task.add_done_callback(lambda _: self._loop.wake())
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+            return await asyncio.wait_for(asyncio.shield(waiter), wait)
         except TimeoutError:
             return None
 
@@ -117,10 +124,12 @@ class OutboxSender:
                                                 priority=Priority.INTERACTIVE, retry=False,
                                                 deadline=deadline)
         except (ApiValidationError, NotFound) as exc:
+            self._resolve(OutboxEvent(entry, SendOutcome.ATTENTION, exc.message))
             return await self._attention(entry, exc.message)
         except ApiError as exc:
             # Network, 5xx, 503, 429, an unreadable answer, even a refused key: the
             # change stays saved and is tried again (a key can be fixed meanwhile).
+            self._resolve(OutboxEvent(entry, SendOutcome.RETRYING, str(exc)))
             asked = getattr(exc, "retry_after", None)
             delay = self._delay(entry.attempts + 1, asked)
             if isinstance(exc, AuthError):
@@ -135,6 +144,8 @@ class OutboxSender:
         except BaseException:  # cancelled (the app closing, Ctrl+C): the lease goes back
             self._outbox.release(entry)  # not awaited: this task may not run again
             raise
+        # Whoever waits on the answer goes on now; storing it is ours to finish.
+        self._resolve(OutboxEvent(entry, SendOutcome.DONE, job=job))
         # The job first, then the entry: a crash between the two only means a resend.
         try:
             await asyncio.to_thread(self._cache.store, [job], started)
@@ -187,3 +198,7 @@ class OutboxSender:
 
     async def aclose(self) -> None:
         await self._loop.aclose()
+        for task in list(self._first):  # cancelled: each gives its lease back
+            task.cancel()
+        if self._first:
+            await asyncio.gather(*self._first, return_exceptions=True)
