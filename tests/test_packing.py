@@ -46,7 +46,8 @@ def packing(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
     with SandboxServer(pdf_delay=0, jobs=90, seed=23, rate_window=1.0) as sandbox, \
             synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
                           budget=RateBudget(limit=60, window=1.0),
-                          voucher_printer=cups_queue.name, continuous_packing=True,
+                          voucher_printer=cups_queue.name, label_printer=cups_queue.name,
+                          continuous_packing=True,
                           delivery_methods=methods(tracking, carrier)) as window:
         assert window.station is not None
         window.station.sender.start()
@@ -190,6 +191,20 @@ def test_another_carriers_label_is_asked_about_and_a_misread_refused(
     in_hand_printed(qtbot, window, job)
     qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
                     == "RB123456785GB", timeout=10_000)
+
+
+def test_label_prints_the_address_label_of_the_job_in_hand(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, _ = packing
+    assert window.station is not None
+    history = window.station.history
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    scan(qtbot, window, barcode(Command.LABEL))
+    qtbot.waitUntil(lambda: any(r.kind == "labels" and r.spool_job_id
+                                for r in history.recent(5, job_id=job.id)), timeout=15_000)
+    qtbot.waitUntil(lambda: "label sent to" in window.banner.text(), timeout=5_000)
+    assert (window.current_job() or job).id == job.id  # still in hand: nothing dispatched
 
 
 def test_pause_leaves_nothing_in_hand_and_skip_takes_the_next(
