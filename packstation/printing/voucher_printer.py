@@ -109,24 +109,32 @@ class VoucherPrinter:
 
     async def _send(self, what: _What, prepare: Callable[[], Awaitable[CheckedPdf]],
                     printer: str | None) -> tuple[int, PrintReceipt]:
-        name, pages = printer or "", 0
-        try:
-            pdf = await prepare()
-            pages = pdf.pages
-            name = await asyncio.to_thread(
-                lambda: resolve_printer(self._discovery(), self.station, what.kind, printer))
+        chosen = [printer or ""]  # the printer resolved, for the failure's record
+        pages = 0
+
+        def spool(pdf: CheckedPdf) -> tuple[int, PrintReceipt]:
+            # One trip to a worker for resolving, spooling and the history: each trip
+            # costs the loop a wake-up, and the next job's print is on a packer's clock.
+            name = chosen[0] = resolve_printer(self._discovery(), self.station, what.kind,
+                                               printer)
             request = PrintRequest(pdf, name, what.title, self.station.paper_for(what.kind),
                                    what.copies,
                                    self.station.duplex and what.kind is DocumentKind.VOUCHERS)
-            receipt = await asyncio.to_thread(self.path.submit, request)
+            receipt = self.path.submit(request)
+            return self._record(what, receipt), receipt
+
+        try:
+            pdf = await prepare()
+            pages = pdf.pages
+            return await asyncio.to_thread(spool, pdf)
         except PrintError as exc:
             state = (PrintState.STOPPED if isinstance(exc, PrinterStopped)
                      else PrintState.MISSING if isinstance(exc, PrinterMissing)
                      else PrintState.REFUSED if isinstance(exc, NotAPdf) else PrintState.FAILED)
-            failed = PrintReceipt(name or "(none)", self.path.name, None, pages, state, str(exc))
+            failed = PrintReceipt(chosen[0] or "(none)", self.path.name, None, pages, state,
+                                  str(exc))
             await asyncio.to_thread(self._record, what, failed)
             raise
-        return await asyncio.to_thread(self._record, what, receipt), receipt
 
     def _record(self, what: _What, receipt: PrintReceipt) -> int:
         return self.history.record(
