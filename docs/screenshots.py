@@ -19,9 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import qasync
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtPdf import QPdfDocument
 from PySide6.QtWidgets import QApplication, QTabWidget
 
 from packstation.api import ApiKey, SmartGiftClient
@@ -37,6 +34,7 @@ from packstation.ui.app import build_window
 from packstation.ui.first_run import FirstRunWizard
 from packstation.ui.main_window import MainWindow
 from packstation.ui.pos_order_dialog import PosOrderDialog
+from packstation.ui.scanner_test import pdf_page_image
 from packstation.ui.settings_dialog import SettingsDialog
 
 OUT = Path(__file__).parent / "screenshots"
@@ -91,19 +89,7 @@ async def shoot_dpd_scan(window: MainWindow, station: Station) -> None:
 
 def shoot_command_sheet() -> None:
     """The command sheet as printed, at 80 dpi."""
-    buffer = QBuffer()
-    buffer.setData(QByteArray(command_sheet_pdf()))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    document = QPdfDocument()
-    document.load(buffer)
-    size = document.pagePointSize(0)
-    image = document.render(0, QSize(int(size.width() * 80 / 72), int(size.height() * 80 / 72)))
-    paper = QImage(image.size(), QImage.Format.Format_RGB32)
-    paper.fill(QColor("white"))
-    painter = QPainter(paper)
-    painter.drawImage(0, 0, image)
-    painter.end()
-    paper.save(str(OUT / "command-sheet.png"))
+    pdf_page_image(command_sheet_pdf(), 80).save(str(OUT / "command-sheet.png"))
 
 
 async def shoot_settings(station: Station, url: str) -> None:

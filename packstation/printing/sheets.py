@@ -45,35 +45,44 @@ def _barcode(canvas: Canvas, x: float, y: float, width: float) -> float:
     return 15 * mm + 5 * mm
 
 
-def scanner_test_pdf(paper: str = "A4") -> bytes:
+MARGIN = 12 * mm
+
+
+def _headed(out: io.BytesIO, paper: str, title: str, line: str
+            ) -> tuple[Canvas, float, float]:
+    """A page with the sheet's title and one line under it: (canvas, width, height)."""
     width, height = _page(paper)
-    out = io.BytesIO()
     canvas = Canvas(out, pagesize=(width, height))
-    canvas.setTitle("packstation scanner test")
-    margin = 12 * mm
+    canvas.setTitle(title)
     canvas.setFont("Helvetica-Bold", 16)
-    canvas.drawString(margin, height - margin - 16, "packstation scanner test")
+    canvas.drawString(MARGIN, height - MARGIN - 16, title)
     canvas.setFont("Helvetica", 10)
-    canvas.drawString(margin, height - margin - 34,
-                      "Open Settings > Scanner > Test the scanner, then scan this barcode.")
-    _barcode(canvas, margin, height - margin - 34 - 30 * mm, width - 2 * margin)
+    canvas.drawString(MARGIN, height - MARGIN - 34, line)
+    return canvas, width, height
+
+
+def _finished(canvas: Canvas, out: io.BytesIO) -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
 
 
+def scanner_test_pdf(paper: str = "A4") -> bytes:
+    out = io.BytesIO()
+    canvas, width, height = _headed(
+        out, paper, "packstation scanner test",
+        "Open Settings > Scanner > Test the scanner, then scan this barcode.")
+    _barcode(canvas, MARGIN, height - MARGIN - 34 - 30 * mm, width - 2 * MARGIN)
+    return _finished(canvas, out)
+
+
 def command_sheet_pdf(paper: str = "A4") -> bytes:
     """Every command barcode with its name and what it does, for beside the scanner."""
-    width, height = _page(paper)
     out = io.BytesIO()
-    canvas = Canvas(out, pagesize=(width, height))
-    canvas.setTitle("packstation command barcodes")
-    margin = 12 * mm
-    canvas.setFont("Helvetica-Bold", 16)
-    canvas.drawString(margin, height - margin - 16, "packstation command barcodes")
-    canvas.setFont("Helvetica", 10)
-    canvas.drawString(margin, height - margin - 32,
-                      "Scan one instead of reaching for the keyboard. Keep beside the scanner.")
+    canvas, width, height = _headed(
+        out, paper, "packstation command barcodes",
+        "Scan one instead of reaching for the keyboard. Keep beside the scanner.")
+    margin = MARGIN
     row = (height - 2 * margin - 50) / len(Command)
     bar_height = min(16 * mm, row * 0.5)
     bar_room = (width - 2 * margin) * 0.55  # barcodes left, words right, one column each
@@ -94,9 +103,7 @@ def command_sheet_pdf(paper: str = "A4") -> bytes:
         lines = simpleSplit(MEANINGS[command], "Helvetica", 9, width - margin - text_x)
         for number, line in enumerate(lines):
             canvas.drawString(text_x, top - 14 * mm - number * 11, line)
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
+    return _finished(canvas, out)
 
 
 def barcode_pdf() -> bytes:

@@ -28,8 +28,14 @@ from packstation.ui.tasks import WidgetTasks
 
 
 def barcode_pixmap(dpi: int = 150) -> QPixmap:
+    return QPixmap.fromImage(pdf_page_image(barcode_pdf(), dpi))
+
+
+def pdf_page_image(data: bytes, dpi: int) -> QImage:
+    """The first page of one of our own sheets, on white paper (dark themes too: a
+    barcode needs a white background)."""
     buffer = QBuffer()
-    buffer.setData(QByteArray(barcode_pdf()))
+    buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     document = QPdfDocument()
     document.load(buffer)
@@ -37,11 +43,11 @@ def barcode_pixmap(dpi: int = 150) -> QPixmap:
     image = document.render(0, QSize(int(points.width() * dpi / 72),
                                      int(points.height() * dpi / 72)))
     paper = QImage(image.size(), QImage.Format.Format_RGB32)
-    paper.fill(QColor("white"))  # dark themes too: a barcode needs a white background
+    paper.fill(QColor("white"))
     painter = QPainter(paper)
     painter.drawImage(0, 0, image)
     painter.end()
-    return QPixmap.fromImage(paper)
+    return paper
 
 
 class ScannerTestDialog(QDialog):
