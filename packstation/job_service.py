@@ -10,6 +10,7 @@ off the caller's thread. No Qt.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from packstation.store.outbox import (
 )
 from packstation.store.scan_log import ScanLog
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
+
+log = logging.getLogger(__name__)
 
 SEND_FIRST = 0.25  # seconds a dispatch may hold back what follows it (a slow line: less)
 
@@ -84,6 +87,9 @@ class JobService:
         reference already waiting (or already given) is not replaced without a yes."""
         try:
             claimed = await asyncio.to_thread(self._save, job.id, tracking, replace)
+        except asyncio.CancelledError:
+            self.poke_sender()  # saved or not, the sender looks: nothing waits for a restart
+            raise
         except InvalidChange as exc:
             return Outcome(False, f"{exc} Nothing was saved.")
         except OutboxConflict as exc:
@@ -103,11 +109,16 @@ class JobService:
         return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched {given}")
 
     def _save(self, job_id: int, tracking: str | None, replace: bool) -> OutboxEntry | None:
-        """Saved, then leased to this process to be sent now: one trip to the disk thread."""
+        """Saved, then leased to this process to be sent now: one trip to the disk thread.
+        None when it is saved but not leased here: the sender sends it."""
         entry = self.outbox.add(job_id, "dispatched", tracking, replace=replace)
         if self.send_first is None:
             return None
-        return self.outbox.claim(entry.id, lease=self.lease())
+        try:
+            return self.outbox.claim(entry.id, lease=self.lease())
+        except Exception:  # saved all the same (a locked database, say): the sender's turn
+            log.exception("leasing saved dispatch of job %s", job_id)
+            return None
 
     async def set_status(self, job: Job, status: str) -> Outcome:
         """Mark delivered or cancelled: saved first, then sent."""

@@ -288,3 +288,31 @@ def test_labels_scanned_faster_than_the_station_prints_go_to_the_jobs_in_turn(
     for job, (_, parcel) in zip((first, second, third), labels, strict=True):
         qtbot.waitUntil(lambda j=job, p=parcel: (s := sandbox.state.job(j.id)) is not None
                         and s["tracking_reference"] == p, timeout=10_000)
+
+
+def test_a_job_waited_on_is_not_printed_once_another_is_in_hand(
+        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
+        cups_queue: CupsQueue) -> None:
+    with SandboxServer(pdf_delay=600, jobs=12, seed=5) as sandbox, \
+            synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
+                          voucher_printer=cups_queue.name, continuous_packing=True,
+                          delivery_methods=methods(Tracking.CARRIER, "dpd")) as window:
+        station = window.station
+        assert station is not None
+        station.pdfs._first_retry = 0.2
+        scan(qtbot, window, barcode(Command.START))
+        qtbot.waitUntil(lambda: "NOT printed" in window.banner.text(), timeout=10_000)
+        waited = window.current_job()
+        assert waited is not None
+        other = window.queue.next_pending(waited, {waited.id})
+        assert other is not None
+        scan(qtbot, window, other.order_reference or "")  # the packer takes another job
+        qtbot.waitUntil(lambda: (window.current_job() or waited).id == other.id, timeout=5_000)
+        sandbox.state.pdf_delay = 0
+        qtbot.waitUntil(lambda: all(station.pdfs.cached(v.pdf_copy or "")
+                                    for v in waited.vouchers), timeout=30_000)
+        for _ in range(2):  # two of the window's ticks, each of which could resume it
+            with qtbot.waitSignal(window._timer.timeout, timeout=3_000):
+                pass
+        assert (window.current_job() or waited).id == other.id  # still the packer's choice
+        assert not printed(window, waited)

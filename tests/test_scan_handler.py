@@ -144,3 +144,21 @@ async def test_a_dispatch_is_answered_before_the_station_goes_on_but_never_waits
     finally:
         sandbox.faults.latency = 0.0
         await station.aclose()
+
+
+async def test_a_job_dispatched_while_waited_on_is_not_waited_on_any_more(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler]) -> None:
+    cache, _, handler = store
+
+    class LastJob(Queue):
+        def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None:
+            return None  # nothing after it: no next print to replace what it waits on
+
+    queue = LastJob(cache)
+    started = await handler.handle(barcode(Command.START), cache.get(1), queue)
+    assert not started.ok and handler.flow.waiting is not None  # no printer: it waits
+    waited = handler.flow.waiting
+    assert waited.id == 1
+    done = await handler.handle(DPD_LABEL, waited, queue)
+    assert done.dispatched
+    assert handler.flow.waiting is None  # packed: REPRINT or its PDFs never print it again

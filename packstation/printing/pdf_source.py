@@ -159,6 +159,9 @@ class PdfSource:
         return merged
 
     def _keep(self, key: str, checked: CheckedPdf) -> None:
+        old = self._ready.pop(key, None)
+        if old is not None:
+            self._ready_bytes -= len(old.data)
         self._ready[key] = checked
         self._ready_bytes += len(checked.data)
         while self._ready_bytes > READY_BYTES and len(self._ready) > 1:

@@ -73,7 +73,13 @@ class PackingFlow:
         self.paused, self.waiting, self.waiting_for_pdfs = True, None, False
         return Step(True, "Paused: nothing in hand. Scan START to carry on.", clear=True)
 
+    def hand_changed(self, job: Job | None) -> None:
+        """Another job in hand: the one the flow waited on is no longer the packer's."""
+        if self.waiting is not None and (job is None or job.id != self.waiting.id):
+            self.waiting, self.waiting_for_pdfs = None, False
+
     async def skip(self, in_hand: Job | None, queue: QueueOrder) -> Step:
+        self.hand_changed(None)
         following = queue.next_pending(in_hand, self.packed | (
             {in_hand.id} if in_hand is not None else set()))
         if following is None:
@@ -85,6 +91,7 @@ class PackingFlow:
                     select=following)
 
     async def reprint(self, in_hand: Job | None) -> Step:
+        self.hand_changed(in_hand)
         job = self.waiting or in_hand
         if job is None:
             return Step(False, "No job in hand to print.")
@@ -94,6 +101,7 @@ class PackingFlow:
     async def after_dispatch(self, done: Job, said: Outcome, queue: QueueOrder) -> Step:
         """The next job in hand (and printed, when packing continuously)."""
         self.packed.add(done.id)
+        self.hand_changed(None)  # the job waited on (if it was this one) is packed
         following = queue.next_pending(done, self.packed)
         if following is None:
             return Step(said.ok, f"{said.message}. That was the last job in the queue.",
@@ -103,9 +111,11 @@ class PackingFlow:
         step = await self.print_in_hand(following, queue)
         return Step(step.ok, f"{said.message}. Next: {step.message}", select=following)
 
-    def ready_to_resume(self) -> Job | None:
-        """The job waiting for its PDFs, once they are all here (cheap: ask it often)."""
+    def ready_to_resume(self, in_hand: Job | None) -> Job | None:
+        """The job waiting for its PDFs, once they are all here and it is still the one in
+        hand (cheap: ask it often)."""
         job = self.waiting
-        if job is not None and self.waiting_for_pdfs and self.pdfs_ready(job):
+        if job is not None and in_hand is not None and job.id == in_hand.id \
+                and self.waiting_for_pdfs and self.pdfs_ready(job):
             return job
         return None

@@ -126,9 +126,11 @@ class ScanHandler:
                                     meaning.job.id if meaning.job else None)
         return outcome
 
-    async def resume(self, queue: QueueOrder | None = None) -> ScanOutcome | None:
-        """The job waiting for its PDFs printed once they are here; None if nothing to do."""
-        job = self.flow.ready_to_resume()
+    async def resume(self, in_hand: Job | None,
+                     queue: QueueOrder | None = None) -> ScanOutcome | None:
+        """The job waiting for its PDFs printed once they are here, if it is still in hand;
+        None if there is nothing to do."""
+        job = self.flow.ready_to_resume(in_hand)
         if job is None:
             return None
         step = await self.flow.print_in_hand(job, queue)
@@ -159,6 +161,7 @@ class ScanHandler:
             return ScanOutcome(True, message, meaning, select=job)
         if kind is ScanKind.SELECT_JOB:
             self.flow.paused = False
+            self.flow.hand_changed(job)
             if self.settings().print_on_select and self.jobs.printer() is not None \
                     and job.status == "pending":
                 return self._from_step(await self.flow.print_in_hand(job, queue), meaning)

@@ -58,6 +58,11 @@ class OutboxEvent:
 Listener = Callable[[OutboxEvent], None]
 
 
+def _log_failure(task: asyncio.Future[SendOutcome]) -> None:
+    if not task.cancelled() and task.exception() is not None:  # send_one settles all else
+        log.error("sending a saved dispatch failed: %s", task.exception())
+
+
 class OutboxSender:
     def __init__(self, client: SmartGiftClient, outbox: DispatchOutbox, cache: JobCache, *,
                  backoff: float = 2.0, max_backoff: float = 300.0,
@@ -101,6 +106,7 @@ class OutboxSender:
         task = asyncio.ensure_future(self.send_one(entry))
         self._first.add(task)
         task.add_done_callback(self._first.discard)
+        task.add_done_callback(_log_failure)
         # Then the loop looks again: a retry it did not schedule is due at its time.
         task.add_done_callback(lambda _: self._loop.wake())
         try:
@@ -124,12 +130,10 @@ class OutboxSender:
                                                 priority=Priority.INTERACTIVE, retry=False,
                                                 deadline=deadline)
         except (ApiValidationError, NotFound) as exc:
-            self._resolve(OutboxEvent(entry, SendOutcome.ATTENTION, exc.message))
-            return await self._attention(entry, exc.message)
+            return await self._attention(entry, exc.message)  # said once it is written
         except ApiError as exc:
             # Network, 5xx, 503, 429, an unreadable answer, even a refused key: the
             # change stays saved and is tried again (a key can be fixed meanwhile).
-            self._resolve(OutboxEvent(entry, SendOutcome.RETRYING, str(exc)))
             asked = getattr(exc, "retry_after", None)
             delay = self._delay(entry.attempts + 1, asked)
             if isinstance(exc, AuthError):

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
             self.apply_settings(station.settings)
             station.watch_jobs(self.jobs_changed)
             station.watch_sending(self.changes.event)
+            station.watch_sending(self.desk.sending_event)
             station.watch_key_refusals(self.auth_failed)
 
     def _layout(self) -> None:

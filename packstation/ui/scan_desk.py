@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from packstation.api import Job
 from packstation.scanning.handler import ScanHandler, ScanOutcome
+from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.scan_bar import FeedbackBanner
@@ -47,10 +48,13 @@ class ScanDesk:
         if self.scans is not None:
             self.run(self._scan(text, confirmed=False))
 
-    async def _scan(self, text: str, confirmed: bool, replace: bool = False) -> None:
+    async def _scan(self, text: str, confirmed: bool, replace: bool = False,
+                    about: Job | None = None) -> None:
+        """``about``: the job a question was asked about; a yes applies to it, whatever
+        is in hand by the time it is given."""
         assert self.scans is not None
         async with self._turn:
-            in_hand = self.queue.current_job()
+            in_hand = about or self.queue.current_job()
             self._hold_paint()
             try:
                 outcome = await self.scans.handle(text, in_hand, self.queue,
@@ -75,24 +79,31 @@ class ScanDesk:
         """Once a second: the job the flow waits on printed once its PDFs are here."""
         scans = self.scans
         if scans is not None and not self._resuming \
-                and scans.flow.ready_to_resume() is not None:
+                and scans.flow.ready_to_resume(self.queue.current_job()) is not None:
             self._resuming = True
             self.run(self._resume(scans))
 
     async def _resume(self, scans: ScanHandler) -> None:
         try:
             async with self._turn:
-                outcome = await scans.resume(self.queue)
+                outcome = await scans.resume(self.queue.current_job(), self.queue)
                 if outcome is not None and not self.gone():
                     self.show_outcome(outcome, "")
         finally:
             self._resuming = False
 
+    def sending_event(self, event: OutboxEvent) -> None:
+        """A dispatch refused after the scan moved on: that job can be taken again."""
+        if self.scans is not None and event.outcome is SendOutcome.ATTENTION:
+            self.scans.flow.packed.discard(event.entry.job_id)
+
     def show_outcome(self, outcome: ScanOutcome, text: str) -> None:
         if outcome.confirm:
-            replace = outcome.replace
+            # The yes is for the job asked about (under WRONG LABEL: the one dispatched,
+            # refused as such should WRONG LABEL have ended meanwhile).
+            replace, about = outcome.replace, outcome.meaning.job
             self.dialogs.ask(self.window, outcome.confirm, lambda: self.run(
-                self._scan(text, confirmed=True, replace=replace)))
+                self._scan(text, confirmed=True, replace=replace, about=about)))
             return
         if outcome.message:
             self.banner.show_outcome(outcome.ok, outcome.message)
