@@ -10,7 +10,6 @@ off the caller's thread. No Qt.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -28,8 +27,6 @@ from packstation.store.outbox import (
 from packstation.store.scan_log import ScanLog
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 
-log = logging.getLogger(__name__)
-
 SEND_FIRST = 0.25  # seconds a dispatch may hold back what follows it (a slow line: less)
 
 
@@ -40,6 +37,15 @@ class Outcome:
     ask: str = ""  # non-empty: nothing was done; ask the packer this first
     replace: bool = False  # ...and, if yes, do it again with replace=True
     waiting_for_pdfs: bool = False  # not printed only because the PDFs are not made yet
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A dispatch saved (``claimed``: and leased here, to be sent now), or ``refused``:
+    nothing saved, and what to say (or ask)."""
+
+    refused: Outcome | None = None
+    claimed: OutboxEntry | None = None
 
 
 @dataclass
@@ -86,22 +92,35 @@ class JobService:
         """Saved as dispatched with ``tracking`` (None: untracked), then sent. Another
         reference already waiting (or already given) is not replaced without a yes."""
         try:
-            claimed = await asyncio.to_thread(self._save, job.id, tracking, replace)
+            saved = await asyncio.to_thread(self.save_dispatch, job, tracking, replace)
         except asyncio.CancelledError:
             self.poke_sender()  # saved or not, the sender looks: nothing waits for a restart
             raise
+        return await self.send_dispatch(job, tracking, saved)
+
+    def save_dispatch(self, job: Job, tracking: str | None, replace: bool = False) -> Saved:
+        """The saving half of ``dispatch``, in the caller's worker thread (a scan does it in
+        the same trip as reading the scan: the packer's clock)."""
+        try:
+            return Saved(claimed=self._save(job.id, tracking, replace))
         except InvalidChange as exc:
-            return Outcome(False, f"{exc} Nothing was saved.")
+            return Saved(Outcome(False, f"{exc} Nothing was saved."))
         except OutboxConflict as exc:
             if exc.existing is not None and exc.existing.lease_live():
-                return Outcome(False, str(exc))  # no question can fix that
+                return Saved(Outcome(False, str(exc)))  # no question can fix that
             question = f"{exc} Replace it with {tracking or 'no reference'}?".replace(
                 "; confirm to replace it.", ".")
-            return Outcome(False, question, ask=question, replace=True)
-        if self.send_first is None or claimed is None:
+            return Saved(Outcome(False, question, ask=question, replace=True))
+
+    async def send_dispatch(self, job: Job, tracking: str | None, saved: Saved) -> Outcome:
+        """The sending half: at once (its PUT before the next job's print, briefly waited
+        for), or by the sender when it was not leased here."""
+        if saved.refused is not None:
+            return saved.refused
+        if self.send_first is None or saved.claimed is None:
             self.poke_sender()
-        else:  # its PUT first; the next job's print waits for it (briefly)
-            event = await self.send_first(claimed, SEND_FIRST)
+        else:
+            event = await self.send_first(saved.claimed, SEND_FIRST)
             if event is not None and event.outcome is SendOutcome.ATTENTION:
                 return Outcome(False, f"Smart Gift refused order {job.order_reference}: "
                                       f"{event.message} (kept: Station > Changes waiting)")
@@ -111,14 +130,12 @@ class JobService:
     def _save(self, job_id: int, tracking: str | None, replace: bool) -> OutboxEntry | None:
         """Saved, then leased to this process to be sent now: one trip to the disk thread.
         None when it is saved but not leased here: the sender sends it."""
-        entry = self.outbox.add(job_id, "dispatched", tracking, replace=replace)
         if self.send_first is None:
+            self.outbox.add(job_id, "dispatched", tracking, replace=replace)
             return None
-        try:
-            return self.outbox.claim(entry.id, lease=self.lease())
-        except Exception:  # saved all the same (a locked database, say): the sender's turn
-            log.exception("leasing saved dispatch of job %s", job_id)
-            return None
+        entry, leased = self.outbox.add_leased(job_id, "dispatched", tracking,
+                                               replace=replace, lease=self.lease())
+        return entry if leased else None  # the same change already waiting: the sender's
 
     async def set_status(self, job: Job, status: str) -> Outcome:
         """Mark delivered or cancelled: saved first, then sent."""

@@ -162,3 +162,15 @@ async def test_a_job_dispatched_while_waited_on_is_not_waited_on_any_more(
     done = await handler.handle(DPD_LABEL, waited, queue)
     assert done.dispatched
     assert handler.flow.waiting is None  # packed: REPRINT or its PDFs never print it again
+
+
+def test_a_change_is_leased_as_it_is_saved_and_the_same_scan_again_is_not_leased_twice(
+        store: tuple[JobCache, DispatchOutbox, ScanHandler]) -> None:
+    from packstation.store.outbox import OutboxState, lease_owner
+
+    _, outbox, _ = store
+    entry, leased = outbox.add_leased(1, "dispatched", "REF-1", lease=60.0)
+    assert leased and entry.state is OutboxState.SENDING and entry.lease_owner == lease_owner()
+    assert outbox.claim_next() is None  # no other sender takes it meanwhile
+    again, leased_again = outbox.add_leased(1, "dispatched", "REF-1", lease=60.0)
+    assert not leased_again and again.id == entry.id  # sent once, by the first

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
-from packstation.job_service import JobService, Outcome
+from packstation.job_service import JobService, Outcome, Saved
 from packstation.scanning.commands import Command
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
@@ -105,7 +105,7 @@ class ScanHandler:
         if confirmed:  # the packer said yes to what this scan was judged to be
             previous = self.previous
         self._previous_job = in_hand.id if in_hand is not None else None
-        meaning = outcome = None
+        outcome: ScanOutcome | None = None
         replacing = self.replacing
         if replacing is not None:
             meaning = await asyncio.to_thread(interpret, raw, replacing, self.known,
@@ -113,11 +113,15 @@ class ScanHandler:
             if meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
                 outcome = await self._replace(replacing, meaning, confirmed)
             else:  # an order, a voucher, a command: WRONG LABEL is over
-                self.replacing = meaning = None
-        if meaning is None or outcome is None:
-            meaning = await asyncio.to_thread(interpret, raw, in_hand, self.known, self.method,
-                                              previous)
-            outcome = await self._act(meaning, queue, confirmed, replace)
+                self.replacing = None
+        if outcome is None:
+            try:
+                meaning, saved = await asyncio.to_thread(self._read, raw, in_hand, previous,
+                                                         confirmed, replace)
+            except asyncio.CancelledError:
+                self.jobs.poke_sender()  # a dispatch may have been saved: it is sent
+                raise
+            outcome = await self._act(meaning, queue, confirmed, replace, saved)
         if outcome.dispatched:
             self.previous = ""  # a label read again is a new scan, not the second of two
         if meaning.kind is not ScanKind.IGNORED:
@@ -125,6 +129,16 @@ class ScanHandler:
                                     outcome.message,
                                     meaning.job.id if meaning.job else None)
         return outcome
+
+    def _read(self, raw: str, in_hand: Job | None, previous: str, confirmed: bool,
+              replace: bool) -> tuple[ScanMeaning, Saved | None]:
+        """In a worker: what the scan means, and a dispatch that needs no question saved
+        in the same trip (each trip to a worker is a wait on the packer's clock)."""
+        meaning = interpret(raw, in_hand, self.known, self.method, previous)
+        if meaning.kind is ScanKind.DISPATCH and meaning.job is not None \
+                and (confirmed or not meaning.confirm):
+            return meaning, self.jobs.save_dispatch(meaning.job, meaning.reference, replace)
+        return meaning, None
 
     async def resume(self, in_hand: Job | None,
                      queue: QueueOrder | None = None) -> ScanOutcome | None:
@@ -142,7 +156,7 @@ class ScanHandler:
                            dispatched=dispatched, clear=step.clear)
 
     async def _act(self, meaning: ScanMeaning, queue: QueueOrder, confirmed: bool,
-                   replace: bool) -> ScanOutcome:
+                   replace: bool, saved: Saved | None = None) -> ScanOutcome:
         kind, job = meaning.kind, meaning.job
         if kind is ScanKind.IGNORED:
             return ScanOutcome(True, "", meaning)
@@ -169,11 +183,13 @@ class ScanHandler:
         # DISPATCH
         if meaning.confirm and not confirmed:
             return ScanOutcome(False, meaning.confirm, meaning, confirm=meaning.confirm)
-        return await self._dispatch(meaning, job, meaning.reference, queue, replace)
+        return await self._dispatch(meaning, job, meaning.reference, queue, replace, saved)
 
     async def _dispatch(self, meaning: ScanMeaning, job: Job, reference: str | None,
-                        queue: QueueOrder, replace: bool) -> ScanOutcome:
-        saved = await self.jobs.dispatch(job, reference, replace=replace)
+                        queue: QueueOrder, replace: bool, ready: Saved | None = None
+                        ) -> ScanOutcome:
+        saved = (await self.jobs.send_dispatch(job, reference, ready) if ready is not None
+                 else await self.jobs.dispatch(job, reference, replace=replace))
         if not saved.ok:
             return ScanOutcome(False, saved.message, meaning, confirm=saved.ask,
                                replace=saved.replace)

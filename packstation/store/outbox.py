@@ -134,11 +134,20 @@ class DispatchOutbox:
 
     def add(self, job_id: int, status: str, tracking_reference: str | None = None, *,
             replace: bool = False) -> OutboxEntry:
+        """Save a change for sending (see ``add_leased``)."""
+        return self.add_leased(job_id, status, tracking_reference, replace=replace)[0]
+
+    def add_leased(self, job_id: int, status: str, tracking_reference: str | None = None, *,
+                   replace: bool = False, lease: float | None = None
+                   ) -> tuple[OutboxEntry, bool]:
         """Save a change for sending. Committed (and on disk) when this returns.
 
         Refused before saving (:class:`InvalidChange`) when it can never be valid, and
         (:class:`OutboxConflict`) when the job already has a different change waiting
-        or already carries another tracking reference, unless ``replace``.
+        or already carries another tracking reference, unless ``replace``. ``lease``:
+        the new change is leased to this process in the same transaction, to be sent at
+        once (no other sender can take it in between). Returns the entry and whether this
+        call leased it (not when the same change was already waiting, or being sent).
         """
         check_change(status, tracking_reference)
         now = _now()
@@ -148,7 +157,7 @@ class DispatchOutbox:
                 existing = _entry(row)
                 if existing.same_change(status, tracking_reference) and \
                         existing.state is not OutboxState.ATTENTION:
-                    return existing  # the same scan twice: one change
+                    return existing, False  # the same scan twice: one change
                 if existing.lease_live():
                     raise OutboxConflict(f"{_busy(existing)}; wait for it to finish, then "
                                          "change it.", existing)
@@ -168,8 +177,13 @@ class DispatchOutbox:
                             " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                             (job_id, status, tracking_reference, OutboxState.PENDING.value,
                              now, now))
+            if lease is not None:
+                sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1,"
+                            " lease_owner = ?, lease_until = ? WHERE job_id = ?",
+                            (OutboxState.SENDING.value, lease_owner(), time.time() + lease,
+                             job_id))
             return _entry(sql.execute("SELECT * FROM outbox WHERE job_id = ?",
-                                      (job_id,)).fetchone())
+                                      (job_id,)).fetchone()), lease is not None
 
     @staticmethod
     def _check_not_done(sql: sqlite3.Connection, job_id: int, status: str,
