@@ -257,9 +257,12 @@ def test_the_job_view_names_the_carrier_and_links_its_tracking_page(
     qtbot.waitUntil(lambda: sandbox.state.job(job.id)["status"]  # type: ignore[index]
                     == "dispatched", timeout=10_000)
     assert window.station is not None
-    qtbot.waitUntil(lambda: (j := window.station.cache.get(job.id)) is not None  # type: ignore[union-attr]
-                    and j.tracking_reference == parcel, timeout=10_000)
-    window.select_job(window.station.cache.get(job.id))  # type: ignore[arg-type]
+    # The queue's row has the confirmed job (the sender's event updates it after storing).
+    qtbot.waitUntil(lambda: window.model.job(window.model.row_of(job.id) or 0)
+                    .tracking_reference == parcel, timeout=10_000)
+    window.select_job(window.model.job(window.model.row_of(job.id) or 0))
+    qtbot.waitUntil(lambda: parcel in window.job_view.fields["tracking"].text(),
+                    timeout=5_000)
     shown = window.job_view.fields["tracking"].text()
     assert f"{parcel} · DPD" in shown
     assert f'href="https://www.dpd.co.uk/apps/tracking/?reference={parcel}"' in shown
