@@ -319,3 +319,24 @@ def test_a_job_waited_on_is_not_printed_once_another_is_in_hand(
                 pass
         assert (window.current_job() or waited).id == other.id  # still the packer's choice
         assert not printed(window, waited)
+
+
+def test_a_yes_goes_to_the_job_it_was_asked_about_whatever_is_in_hand_by_then(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    first = in_hand_printed(qtbot, window, None)
+    label, parcel = dpd_label(600)
+    scan(qtbot, window, label)
+    second = in_hand_printed(qtbot, window, first)
+    scan(qtbot, window, label)  # read again: asked about the second job
+    box = open_dialog(qtbot, window, QMessageBox)
+    assert isinstance(box, QMessageBox) and first.order_reference in box.text()
+    third = window.queue.next_pending(second, {first.id, second.id})
+    assert third is not None
+    scan(qtbot, window, third.order_reference or "")  # the packer moves on meanwhile
+    qtbot.waitUntil(lambda: (window.current_job() or second).id == third.id, timeout=5_000)
+    click(qtbot, box.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: sandbox.state.job(second.id)["tracking_reference"]  # type: ignore[index]
+                    == parcel, timeout=10_000)
+    assert sandbox.state.job(third.id)["status"] == "pending"  # type: ignore[index]
