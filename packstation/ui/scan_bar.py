@@ -54,7 +54,7 @@ class FeedbackBanner(QLabel):
     """A large green or red line saying what the last scan did, in words."""
 
     def __init__(self) -> None:
-        super().__init__("Ready to scan")
+        super().__init__("Ready: scan START on the command sheet, or an order")
         self.setTextFormat(Qt.TextFormat.PlainText)  # messages quote what was scanned
         self.setAccessibleName("Scan result")
         self.setWordWrap(True)
