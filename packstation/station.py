@@ -216,7 +216,7 @@ class Station:
         from packstation.scanning.handler import ScanHandler
 
         return ScanHandler(self.cache, self.jobs, settings=lambda: self.settings,
-                           methods=self.delivery_method, pdfs_ready=self._pdfs_ready)
+                           methods=self.delivery_method, pdfs_ready=self.pdfs.ready)
 
     def delivery_method(self, name: str | None) -> DeliveryMethod:
         """How a job's method is sent: its settings record; the demo's when the demo has
@@ -231,9 +231,6 @@ class Station:
         (SQLite: call it in a worker)."""
         names = set(self.cache.delivery_method_names()) | set(self.settings.delivery_methods)
         return [self.delivery_method(name) for name in sorted(names)[:MAX_METHODS]]
-
-    def _pdfs_ready(self, job: Job) -> bool:
-        return all(v.pdf_copy and self.pdfs.cached(v.pdf_copy) for v in job.vouchers)
 
     def outbox_review(self) -> OutboxReview:
         from packstation.sync.outbox_review import OutboxReview

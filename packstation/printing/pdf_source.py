@@ -84,6 +84,10 @@ class PdfSource:
         """Try failed PDFs again at the next prefetch (the key or the network was fixed)."""
         self._failed.clear()
 
+    def ready(self, job: Job) -> bool:
+        """Every voucher PDF of the job is here (memory only: safe from the UI thread)."""
+        return all(v.pdf_copy and self.cached(v.pdf_copy) for v in job.vouchers)
+
     def describe(self, job: Job) -> str:
         """A packer's word on a job's PDFs: ready, being generated (for how long), or why not."""
         urls = [v.pdf_copy for v in job.vouchers]
@@ -91,7 +95,7 @@ class PdfSource:
             return "no vouchers"
         if not all(urls):
             return "PDF not ready yet"
-        if all(self.cached(u or "") for u in urls):
+        if self.ready(job):
             return "PDFs ready"
         failures = [f for u in urls if (f := self.failure(u or ""))]
         if failures:
