@@ -222,25 +222,35 @@ def test_pause_leaves_nothing_in_hand_and_skip_takes_the_next(
     qtbot.waitUntil(lambda: "Scan the order first" in window.banner.text(), timeout=5_000)
 
 
-def test_a_job_whose_pdfs_are_not_made_yet_prints_by_itself_once_they_arrive(
-        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
-        cups_queue: CupsQueue) -> None:
+@pytest.fixture
+def started_unprinted(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
+                      cups_queue: CupsQueue
+                      ) -> Iterator[tuple[MainWindow, SandboxServer, Job]]:
+    """START scanned while Smart Gift has made no PDF yet: the first job in hand, not
+    printed, the flow waiting on it. PDF retries come in moments, not the real 5 s."""
     with SandboxServer(pdf_delay=600, jobs=12, seed=5) as sandbox, \
             synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
                           voucher_printer=cups_queue.name, continuous_packing=True,
                           delivery_methods=methods(Tracking.CARRIER, "dpd")) as window:
         assert window.station is not None
-        window.station.pdfs._first_retry = 0.2  # retried in moments, not the real 5 s
+        window.station.pdfs._first_retry = 0.2
         scan(qtbot, window, barcode(Command.START))
         qtbot.waitUntil(lambda: "NOT printed" in window.banner.text(), timeout=10_000)
-        assert "prints by itself" in window.banner.text() and not window.banner.good
-        assert window.sounds.played[-1] == "error"
         job = window.current_job()
-        assert job is not None and not printed(window, job)
-        sandbox.state.pdf_delay = 0  # Smart Gift has made them now
-        qtbot.waitUntil(lambda: printed(window, job), timeout=30_000)  # no input at all
-        qtbot.waitUntil(lambda: window.banner.good, timeout=5_000)
-        assert (window.current_job() or job).id == job.id
+        assert job is not None
+        yield window, sandbox, job
+
+
+def test_a_job_whose_pdfs_are_not_made_yet_prints_by_itself_once_they_arrive(
+        qtbot: QtBot, started_unprinted: tuple[MainWindow, SandboxServer, Job]) -> None:
+    window, sandbox, job = started_unprinted
+    assert "prints by itself" in window.banner.text() and not window.banner.good
+    assert window.sounds.played[-1] == "error"
+    assert not printed(window, job)
+    sandbox.state.pdf_delay = 0  # Smart Gift has made them now
+    qtbot.waitUntil(lambda: printed(window, job), timeout=30_000)  # no input at all
+    qtbot.waitUntil(lambda: window.banner.good, timeout=5_000)
+    assert (window.current_job() or job).id == job.id
 
 
 def test_the_job_view_names_the_carrier_and_links_its_tracking_page(
@@ -294,31 +304,21 @@ def test_labels_scanned_faster_than_the_station_prints_go_to_the_jobs_in_turn(
 
 
 def test_a_job_waited_on_is_not_printed_once_another_is_in_hand(
-        qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
-        cups_queue: CupsQueue) -> None:
-    with SandboxServer(pdf_delay=600, jobs=12, seed=5) as sandbox, \
-            synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
-                          voucher_printer=cups_queue.name, continuous_packing=True,
-                          delivery_methods=methods(Tracking.CARRIER, "dpd")) as window:
-        station = window.station
-        assert station is not None
-        station.pdfs._first_retry = 0.2
-        scan(qtbot, window, barcode(Command.START))
-        qtbot.waitUntil(lambda: "NOT printed" in window.banner.text(), timeout=10_000)
-        waited = window.current_job()
-        assert waited is not None
-        other = window.queue.next_pending(waited, {waited.id})
-        assert other is not None
-        scan(qtbot, window, other.order_reference or "")  # the packer takes another job
-        qtbot.waitUntil(lambda: (window.current_job() or waited).id == other.id, timeout=5_000)
-        sandbox.state.pdf_delay = 0
-        qtbot.waitUntil(lambda: all(station.pdfs.cached(v.pdf_copy or "")
-                                    for v in waited.vouchers), timeout=30_000)
-        for _ in range(2):  # two of the window's ticks, each of which could resume it
-            with qtbot.waitSignal(window._timer.timeout, timeout=3_000):
-                pass
-        assert (window.current_job() or waited).id == other.id  # still the packer's choice
-        assert not printed(window, waited)
+        qtbot: QtBot, started_unprinted: tuple[MainWindow, SandboxServer, Job]) -> None:
+    window, sandbox, waited = started_unprinted
+    station = window.station
+    assert station is not None
+    other = window.queue.next_pending(waited, {waited.id})
+    assert other is not None
+    scan(qtbot, window, other.order_reference or "")  # the packer takes another job
+    qtbot.waitUntil(lambda: (window.current_job() or waited).id == other.id, timeout=5_000)
+    sandbox.state.pdf_delay = 0
+    qtbot.waitUntil(lambda: station.pdfs.ready(waited), timeout=30_000)
+    for _ in range(2):  # two of the window's ticks, each of which could resume it
+        with qtbot.waitSignal(window._timer.timeout, timeout=3_000):
+            pass
+    assert (window.current_job() or waited).id == other.id  # still the packer's choice
+    assert not printed(window, waited)
 
 
 def test_a_yes_goes_to_the_job_it_was_asked_about_whatever_is_in_hand_by_then(
