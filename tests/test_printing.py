@@ -141,6 +141,9 @@ class NeverPrints:
     def __init__(self) -> None:
         self.cancelled: list[int | None] = []
 
+    def look_ahead(self, printer: str) -> None:
+        pass
+
     def submit(self, request: PrintRequest) -> PrintReceipt:
         return PrintReceipt(request.printer, self.name, 41, request.pdf.pages, PrintState.SENT)
 

@@ -1,7 +1,9 @@
 """The CUPS path (Linux, macOS): the original PDF bytes to the spooler, printed as vectors.
 
-Submission is ``lp`` (it handles authentication and options the way every CUPS
-user expects); the printer's and the job's real state come from IPP.
+Submission is IPP Print-Job on the connection the state queries use: CUPS takes a
+job in ~10 ms that way, against ~17 ms for starting ``lp`` (the next job's vouchers
+are on a packer's clock). A CUPS that wants a login gets ``lp``, which knows how to
+give one. The printer's and the job's real state come from IPP.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import time
 
 from packstation.printing import ipp
 from packstation.printing.errors import PrintError
@@ -38,11 +41,29 @@ def cups_available() -> bool:
     return shutil.which("lp") is not None
 
 
+FRESH_FOR = 1.0  # seconds a state asked ahead stands for the print that follows it
+
+
 class CupsPath:
     name = "cups"
 
     def __init__(self, server: ipp.CupsServer | None = None) -> None:
         self.server = server or ipp.CupsServer.from_environment()
+        self._ahead: dict[str, tuple[float, PrinterStatus]] = {}  # printer -> (when, state)
+
+    def look_ahead(self, printer: str) -> None:
+        """Ask the printer's state now, for a print about to come (the next job's, while
+        the dispatch before it is saved): that print then need not wait for the asking.
+        A printer stopped after this is caught by ``follow``, which cancels the job."""
+        try:
+            self._ahead[printer] = (time.monotonic(), self.printer_status(printer))
+        except PrintError:
+            self._ahead.pop(printer, None)  # the print asks again, and says why
+
+    def _asked_ahead(self, printer: str) -> PrinterStatus | None:
+        when, status = self._ahead.pop(printer, (0.0, None))
+        return status if status is not None and time.monotonic() - when < FRESH_FOR \
+            and status.ready else None
 
     def printer_status(self, printer: str) -> PrinterStatus:
         try:
@@ -62,17 +83,33 @@ class CupsPath:
                                                              [True])[0]), message)
 
     def submit(self, request: PrintRequest) -> PrintReceipt:
-        status = self.printer_status(request.printer)
+        status = self._asked_ahead(request.printer) or self.printer_status(request.printer)
         if not status.ready:
             why = "stopped (paused)" if status.state == "stopped" else "not accepting jobs"
             raise PrinterStopped(
                 f"The printer “{request.printer}” is {why}"
                 f"{': ' + status.message if status.message else ''}. Nothing was sent; start "
                 "the printer again (or choose another) and print again.")
+        sides = "two-sided-long-edge" if request.duplex else "one-sided"
+        try:
+            job_id = self.server.print_job(request.printer, request.title, request.pdf.data, [
+                (ipp.INTEGER, "copies", request.copies),
+                (ipp.KEYWORD, "media", media_option(request.paper)),
+                (ipp.KEYWORD, "sides", sides),
+                (ipp.BOOLEAN, "fit-to-page", True),
+            ])
+        except ipp.IppError as exc:
+            if exc.status not in ipp.NEEDS_LOGIN:
+                raise PrintError(f"{exc} Nothing was printed.") from None
+        else:
+            return PrintReceipt(request.printer, self.name, job_id, request.pdf.pages,
+                                PrintState.SENT, "accepted by the spooler")
+        return self._submit_with_lp(request, sides)
+
+    def _submit_with_lp(self, request: PrintRequest, sides: str) -> PrintReceipt:
         command = ["lp", "-d", request.printer, "-t", request.title, "-n", str(request.copies),
                    "-o", f"media={media_option(request.paper)}", "-o", "fit-to-page",
-                   "-o", "sides=" + ("two-sided-long-edge" if request.duplex else "one-sided"),
-                   "-"]
+                   "-o", f"sides={sides}", "-"]
         try:
             done = subprocess.run(command, input=request.pdf.data, capture_output=True,
                                   timeout=30)

@@ -1,30 +1,39 @@
-"""Just enough IPP (RFC 8010) to ask CUPS how a printer and a job really are.
+"""Just enough IPP (RFC 8010) to print on CUPS and ask how a printer and a job really are.
 
 ``lpstat`` cannot tell a completed job from a cancelled one, nor a paused
 printer from a busy one in a stable format; IPP's ``job-state`` and
-``printer-state`` can. Only read-only queries are implemented: a printer's and a
-job's state, and (CUPS's own operations) its printers and its default one.
+``printer-state`` can. Implemented: Print-Job (a PDF in the request, as ``lp``
+sends it without a process to start), a printer's and a job's state, and (CUPS's
+own operations) its printers and its default one.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import struct
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import quote
 
 import httpx
 
+PRINT_JOB: Final = 0x0002
 GET_PRINTER_ATTRIBUTES: Final = 0x000B
 GET_JOB_ATTRIBUTES: Final = 0x0009
 CUPS_GET_DEFAULT: Final = 0x4001
 CUPS_GET_PRINTERS: Final = 0x4002
 NOT_FOUND: Final = 0x0406  # client-error-not-found
+# client-error-forbidden, -not-authenticated, -not-authorized: lp can log in, we do not
+NEEDS_LOGIN: Final = frozenset({0x0401, 0x0402, 0x0403})
 
-_OPERATION_TAG, _END_TAG = 0x01, 0x03
-_INTEGER, _BOOLEAN, _ENUM = 0x21, 0x22, 0x23
-_URI, _CHARSET, _LANGUAGE, _KEYWORD = 0x45, 0x47, 0x48, 0x44
+_OPERATION_TAG, _JOB_TAG, _END_TAG = 0x01, 0x02, 0x03
+INTEGER, BOOLEAN, _ENUM = 0x21, 0x22, 0x23
+URI, _CHARSET, _LANGUAGE, KEYWORD = 0x45, 0x47, 0x48, 0x44
+NAME, _MIME_TYPE = 0x42, 0x49
+NAME_LIMIT: Final = 255  # octets in an IPP name (RFC 8011 5.1.3)
+PRINT_DEADLINE: Final = 30.0  # seconds for CUPS to take a job, as lp was given
 
 # printer-state
 PRINTER_IDLE, PRINTER_PROCESSING, PRINTER_STOPPED = 3, 4, 5
@@ -44,17 +53,39 @@ def _attribute(tag: int, name: str, value: bytes) -> bytes:
     return struct.pack(">BH", tag, len(raw)) + raw + struct.pack(">H", len(value)) + value
 
 
-def encode_request(operation: int, request_id: int,
-                   attributes: list[tuple[int, str, Any]]) -> bytes:
-    body = struct.pack(">BBHI", 2, 0, operation, request_id) + bytes([_OPERATION_TAG])
-    body += _attribute(_CHARSET, "attributes-charset", b"utf-8")
-    body += _attribute(_LANGUAGE, "attributes-natural-language", b"en")
+def _group(attributes: list[tuple[int, str, Any]]) -> bytes:
+    body = b""
     for tag, name, value in attributes:
         values = value if isinstance(value, list) else [value]
         for index, item in enumerate(values):
-            data = struct.pack(">i", item) if tag in (_INTEGER, _ENUM) else str(item).encode()
+            data = (struct.pack(">i", item) if tag in (INTEGER, _ENUM)
+                    else b"\x01" if tag == BOOLEAN and item
+                    else b"\x00" if tag == BOOLEAN else str(item).encode())
             body += _attribute(tag, name if index == 0 else "", data)
+    return body
+
+
+def encode_request(operation: int, request_id: int, attributes: list[tuple[int, str, Any]],
+                   job: list[tuple[int, str, Any]] | None = None) -> bytes:
+    body = struct.pack(">BBHI", 2, 0, operation, request_id) + bytes([_OPERATION_TAG])
+    body += _attribute(_CHARSET, "attributes-charset", b"utf-8")
+    body += _attribute(_LANGUAGE, "attributes-natural-language", b"en")
+    body += _group(attributes)
+    if job:
+        body += bytes([_JOB_TAG]) + _group(job)
     return body + bytes([_END_TAG])
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name anywhere: CUPS would say "anonymous"
+        return "packstation"
+
+
+def ipp_name(text: str) -> str:
+    """``text`` cut to an IPP name's 255 octets on a character boundary."""
+    return text.encode()[:NAME_LIMIT].decode(errors="ignore")
 
 
 def decode_response(data: bytes) -> tuple[int, dict[str, list[Any]]]:
@@ -78,9 +109,9 @@ def decode_response(data: bytes) -> tuple[int, dict[str, list[Any]]]:
         raw = data[position + 2:position + 2 + value_length]
         position += 2 + value_length
         value: Any
-        if tag in (_INTEGER, _ENUM) and value_length == 4:
+        if tag in (INTEGER, _ENUM) and value_length == 4:
             value = struct.unpack(">i", raw)[0]
-        elif tag == _BOOLEAN:
+        elif tag == BOOLEAN:
             value = raw == b"\x01"
         else:
             value = raw.decode("utf-8", "replace")
@@ -128,37 +159,55 @@ class CupsServer:
     def printer_uri(self, printer: str) -> str:
         return f"ipp://localhost/printers/{printer}"
 
-    def request(self, operation: int, attributes: list[tuple[int, str, Any]]
-                ) -> dict[str, list[Any]]:
-        url = f"http://{self.host}:{self.port}/"
-        body = encode_request(operation, 1, attributes)
+    def request(self, operation: int, attributes: list[tuple[int, str, Any]],
+                job: list[tuple[int, str, Any]] | None = None, document: bytes = b"",
+                path: str = "/", timeout: float = 5.0) -> dict[str, list[Any]]:
+        url = f"http://{self.host}:{self.port}{path}"
+        body = encode_request(operation, 1, attributes, job) + document
         try:
-            response = self._client().post(url, content=body,
+            response = self._client().post(url, content=body, timeout=timeout,
                                            headers={"Content-Type": "application/ipp"})
         except httpx.HTTPError as exc:
             raise IppError(f"The print service (CUPS) is not answering ({type(exc).__name__}).") \
                 from None
+        if response.status_code == 401:
+            raise IppError("The print service (CUPS) wants a login.", 0x0402)
         if response.status_code != 200:
             raise IppError(f"The print service (CUPS) answered HTTP {response.status_code}.")
         status, found = decode_response(response.content)
         if status >= 0x0400:
-            raise IppError(f"The print service (CUPS) refused the query (IPP 0x{status:04x}).",
-                           status)
+            said = str((found.get("status-message") or [""])[0])[:200]
+            raise IppError(f"The print service (CUPS) refused it (IPP 0x{status:04x}"
+                           f"{': ' + said if said else ''}).", status)
         return found
+
+    def print_job(self, printer: str, title: str, document: bytes,
+                  job: list[tuple[int, str, Any]]) -> int:
+        """Print-Job: ``document`` (a PDF) queued on ``printer``; CUPS's job id."""
+        found = self.request(PRINT_JOB, [
+            (URI, "printer-uri", self.printer_uri(printer)),
+            (NAME, "requesting-user-name", ipp_name(_user())),
+            (NAME, "job-name", ipp_name(title)),
+            (_MIME_TYPE, "document-format", "application/pdf"),
+        ], job, document, path=f"/printers/{quote(printer, safe='')}", timeout=PRINT_DEADLINE)
+        job_id = (found.get("job-id") or [None])[0]
+        if not isinstance(job_id, int) or job_id <= 0:
+            raise IppError("The print service (CUPS) took the job but gave no job id.")
+        return job_id
 
     def printer_attributes(self, printer: str) -> dict[str, list[Any]]:
         return self.request(GET_PRINTER_ATTRIBUTES, [
-            (_URI, "printer-uri", self.printer_uri(printer)),
-            (_KEYWORD, "requested-attributes", ["printer-state", "printer-state-reasons",
+            (URI, "printer-uri", self.printer_uri(printer)),
+            (KEYWORD, "requested-attributes", ["printer-state", "printer-state-reasons",
                                                 "printer-is-accepting-jobs",
                                                 "printer-state-message"]),
         ])
 
     def job_attributes(self, printer: str, job_id: int) -> dict[str, list[Any]]:
         return self.request(GET_JOB_ATTRIBUTES, [
-            (_URI, "printer-uri", self.printer_uri(printer)),
-            (_INTEGER, "job-id", job_id),
-            (_KEYWORD, "requested-attributes", ["job-state", "job-state-reasons",
+            (URI, "printer-uri", self.printer_uri(printer)),
+            (INTEGER, "job-id", job_id),
+            (KEYWORD, "requested-attributes", ["job-state", "job-state-reasons",
                                                 "job-printer-state-message"]),
         ])
 
@@ -166,7 +215,7 @@ class CupsServer:
         """Every queue CUPS has (CUPS-Get-Printers), in its order."""
         try:
             found = self.request(CUPS_GET_PRINTERS, [
-                (_KEYWORD, "requested-attributes", ["printer-name"])])
+                (KEYWORD, "requested-attributes", ["printer-name"])])
         except IppError as exc:
             if exc.status == NOT_FOUND:  # no printers at all
                 return []
@@ -177,7 +226,7 @@ class CupsServer:
         """CUPS's default queue, or "" when there is none (CUPS-Get-Default)."""
         try:
             found = self.request(CUPS_GET_DEFAULT, [
-                (_KEYWORD, "requested-attributes", ["printer-name"])])
+                (KEYWORD, "requested-attributes", ["printer-name"])])
         except IppError as exc:
             if exc.status == NOT_FOUND:
                 return ""

@@ -93,6 +93,11 @@ class PrintPath(Protocol):
 
     def submit(self, request: PrintRequest) -> PrintReceipt: ...
 
+    def look_ahead(self, printer: str) -> None:
+        """Get ready for a print to ``printer`` about to come (nothing, where there is
+        nothing to get ready)."""
+        ...
+
     def follow(self, receipt: PrintReceipt) -> PrintReceipt:
         """The receipt with the spooler's latest word (unchanged where it cannot tell)."""
         ...

@@ -66,6 +66,9 @@ class QtPath:
                                           QPageLayout.Orientation.Portrait, QMarginsF()))
         return printer
 
+    def look_ahead(self, printer: str) -> None:
+        pass  # Qt asks nothing of a printer before printing
+
     def submit(self, request: PrintRequest) -> PrintReceipt:
         buffer = QBuffer()
         buffer.setData(QByteArray(request.pdf.data))

@@ -87,6 +87,14 @@ class VoucherPrinter:
 
         return await self._send(what, prepare, printer)
 
+    def look_ahead(self) -> None:
+        """Blocking: the voucher printer made ready for a print about to come."""
+        try:
+            name = resolve_printer(self._discovery(), self.station, DocumentKind.VOUCHERS, None)
+        except PrintError:
+            return  # the print itself says why
+        self.path.look_ahead(name)
+
     async def reprint(self, record_id: int, printer: str | None = None
                       ) -> tuple[int, PrintReceipt]:
         record = self.history.get(record_id)
