@@ -27,7 +27,7 @@ from packstation.store.outbox import (
 from packstation.store.scan_log import ScanLog
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 
-SEND_FIRST = 0.25  # seconds a dispatch may hold back what follows it (a slow line: less)
+SEND_FIRST = 0.25  # seconds a scan's outcome waits for Smart Gift's answer (a slow line: less)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,8 @@ class JobService:
     poke_sender: Callable[[], None] = lambda: None
     # Sends a packer's dispatch at once and waits (bounded) for its answer: the dispatch
     # goes before anything the scan does next. None: saved, and the sender is poked.
-    send_first: Callable[[OutboxEntry, float], Awaitable[OutboxEvent | None]] | None = None
+    send_first: Callable[[OutboxEntry, asyncio.Event | None],
+                         asyncio.Future[OutboxEvent]] | None = None
     lease: Callable[[], float] = lambda: DEFAULT_LEASE
 
     async def print_now(self, job: Job, *, label: bool = False) -> Outcome:
@@ -73,6 +74,13 @@ class JobService:
             return Outcome(False, f"not printed: {exc}")
         what = "label" if label else f"{receipt.pages} page(s)"
         return Outcome(True, f"{what} sent to {receipt.printer}")
+
+    async def look_ahead(self) -> None:
+        """The voucher printer made ready for a print about to come (its state asked now,
+        while the scan before it is saved): never fails, the print says what is wrong."""
+        printer = self.printer()
+        if printer is not None:
+            await asyncio.to_thread(printer.look_ahead)
 
     async def print_batch(self, jobs: list[Job],
                           progress: Callable[[str, int, int], None]) -> Outcome:
@@ -91,12 +99,15 @@ class JobService:
                        ) -> Outcome:
         """Saved as dispatched with ``tracking`` (None: untracked), then sent. Another
         reference already waiting (or already given) is not replaced without a yes."""
+        return await self.send_dispatch(job, tracking, await self.save(job, tracking, replace))
+
+    async def save(self, job: Job, tracking: str | None, replace: bool = False) -> Saved:
+        """``save_dispatch`` in a worker."""
         try:
-            saved = await asyncio.to_thread(self.save_dispatch, job, tracking, replace)
+            return await asyncio.to_thread(self.save_dispatch, job, tracking, replace)
         except asyncio.CancelledError:
             self.poke_sender()  # saved or not, the sender looks: nothing waits for a restart
             raise
-        return await self.send_dispatch(job, tracking, saved)
 
     def save_dispatch(self, job: Job, tracking: str | None, replace: bool = False) -> Saved:
         """The saving half of ``dispatch``, in the caller's worker thread (a scan does it in
@@ -112,15 +123,35 @@ class JobService:
                 "; confirm to replace it.", ".")
             return Saved(Outcome(False, question, ask=question, replace=True))
 
-    async def send_dispatch(self, job: Job, tracking: str | None, saved: Saved) -> Outcome:
-        """The sending half: at once (its PUT before the next job's print, briefly waited
-        for), or by the sender when it was not leased here."""
+    async def send_dispatch(self, job: Job, tracking: str | None, saved: Saved,
+                            written: asyncio.Event | None = None) -> Outcome:
+        """The sending half: at once (its answer briefly waited for), or by the sender when
+        it was not leased here. ``written``: set once it is on the wire, or handed over."""
+        return await self.sending(job, tracking, saved, written)
+
+    def sending(self, job: Job, tracking: str | None, saved: Saved,
+                written: asyncio.Event | None = None) -> Awaitable[Outcome]:
+        """``send_dispatch`` with its request started on the caller's turn of the loop, not
+        the next one; await the outcome."""
+        answer: asyncio.Future[OutboxEvent] | None = None
+        if saved.refused is None:
+            if self.send_first is None or saved.claimed is None:
+                self.poke_sender()
+                if written is not None:
+                    written.set()
+            else:
+                answer = self.send_first(saved.claimed, written)
+        return self._told(job, tracking, saved, answer)
+
+    async def _told(self, job: Job, tracking: str | None, saved: Saved,
+                    answer: asyncio.Future[OutboxEvent] | None) -> Outcome:
         if saved.refused is not None:
             return saved.refused
-        if self.send_first is None or saved.claimed is None:
-            self.poke_sender()
-        else:
-            event = await self.send_first(saved.claimed, SEND_FIRST)
+        if answer is not None:
+            try:
+                event = await asyncio.wait_for(asyncio.shield(answer), SEND_FIRST)
+            except TimeoutError:  # it carries on: a slow line holds nothing up
+                event = None
             if event is not None and event.outcome is SendOutcome.ATTENTION:
                 return Outcome(False, f"Smart Gift refused order {job.order_reference}: "
                                       f"{event.message} (kept: Station > Changes waiting)")

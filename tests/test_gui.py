@@ -221,3 +221,25 @@ def test_demo_entry_point_opens_the_window_with_jobs() -> None:
                             timeout=60, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert "jobs:" in result.stdout and "Demo: built-in sandbox" in result.stdout
+
+
+def test_the_scan_field_says_when_a_scan_begins_once_a_scan(qtbot: QtBot) -> None:
+    """A scan's first character is the moment to get ready for its Enter (the printer's
+    state asked): once a scan, not once a character."""
+    from packstation.ui.scan_bar import ScanField
+
+    field = ScanField()
+    qtbot.addWidget(field)
+    begun: list[int] = []
+    done: list[str] = []
+    field.started.connect(lambda: begun.append(1))
+    field.scanned.connect(done.append)
+    qtbot.keyClicks(field, "JD0002")
+    assert len(begun) == 1
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.keyClicks(field, "AB")
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)  # emptied by hand: the next key begins anew
+    qtbot.keyClicks(field, "C")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert done == ["JD0002", "C"] and len(begun) == 3

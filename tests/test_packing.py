@@ -112,6 +112,30 @@ def test_twenty_jobs_are_packed_with_one_scan_each_and_nothing_else(
     assert "error" not in window.sounds.played
 
 
+def test_the_next_job_prints_while_smart_gift_answers_the_dispatch(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    """The next job's vouchers go to the spooler once the dispatch is sent, not once it
+    is answered: a slow answer does not hold the packer's next job back."""
+    window, sandbox = packing
+    assert window.station is not None and window.scans is not None
+    scan(qtbot, window, barcode(Command.START))
+    job = in_hand_printed(qtbot, window, None)
+    following = window.queue.next_pending(job, window.scans.flow.packed | {job.id})
+    assert following is not None
+    pdfs = window.station.pdfs
+    qtbot.waitUntil(lambda: pdfs.ready(following), timeout=10_000)  # prefetched: no request
+    sandbox.faults.latency = 3.0  # every answer from here on takes three seconds
+    try:
+        label, parcel = dpd_label(0)
+        scan(qtbot, window, label)
+        in_hand_printed(qtbot, window, job)
+        assert sandbox.state.job(job.id)["status"] == "pending"  # type: ignore[index]
+        qtbot.waitUntil(lambda: sandbox.state.job(job.id)["tracking_reference"]  # type: ignore[index]
+                        == parcel, timeout=15_000)
+    finally:
+        sandbox.faults.latency = 0.0
+
+
 @pytest.mark.parametrize("packing", [(Tracking.UNTRACKED, "royal-mail")], indirect=True)
 def test_an_untracked_job_is_dispatched_by_the_dispatched_barcode(
         qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:

@@ -3,6 +3,7 @@ read twice. Against a real store (SQLite); nothing is sent (no sender is poked).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Set
 from pathlib import Path
@@ -141,6 +142,32 @@ async def test_a_dispatch_is_answered_before_the_station_goes_on_but_never_waits
         started = time.monotonic()
         assert (await station.jobs.dispatch(pending[1], "SECOND-2")).ok
         assert time.monotonic() - started < 1.0  # SEND_FIRST bounds it
+    finally:
+        sandbox.faults.latency = 0.0
+        await station.aclose()
+
+
+async def test_a_dispatch_says_when_it_is_on_the_wire_before_smart_gift_answers(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """What follows a dispatch (the next job's print) waits for its request to be sent,
+    not for the answer."""
+    station = make_station(sandbox, tmp_path / "db.sqlite3")
+    await station.sync.sync_once()
+    try:
+        pending = [j for j in station.cache.load_page(None, 100)[0] if j.status == "pending"]
+        sandbox.faults.latency = 1.0  # the answer takes a second
+        saved = await station.jobs.save(pending[0], "WIRE-1")
+        written = asyncio.Event()
+        outcome = asyncio.ensure_future(station.jobs.sending(pending[0], "WIRE-1", saved,
+                                                             written))
+        answered = asyncio.Event()
+        station.sender.subscribe(lambda event: answered.set())
+        await asyncio.wait_for(written.wait(), 10)
+        assert not outcome.done()  # it waits SEND_FIRST (a quarter second) for the answer
+        assert sandbox.state.job(pending[0].id)["status"] == "pending"  # type: ignore[index]
+        assert (await outcome).ok
+        await asyncio.wait_for(answered.wait(), 10)
+        assert sandbox.state.job(pending[0].id)["tracking_reference"] == "WIRE-1"  # type: ignore[index]
     finally:
         sandbox.faults.latency = 0.0
         await station.aclose()

@@ -41,7 +41,7 @@ from packstation.api.pos import PosSale, PosSaleResult
 from packstation.api.ratelimit import Priority, RateBudget, budget_for
 from packstation.api.responses import Answer, path_of, raise_for_status, server_message
 from packstation.api.secret import ApiKey, check_base_url, origin_of, redact_bytes
-from packstation.api.transport import KeyAuth, exchange
+from packstation.api.transport import KeyAuth, exchange, on_written
 from packstation.formats import price_problem
 from packstation.listeners import Listeners
 
@@ -148,8 +148,10 @@ class SmartGiftClient:
         priority: Priority = Priority.INTERACTIVE,
         retry: bool = True,
         deadline: float | None = None,
+        written: asyncio.Event | None = None,
     ) -> Job:
         """Set a job's status; ``retry=False`` for callers that retry themselves (the outbox).
+        ``written`` is set once the request is on the wire (what may follow it goes then).
 
         The answer must be this job with this status; anything else is a BadResponse.
         """
@@ -167,7 +169,7 @@ class SmartGiftClient:
             payload["tracking_reference"] = tracking_reference
         body = await self._json(
             "PUT", f"/fulfilment/jobs/{int(job_id)}", json_body=payload, priority=priority,
-            retry=retry, deadline=deadline,
+            retry=retry, deadline=deadline, written=written,
         )
         job = parse_one(body, Job.from_json, "the updated job")
         if job.id != job_id or job.status != status:
@@ -265,12 +267,13 @@ class SmartGiftClient:
         priority: Priority,
         retry: bool = True,
         deadline: float | None = None,
+        written: asyncio.Event | None = None,
     ) -> Any:
         """The answer as JSON (one record: small, decoded here)."""
         response = await self._send(method, path, params=params, json_body=json_body,
                                     accept=_JSON, priority=priority, retry=retry,
                                     deadline=deadline, cap=self.limits.max_json_bytes,
-                                    what="an answer")
+                                    what="an answer", written=written)
         try:
             return parse_json(response.content)
         except UnreadableJson as exc:
@@ -291,6 +294,7 @@ class SmartGiftClient:
         json_body: Any = None,
         retry: bool = True,
         deadline: float | None = None,
+        written: asyncio.Event | None = None,
     ) -> Answer:
         """One call: its attempts, backoff and budget waits all within one deadline."""
         retry_allowed = retry and method in _IDEMPOTENT
@@ -300,7 +304,7 @@ class SmartGiftClient:
         while True:
             try:
                 return await self._send_once(method, url, accept, priority, params, json_body,
-                                             cap, what, ends - loop.time())
+                                             cap, what, ends - loop.time(), written)
             except e.RETRYABLE as exc:
                 attempt += 1
                 if not retry_allowed or attempt > self.max_retries:
@@ -327,10 +331,12 @@ class SmartGiftClient:
         cap: int,
         what: str,
         seconds: float,
+        written: asyncio.Event | None = None,
     ) -> Answer:
         key = self._key
         request = self._http.build_request(method, url, params=params, json=json_body,
-                                           headers={"Accept": accept})
+                                           headers={"Accept": accept},
+                                           extensions=on_written(written))
         started = time.perf_counter()
         answer: Answer | None = None
         acquired = False

@@ -8,8 +8,10 @@ outside the ``except`` block, so it carries no chained httpx context either.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
+from typing import Any
 
 import httpx
 
@@ -58,6 +60,19 @@ def transport_failure(exc: Exception, host: str) -> e.ApiError:
     else:  # InvalidURL, a decoder's surprise: never a traceback for what a server sent
         reason = f"the exchange failed ({type(exc).__name__})"
     return e.NetworkError(f"Could not reach Smart Gift at {host}: {reason}.")
+
+
+def on_written(written: asyncio.Event | None) -> dict[str, Any]:
+    """httpx request extensions that set ``written`` once the request body is sent
+    (httpcore's trace: ``http11.send_request_body.complete``, the same for http2)."""
+    if written is None:
+        return {}
+
+    async def trace(event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("send_request_body.complete"):
+            written.set()
+
+    return {"trace": trace}
 
 
 async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAuth,

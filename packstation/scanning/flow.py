@@ -9,12 +9,13 @@ leaves nothing in hand and prints nothing until the next START or order scan. No
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from packstation.api import Job
-from packstation.job_service import JobService, Outcome
+from packstation.job_service import JobService
 
 
 class QueueOrder(Protocol):
@@ -23,8 +24,11 @@ class QueueOrder(Protocol):
     def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None: ...
 
     def put_in_hand(self, job: Job) -> None:
-        """Shown as the job in hand now, before its printing is awaited: the job just
-        dispatched may leave the view (its dispatch confirmed) meanwhile."""
+        """Shown as the job in hand now: its print is with the spooler (or slow), and the
+        job just dispatched may leave the view (its dispatch confirmed) meanwhile."""
+
+
+SHOW_WITHIN = 0.05  # seconds: the next job is in hand by then, printed or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +52,23 @@ class PackingFlow:
     waiting_for_pdfs: bool = False
     packed: set[int] = field(default_factory=set)  # dispatched here (maybe not yet confirmed)
 
+    def prints_next(self) -> bool:
+        """Whether a dispatch now prints the next job."""
+        return self.continuous() and not self.paused
+
     async def print_in_hand(self, job: Job, queue: QueueOrder | None = None) -> Step:
-        if queue is not None:
-            queue.put_in_hand(job)
-        printed = await self.jobs.print_now(job)
+        printing = asyncio.ensure_future(self.jobs.print_now(job))
+        try:
+            if queue is not None:
+                # Shown once the spooler has it (or after SHOW_WITHIN, a slow spooler): the
+                # window's painting is held meanwhile anyway, and showing a job would take
+                # the one interpreter from the print's worker for a few milliseconds.
+                await asyncio.wait({printing}, timeout=SHOW_WITHIN)
+                queue.put_in_hand(job)
+            printed = await printing
+        except asyncio.CancelledError:
+            printing.cancel()
+            raise
         if printed.ok:
             self.waiting, self.waiting_for_pdfs = None, False
             return Step(True, f"Order {job.order_reference}: {printed.message}", select=job)
@@ -84,7 +101,7 @@ class PackingFlow:
             {in_hand.id} if in_hand is not None else set()))
         if following is None:
             return Step(True, "No other job to take.")
-        if self.continuous() and not self.paused:
+        if self.prints_next():
             step = await self.print_in_hand(following, queue)
             return Step(step.ok, f"Skipped. {step.message}", select=following)
         return Step(True, f"Skipped: order {following.order_reference} in hand.",
@@ -98,18 +115,18 @@ class PackingFlow:
         self.paused = False
         return await self.print_in_hand(job)
 
-    async def after_dispatch(self, done: Job, said: Outcome, queue: QueueOrder) -> Step:
-        """The next job in hand (and printed, when packing continuously)."""
+    async def after_dispatch(self, done: Job, queue: QueueOrder) -> Step:
+        """The next job in hand (and printed, when packing continuously); the message says
+        what became of the next job only."""
         self.packed.add(done.id)
         self.hand_changed(None)  # the job waited on (if it was this one) is packed
         following = queue.next_pending(done, self.packed)
         if following is None:
-            return Step(said.ok, f"{said.message}. That was the last job in the queue.",
-                        clear=True)
-        if not self.continuous() or self.paused:
-            return Step(said.ok, said.message, select=following)
+            return Step(True, "That was the last job in the queue.", clear=True)
+        if not self.prints_next():
+            return Step(True, "", select=following)
         step = await self.print_in_hand(following, queue)
-        return Step(step.ok, f"{said.message}. Next: {step.message}", select=following)
+        return Step(step.ok, f"Next: {step.message}", select=following)
 
     def ready_to_resume(self, in_hand: Job | None) -> Job | None:
         """The job waiting for its PDFs, once they are all here and it is still the one in

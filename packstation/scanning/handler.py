@@ -11,18 +11,32 @@ waits); the result says what to show.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
-from packstation.job_service import JobService, Outcome, Saved
+from packstation.job_service import SEND_FIRST, JobService, Saved
 from packstation.scanning.commands import Command
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox
+
+
+@dataclass(frozen=True, slots=True)
+class Begun:
+    """A scan whose trip to a worker has started (``ScanHandler.begin``)."""
+
+    raw: str
+    in_hand: Job | None
+    previous: str
+    confirmed: bool
+    replace: bool
+    replacing: Job | None
+    read: asyncio.Future[tuple[ScanMeaning, Saved | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +76,17 @@ class KnownJobs:
         return list(found.values())
 
 
+async def _first_of(written: asyncio.Event, sending: asyncio.Future[Any],
+                    wait: float) -> None:
+    """Until the request is written, the send is over, or ``wait`` seconds."""
+    on_wire: asyncio.Future[Any] = asyncio.ensure_future(written.wait())
+    try:
+        await asyncio.wait({on_wire, sending}, timeout=wait,
+                           return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        on_wire.cancel()
+
+
 class _NoQueue:
     def next_pending(self, after: Job | None, skip: object) -> Job | None:
         return None
@@ -93,34 +118,56 @@ class ScanHandler:
             return self.methods(name)
         return self.settings().delivery_method(name)
 
+    def get_ready(self, in_hand: Job | None) -> Coroutine[Any, Any, None] | None:
+        """A scan has begun (its first character): what to do meanwhile, should it be the
+        label that prints the next job — the printer's state asked, or None."""
+        if in_hand is None or not self.flow.prints_next():
+            return None
+        return self.jobs.look_ahead()
+
     async def handle(self, raw: str, in_hand: Job | None, queue: QueueOrder | None = None, *,
                      confirmed: bool = False, replace: bool = False) -> ScanOutcome:
         """What ``raw`` means and does. ``queue`` gives the next job; ``confirmed``: the
         packer said yes to the outcome's ``confirm`` question; ``replace``: and that
         question was about replacing a different tracking reference."""
-        queue = queue or _NoQueue()
+        return await self.finish(self.begin(raw, in_hand, confirmed=confirmed,
+                                            replace=replace), queue)
+
+    def begin(self, raw: str, in_hand: Job | None, *, confirmed: bool = False,
+              replace: bool = False) -> Begun:
+        """``handle``'s first half, on the loop's thread: its trip to a worker (reading
+        the scan, saving a dispatch) starts now, not at the loop's next turn. Then
+        ``finish``; one scan at a time."""
         previous, self.previous = self.previous, clean(raw)
         if in_hand is None or in_hand.id != self._previous_job:
             previous = ""  # twice in a row means for the same job in hand
         if confirmed:  # the packer said yes to what this scan was judged to be
             previous = self.previous
         self._previous_job = in_hand.id if in_hand is not None else None
-        outcome: ScanOutcome | None = None
         replacing = self.replacing
-        if replacing is not None:
-            meaning = await asyncio.to_thread(interpret, raw, replacing, self.known,
-                                              self.method, previous, True)
-            if meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
-                outcome = await self._replace(replacing, meaning, confirmed)
-            else:  # an order, a voucher, a command: WRONG LABEL is over
-                self.replacing = None
+        read = asyncio.get_running_loop().run_in_executor(
+            None, self._read_replacing if replacing is not None else self._read,
+            raw, replacing or in_hand, previous, confirmed, replace)
+        return Begun(raw, in_hand, previous, confirmed, replace, replacing, read)
+
+    async def finish(self, begun: Begun, queue: QueueOrder | None = None) -> ScanOutcome:
+        queue = queue or _NoQueue()
+        outcome: ScanOutcome | None = None
+        confirmed, replace, replacing = begun.confirmed, begun.replace, begun.replacing
+        try:
+            meaning, saved = await begun.read
+            if replacing is not None:
+                if meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
+                    outcome = await self._replace(replacing, meaning, confirmed)
+                else:  # an order, a voucher, a command: WRONG LABEL is over
+                    self.replacing = None
+                    meaning, saved = await asyncio.to_thread(
+                        self._read, begun.raw, begun.in_hand, begun.previous, confirmed,
+                        replace)
+        except asyncio.CancelledError:
+            self.jobs.poke_sender()  # a dispatch may have been saved: it is sent
+            raise
         if outcome is None:
-            try:
-                meaning, saved = await asyncio.to_thread(self._read, raw, in_hand, previous,
-                                                         confirmed, replace)
-            except asyncio.CancelledError:
-                self.jobs.poke_sender()  # a dispatch may have been saved: it is sent
-                raise
             outcome = await self._act(meaning, queue, confirmed, replace, saved)
         if outcome.dispatched:
             self.previous = ""  # a label read again is a new scan, not the second of two
@@ -129,6 +176,11 @@ class ScanHandler:
                                     outcome.message,
                                     meaning.job.id if meaning.job else None)
         return outcome
+
+    def _read_replacing(self, raw: str, replacing: Job | None, previous: str, confirmed: bool,
+                        replace: bool) -> tuple[ScanMeaning, Saved | None]:
+        """In a worker, under WRONG LABEL: the scan read as the label of ``replacing``."""
+        return interpret(raw, replacing, self.known, self.method, previous, True), None
 
     def _read(self, raw: str, in_hand: Job | None, previous: str, confirmed: bool,
               replace: bool) -> tuple[ScanMeaning, Saved | None]:
@@ -188,15 +240,26 @@ class ScanHandler:
     async def _dispatch(self, meaning: ScanMeaning, job: Job, reference: str | None,
                         queue: QueueOrder, replace: bool, ready: Saved | None = None
                         ) -> ScanOutcome:
-        saved = (await self.jobs.send_dispatch(job, reference, ready) if ready is not None
-                 else await self.jobs.dispatch(job, reference, replace=replace))
-        if not saved.ok:
-            return ScanOutcome(False, saved.message, meaning, confirm=saved.ask,
-                               replace=saved.replace)
+        saved = ready or await self.jobs.save(job, reference, replace)
+        if saved.refused is not None:
+            refused = saved.refused
+            return ScanOutcome(False, refused.message, meaning, confirm=refused.ask,
+                               replace=refused.replace)
+        # Saved: its PUT goes on the wire first; then the next job's print goes to the
+        # spooler while Smart Gift answers (CUPS spends none of the key's requests). A
+        # refusal that comes back un-packs the job (the window's sending_event).
+        written = asyncio.Event()
+        sending = asyncio.ensure_future(self.jobs.sending(job, reference, saved, written))
         self.last_dispatched = job
-        said = f"{meaning.message} · {saved.message}" if reference else saved.message
-        step = await self.flow.after_dispatch(job, Outcome(True, said), queue)
-        return self._from_step(step, meaning, dispatched=True)
+        try:
+            await _first_of(written, sending, SEND_FIRST)
+            step = await self.flow.after_dispatch(job, queue)
+        finally:
+            sent = await sending  # bounded: SEND_FIRST
+        said = f"{meaning.message} · {sent.message}" if reference else sent.message
+        return ScanOutcome(sent.ok and step.ok,
+                           f"{said}. {step.message}" if step.message else said, meaning,
+                           select=step.select, dispatched=True, clear=step.clear)
 
     async def _replace(self, job: Job, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
         """WRONG LABEL was scanned: this scan is the right label of the last dispatch."""

@@ -98,37 +98,38 @@ class OutboxSender:
         if waiter is not None and not waiter.done():
             waiter.set_result(event)
 
-    async def send_first(self, entry: OutboxEntry, wait: float) -> OutboxEvent | None:
+    def send_first(self, entry: OutboxEntry,
+                   written: asyncio.Event | None = None) -> asyncio.Future[OutboxEvent]:
         """A packer's own change, already leased to us, sent now, ahead of anything else
-        (no wake, no claim); what became of it, or None when it takes longer than
-        ``wait`` (it carries on, and the next job's print need not wait for a slow line)."""
+        (no wake, no claim): its task started on the caller's turn of the loop. The answer
+        is what became of it; the send carries on whether or not anyone waits for that.
+        ``written``: set once its request is on the wire."""
         waiter = self._answered[entry.job_id] = asyncio.get_running_loop().create_future()
-        task = asyncio.ensure_future(self.send_one(entry))
+        task = asyncio.ensure_future(self.send_one(entry, written=written))
         self._first.add(task)
         task.add_done_callback(self._first.discard)
         task.add_done_callback(_log_failure)
         # Then the loop looks again: a retry it did not schedule is due at its time.
         task.add_done_callback(lambda _: self._loop.wake())
-        try:
-            return await asyncio.wait_for(asyncio.shield(waiter), wait)
-        except TimeoutError:
-            return None
+        return waiter
 
     def _delay(self, attempts: int, asked: float | None) -> float:
         jittered = self.backoff * 2.0 ** min(attempts - 1, 16) * random.uniform(0.5, 1.0)
         return max(asked or 0.0, min(jittered, self.max_backoff))
 
-    async def send_one(self, entry: OutboxEntry, *, deadline: float | None = None) -> SendOutcome:
+    async def send_one(self, entry: OutboxEntry, *, deadline: float | None = None,
+                       written: asyncio.Event | None = None) -> SendOutcome:
         """Send a claimed entry once and settle it: done, retry later, or attention.
 
-        ``deadline``: seconds for the request (default: the client's own).
+        ``deadline``: seconds for the request (default: the client's own); ``written``:
+        set once the request is on the wire.
         """
         try:
             started = time.time()
             job = await self._client.update_job(entry.job_id, entry.status,
                                                 entry.tracking_reference,
                                                 priority=Priority.INTERACTIVE, retry=False,
-                                                deadline=deadline)
+                                                deadline=deadline, written=written)
         except (ApiValidationError, NotFound) as exc:
             return await self._attention(entry, exc.message)  # said once it is written
         except ApiError as exc:

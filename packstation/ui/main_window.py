@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.desk = ScanDesk(scans, self.queue, self.banner, self.sounds, self.dialogs, self,
                              self.run, self._show_scanned, self.scan_field.setFocus,
                              lambda: self._gone)
+        self.scan_field.started.connect(self.desk.on_scan_started)
         self._actions()
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)

@@ -16,9 +16,12 @@ _NAVIGATION = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_Pag
 
 
 class ScanField(QLineEdit):
-    """Emits ``scanned`` with the text when the scanner (or a person) ends it with Enter."""
+    """Emits ``scanned`` with the text when the scanner (or a person) ends it with Enter,
+    and ``started`` at a scan's first character (a scanner's Enter follows tens of
+    milliseconds later: time to get ready for it)."""
 
     scanned = Signal(str)
+    started = Signal()
 
     def __init__(self, tab_ends_scan: bool = False, navigation: QWidget | None = None) -> None:
         super().__init__()
@@ -29,10 +32,18 @@ class ScanField(QLineEdit):
         self.setAccessibleDescription("Scans typed by the barcode scanner, ended by Enter")
         enlarged(self, 1.5)
         self.returnPressed.connect(self._finish)
+        self.textEdited.connect(self._edited)
+        self._empty = True
+
+    def _edited(self, text: str) -> None:
+        if self._empty and text:
+            self.started.emit()
+        self._empty = not text
 
     def _finish(self) -> None:
         text = self.text()
         self.clear()
+        self._empty = True
         self.scanned.emit(text)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

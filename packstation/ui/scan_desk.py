@@ -15,7 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from packstation.api import Job
-from packstation.scanning.handler import ScanHandler, ScanOutcome
+from packstation.scanning.handler import Begun, ScanHandler, ScanOutcome
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.queue_panel import QueuePanel
@@ -43,10 +43,37 @@ class ScanDesk:
         self.gone = gone
         self._turn = asyncio.Lock()
         self._resuming = False
+        self._queued = 0  # scans taken and not yet done
+
+    def on_scan_started(self) -> None:
+        """A scan's first character: the printer asked now, should its Enter print."""
+        if self.scans is not None:
+            ready = self.scans.get_ready(self.queue.current_job())
+            if ready is not None:
+                self.run(ready)
 
     def on_scan(self, text: str) -> None:
-        if self.scans is not None:
-            self.run(self._scan(text, confirmed=False))
+        scans = self.scans
+        if scans is None:
+            return
+        before = self._queued or self._resuming or self._turn.locked()
+        self._queued += 1  # now, not when its task starts: a scan right after it waits
+        if before:
+            self.run(self._counted(self._scan(text, confirmed=False)))  # after the one before
+            return
+        # Nothing before it: its worker trip starts now, before the loop's next turn.
+        begun = scans.begin(text, self.queue.current_job())
+        self.run(self._counted(self._finish(begun, text)))
+
+    async def _counted(self, work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        finally:
+            self._queued -= 1
+
+    async def _finish(self, begun: Begun, text: str) -> None:
+        async with self._turn:
+            await self._finish_turn(begun, text)
 
     async def _scan(self, text: str, confirmed: bool, replace: bool = False,
                     about: Job | None = None) -> None:
@@ -54,15 +81,19 @@ class ScanDesk:
         is in hand by the time it is given."""
         assert self.scans is not None
         async with self._turn:
-            in_hand = about or self.queue.current_job()
-            self._hold_paint()
-            try:
-                outcome = await self.scans.handle(text, in_hand, self.queue,
-                                                  confirmed=confirmed, replace=replace)
-            finally:
-                self._paint()
-            if not self.gone():
-                self.show_outcome(outcome, text)
+            begun = self.scans.begin(text, about or self.queue.current_job(),
+                                     confirmed=confirmed, replace=replace)
+            await self._finish_turn(begun, text)
+
+    async def _finish_turn(self, begun: Begun, text: str) -> None:
+        assert self.scans is not None
+        self._hold_paint()  # while the worker saves (it waits on the disk, not on us)
+        try:
+            outcome = await self.scans.finish(begun, self.queue)
+        finally:
+            self._paint()
+        if not self.gone():
+            self.show_outcome(outcome, text)
 
     def _hold_paint(self) -> None:
         """No repainting while a scan's work starts (the dispatch sent, the next job's
