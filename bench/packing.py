@@ -59,13 +59,40 @@ METHODS = {name: DeliveryMethod(name, Tracking.CARRIER, "dpd")
 
 
 async def until(done: object, limit: float = 30.0) -> float:
-    """Seconds until ``done()`` is true (polled each millisecond: a benchmark, not a test)."""
+    """Seconds until ``done()`` is true (polled each millisecond, so never while a scan is
+    timed: a benchmark, not a test)."""
     started = time.perf_counter()
     while not done():  # type: ignore[operator]
         if time.perf_counter() - started > limit:
             raise TimeoutError("the station did not get there in time")
         await asyncio.sleep(0.001)
     return time.perf_counter() - started
+
+
+class Arrivals:
+    """Moments told from other threads (the sandbox's collector, the print worker),
+    awaited without polling: a poll each millisecond would take turns on the station's
+    own loop while it works."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.at: dict[object, Any] = {}
+        self._events: dict[object, asyncio.Event] = {}
+
+    def tell(self, key: object, value: Any) -> None:
+        """From any thread."""
+        self._loop.call_soon_threadsafe(self._set, key, value)
+
+    def _set(self, key: object, value: Any) -> None:
+        self.at.setdefault(key, value)
+        self._event(key).set()
+
+    def _event(self, key: object) -> asyncio.Event:
+        return self._events.setdefault(key, asyncio.Event())
+
+    async def wait(self, key: object, limit: float = 30.0) -> Any:
+        await asyncio.wait_for(self._event(key).wait(), limit)
+        return self.at[key]
 
 
 def serve_sandbox(ready: Queue[str], applied: Queue[tuple[int, str, str | None, float]],
@@ -86,9 +113,11 @@ def serve_sandbox(ready: Queue[str], applied: Queue[tuple[int, str, str | None, 
 
 
 class RemoteSandbox:
-    """The sandbox in a spawned process; ``applied[job_id]`` = (status, reference, when)."""
+    """The sandbox in a spawned process; ``applied`` tells each job id's
+    (status, reference, when) as the sandbox applies it."""
 
     def __enter__(self) -> RemoteSandbox:
+        self.applied = Arrivals()
         context = multiprocessing.get_context("spawn")
         ready, self._applied = context.Queue(), context.Queue()
         self._stop = context.Event()
@@ -96,14 +125,13 @@ class RemoteSandbox:
                                         args=(ready, self._applied, self._stop), daemon=True)
         self._process.start()
         self.base_url: str = ready.get(timeout=60)
-        self.applied: dict[int, tuple[str, str | None, float]] = {}
         threading.Thread(target=self._collect, daemon=True).start()
         return self
 
     def _collect(self) -> None:
         while True:
             job_id, status, reference, when = self._applied.get()
-            self.applied[job_id] = (status, reference, when)
+            self.applied.tell(job_id, (status, reference, when))
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
@@ -115,14 +143,14 @@ class SpoolClock:
     CUPS's receipt (the job id it was given), before the station writes its history."""
 
     def __init__(self, station: Station) -> None:
-        self.at: dict[str, float] = {}  # by order reference, the end of the print's title
+        self.accepted = Arrivals()  # by order reference, the end of the print's title
         path = station.printer.path
         submit = path.submit
 
         def timed(request: PrintRequest) -> PrintReceipt:
             receipt = submit(request)
             if receipt.job_id is not None:
-                self.at.setdefault(request.title.rsplit(" ", 1)[-1], time.perf_counter())
+                self.accepted.tell(request.title.rsplit(" ", 1)[-1], time.perf_counter())
             return receipt
 
         path.submit = timed  # type: ignore[method-assign]
@@ -162,7 +190,7 @@ async def run(queue: str, rounds: int, folder: Path) -> dict[str, list[float]]:
         await scan(window, barcode(Command.START))
         QTest.keyClick(window.scan_field, Qt.Key.Key_Return)
         await until(lambda: (j := window.current_job()) is not None
-                    and j.order_reference in spool_clock.at)
+                    and j.order_reference in spool_clock.accepted.at)
         spare = [j for j in reversed(window.queue.shown_pending())][: rounds + 2]
         async with httpx.AsyncClient(base_url=sandbox.base_url,
                                      headers={"Smart-Auth": DEMO_KEY,
@@ -190,12 +218,10 @@ async def run(queue: str, rounds: int, folder: Path) -> dict[str, list[float]]:
                 await scan(window, f"%SW1A1AA{parcel}101826")
                 pressed = time.perf_counter()  # the clock starts as Enter goes down
                 QTest.keyClick(window.scan_field, Qt.Key.Key_Return)
-                await until(lambda j=job: j.id in sandbox.applied)
-                status, reference, applied = sandbox.applied[job.id]
+                status, reference, applied = await sandbox.applied.wait(job.id)
                 assert (status, reference) == ("dispatched", parcel), (status, reference)
                 confirm = applied - pressed
-                await until(lambda f=following: f.order_reference in spool_clock.at)
-                spool = spool_clock.at[following.order_reference or ""] - pressed
+                spool = await spool_clock.accepted.wait(following.order_reference) - pressed
                 await until(lambda f=following: (j := window.current_job()) is not None
                             and j.id == f.id)  # in hand: the next round scans its label
                 if n >= 2:

@@ -2,8 +2,10 @@
 dispatch it with a tracking reference, mark it delivered or cancelled.
 
 The scan handler and the window's Job menu both come here; ``scanning`` only
-decides what a scan means. Every change is saved in the outbox before it is
-sent (and the sender woken), every action is logged. Disk and printer work runs
+decides what a scan means. Every change is checked and written to the outbox
+before it is sent (a scan's dispatch goes on the wire as that write's commit syncs
+to disk: see ``EarlySend``), and on disk before anyone is told it is saved; every
+action is logged. Disk and printer work runs
 off the caller's thread. No Qt.
 """
 
@@ -42,10 +44,33 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class Saved:
     """A dispatch saved (``claimed``: and leased here, to be sent now), or ``refused``:
-    nothing saved, and what to say (or ask)."""
+    nothing saved, and what to say (or ask). ``early``: its send already started."""
 
     refused: Outcome | None = None
     claimed: OutboxEntry | None = None
+    early: EarlySend | None = None
+
+
+class EarlySend:
+    """A packer's dispatch put on the wire from the loop as its commit reaches the disk
+    (``save_dispatch`` with a loop): the scan then waits on one disk sync, not on a disk
+    sync followed by the network. The packer is told of it only once it is committed;
+    Smart Gift's answer is recorded only after the commit (the same database lock). Were
+    the station to die in between, Smart Gift has the dispatch and the next sync shows
+    it: nothing the packer was told of is lost, and nothing refused is ever sent."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, written: asyncio.Event | None) -> None:
+        self.loop, self.written = loop, written
+        self.answer: asyncio.Future[OutboxEvent] | None = None  # set on the loop's thread
+
+    def start(self, send_first: Callable[[OutboxEntry, asyncio.Event | None],
+                                         asyncio.Future[OutboxEvent]],
+              entry: OutboxEntry) -> None:
+        """From the worker, inside the transaction: the send starts on the loop, before
+        the worker's own result gets there (both go through the loop's one queue)."""
+        def begin() -> None:
+            self.answer = send_first(entry, self.written)
+        self.loop.call_soon_threadsafe(begin)
 
 
 @dataclass
@@ -109,11 +134,14 @@ class JobService:
             self.poke_sender()  # saved or not, the sender looks: nothing waits for a restart
             raise
 
-    def save_dispatch(self, job: Job, tracking: str | None, replace: bool = False) -> Saved:
+    def save_dispatch(self, job: Job, tracking: str | None, replace: bool = False,
+                      early: EarlySend | None = None) -> Saved:
         """The saving half of ``dispatch``, in the caller's worker thread (a scan does it in
-        the same trip as reading the scan: the packer's clock)."""
+        the same trip as reading the scan: the packer's clock). ``early``: a leased
+        change's send is started on that loop as its commit begins."""
         try:
-            return Saved(claimed=self._save(job.id, tracking, replace))
+            claimed = self._save(job.id, tracking, replace, early)
+            return Saved(claimed=claimed, early=early if claimed is not None else None)
         except InvalidChange as exc:
             return Saved(Outcome(False, f"{exc} Nothing was saved."))
         except OutboxConflict as exc:
@@ -134,7 +162,9 @@ class JobService:
         """``send_dispatch`` with its request started on the caller's turn of the loop, not
         the next one; await the outcome."""
         answer: asyncio.Future[OutboxEvent] | None = None
-        if saved.refused is None:
+        if saved.early is not None and saved.early.answer is not None:
+            answer = saved.early.answer  # on its way since the commit began
+        elif saved.refused is None:
             if self.send_first is None or saved.claimed is None:
                 self.poke_sender()
                 if written is not None:
@@ -158,14 +188,17 @@ class JobService:
         given = f"with {tracking}" if tracking else "untracked (no reference)"
         return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched {given}")
 
-    def _save(self, job_id: int, tracking: str | None, replace: bool) -> OutboxEntry | None:
+    def _save(self, job_id: int, tracking: str | None, replace: bool,
+              early: EarlySend | None = None) -> OutboxEntry | None:
         """Saved, then leased to this process to be sent now: one trip to the disk thread.
         None when it is saved but not leased here: the sender sends it."""
-        if self.send_first is None:
+        send_first = self.send_first
+        if send_first is None:
             self.outbox.add(job_id, "dispatched", tracking, replace=replace)
             return None
-        entry, leased = self.outbox.add_leased(job_id, "dispatched", tracking,
-                                               replace=replace, lease=self.lease())
+        entry, leased = self.outbox.add_leased(
+            job_id, "dispatched", tracking, replace=replace, lease=self.lease(),
+            before_commit=(lambda e: early.start(send_first, e)) if early else None)
         return entry if leased else None  # the same change already waiting: the sender's
 
     async def set_status(self, job: Job, status: str) -> Outcome:

@@ -149,3 +149,33 @@ def test_killed_three_times_loses_nothing_and_changes_nothing_else(tmp_path: Pat
                            for b in puts_for(sandbox, job_id))
             else:
                 assert job == before[job_id] and not puts_for(sandbox, job_id)
+
+
+def test_a_leased_change_is_told_as_its_commit_begins_and_never_when_refused(
+        tmp_path: Path) -> None:
+    """``before_commit`` (a packer's dispatch put on the wire while the disk syncs) is
+    called with every check passed and nothing yet visible to another connection."""
+    import sqlite3
+
+    from packstation.store.outbox import InvalidChange, OutboxConflict
+
+    path = tmp_path / "db.sqlite3"
+    outbox = DispatchOutbox(Database(path))
+    other = sqlite3.connect(path)
+    seen: list[tuple[int, int]] = []
+
+    def told(entry: object) -> None:
+        count = other.execute("SELECT count(*) FROM outbox WHERE job_id = 7").fetchone()[0]
+        seen.append((getattr(entry, "job_id", 0), count))
+
+    entry, leased = outbox.add_leased(7, "dispatched", "REF-7", lease=60.0, before_commit=told)
+    assert leased and entry.state is OutboxState.SENDING
+    assert seen == [(7, 0)]  # told before the commit: another reader saw nothing yet
+    assert other.execute("SELECT count(*) FROM outbox WHERE job_id = 7").fetchone()[0] == 1
+    # Refused changes, and the same change again, are never told.
+    with pytest.raises(OutboxConflict):
+        outbox.add_leased(7, "dispatched", "OTHER", lease=60.0, before_commit=told)
+    with pytest.raises(InvalidChange):
+        outbox.add_leased(8, "dispatched", "\u202eEVIL", lease=60.0, before_commit=told)
+    _, again = outbox.add_leased(7, "dispatched", "REF-7", lease=60.0, before_commit=told)
+    assert not again and seen == [(7, 0)]

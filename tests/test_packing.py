@@ -103,6 +103,14 @@ def test_twenty_jobs_are_packed_with_one_scan_each_and_nothing_else(
         qtbot.waitUntil(lambda d=done: sandbox.state.job(d.id)["status"]  # type: ignore[index]
                         == "dispatched", timeout=10_000)
         assert sandbox.state.job(done.id)["tracking_reference"] == parcel  # type: ignore[index]
+    # Each sent once (its send starts as its commit does: never a second time by the
+    # sender), and its answer recorded after that commit: nothing left in the outbox.
+    outbox = window.station.outbox
+    for done, _ in packed:
+        puts = [r for r in sandbox.requests if r.method == "PUT"
+                and r.path == f"/fulfilment/jobs/{done.id}"]
+        assert len(puts) == 1
+        qtbot.waitUntil(lambda d=done: outbox.for_job(d.id) is None, timeout=10_000)
     # Every packed job's vouchers came out of CUPS, each page there.
     for done, _ in packed:
         record = window.station.history.recent(1, job_id=done.id)[0]

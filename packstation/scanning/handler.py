@@ -18,7 +18,7 @@ from typing import Any
 from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
-from packstation.job_service import SEND_FIRST, JobService, Saved
+from packstation.job_service import SEND_FIRST, EarlySend, JobService, Saved
 from packstation.scanning.commands import Command
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
@@ -145,9 +145,11 @@ class ScanHandler:
             previous = self.previous
         self._previous_job = in_hand.id if in_hand is not None else None
         replacing = self.replacing
-        read = asyncio.get_running_loop().run_in_executor(
+        loop = asyncio.get_running_loop()
+        early = EarlySend(loop, asyncio.Event())
+        read = loop.run_in_executor(
             None, self._read_replacing if replacing is not None else self._read,
-            raw, replacing or in_hand, previous, confirmed, replace)
+            raw, replacing or in_hand, previous, confirmed, replace, early)
         return Begun(raw, in_hand, previous, confirmed, replace, replacing, read)
 
     async def finish(self, begun: Begun, queue: QueueOrder | None = None) -> ScanOutcome:
@@ -178,18 +180,22 @@ class ScanHandler:
         return outcome
 
     def _read_replacing(self, raw: str, replacing: Job | None, previous: str, confirmed: bool,
-                        replace: bool) -> tuple[ScanMeaning, Saved | None]:
+                        replace: bool, early: EarlySend | None = None
+                        ) -> tuple[ScanMeaning, Saved | None]:
         """In a worker, under WRONG LABEL: the scan read as the label of ``replacing``."""
         return interpret(raw, replacing, self.known, self.method, previous, True), None
 
     def _read(self, raw: str, in_hand: Job | None, previous: str, confirmed: bool,
-              replace: bool) -> tuple[ScanMeaning, Saved | None]:
+              replace: bool, early: EarlySend | None = None
+              ) -> tuple[ScanMeaning, Saved | None]:
         """In a worker: what the scan means, and a dispatch that needs no question saved
-        in the same trip (each trip to a worker is a wait on the packer's clock)."""
+        in the same trip (each trip to a worker is a wait on the packer's clock), its
+        send started (``early``) as the commit begins."""
         meaning = interpret(raw, in_hand, self.known, self.method, previous)
         if meaning.kind is ScanKind.DISPATCH and meaning.job is not None \
                 and (confirmed or not meaning.confirm):
-            return meaning, self.jobs.save_dispatch(meaning.job, meaning.reference, replace)
+            return meaning, self.jobs.save_dispatch(meaning.job, meaning.reference, replace,
+                                                    early)
         return meaning, None
 
     async def resume(self, in_hand: Job | None,
@@ -248,7 +254,8 @@ class ScanHandler:
         # Saved: its PUT goes on the wire first; then the next job's print goes to the
         # spooler while Smart Gift answers (CUPS spends none of the key's requests). A
         # refusal that comes back un-packs the job (the window's sending_event).
-        written = asyncio.Event()
+        early = saved.early.written if saved.early is not None else None
+        written = early if early is not None else asyncio.Event()
         sending = asyncio.ensure_future(self.jobs.sending(job, reference, saved, written))
         self.last_dispatched = job
         try:

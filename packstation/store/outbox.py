@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -138,7 +139,8 @@ class DispatchOutbox:
         return self.add_leased(job_id, status, tracking_reference, replace=replace)[0]
 
     def add_leased(self, job_id: int, status: str, tracking_reference: str | None = None, *,
-                   replace: bool = False, lease: float | None = None
+                   replace: bool = False, lease: float | None = None,
+                   before_commit: Callable[[OutboxEntry], None] | None = None
                    ) -> tuple[OutboxEntry, bool]:
         """Save a change for sending. Committed (and on disk) when this returns.
 
@@ -148,6 +150,8 @@ class DispatchOutbox:
         the new change is leased to this process in the same transaction, to be sent at
         once (no other sender can take it in between). Returns the entry and whether this
         call leased it (not when the same change was already waiting, or being sent).
+        ``before_commit``: called with the leased entry once every check has passed, as
+        its commit starts (a packer's dispatch goes on the wire while the disk syncs).
         """
         check_change(status, tracking_reference)
         now = _now()
@@ -182,8 +186,11 @@ class DispatchOutbox:
                             " lease_owner = ?, lease_until = ? WHERE job_id = ?",
                             (OutboxState.SENDING.value, lease_owner(), time.time() + lease,
                              job_id))
-            return _entry(sql.execute("SELECT * FROM outbox WHERE job_id = ?",
-                                      (job_id,)).fetchone()), lease is not None
+            entry = _entry(sql.execute("SELECT * FROM outbox WHERE job_id = ?",
+                                       (job_id,)).fetchone())
+            if lease is not None and before_commit is not None:
+                before_commit(entry)
+        return entry, lease is not None
 
     @staticmethod
     def _check_not_done(sql: sqlite3.Connection, job_id: int, status: str,
