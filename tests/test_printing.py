@@ -144,6 +144,9 @@ class NeverPrints:
     def look_ahead(self, printer: str) -> None:
         pass
 
+    def check_after(self, receipt: PrintReceipt) -> None:
+        pass
+
     def submit(self, request: PrintRequest) -> PrintReceipt:
         return PrintReceipt(request.printer, self.name, 41, request.pdf.pages, PrintState.SENT)
 

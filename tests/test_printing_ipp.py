@@ -15,7 +15,8 @@ import pytest
 
 from packstation.printing import ipp
 from packstation.printing.cups_path import CupsPath
-from packstation.printing.model import PrintRequest, PrintState
+from packstation.printing.errors import PrintError
+from packstation.printing.model import PrinterStopped, PrintRequest, PrintState
 from packstation.printing.pdfcheck import check_pdf
 from packstation.printing.sheets import printer_test_pdf
 from tests.cups import CupsQueue
@@ -28,7 +29,7 @@ def job_attributes(server: ipp.CupsServer, printer: str, job_id: int) -> dict[st
         # CUPS shows a job's name to its owner only (JobPrivateValues).
         (ipp.NAME, "requesting-user-name", getpass.getuser()),
         (ipp.KEYWORD, "requested-attributes", ["job-name", "copies", "media", "sides",
-                                               "fit-to-page", "job-originating-user-name"]),
+                                               "fit-to-page", "job-state"]),
     ])
 
 
@@ -60,14 +61,16 @@ def test_a_title_longer_than_an_ipp_name_is_cut_on_a_character(cups_queue: CupsQ
 
 
 class _LoginWanted(BaseHTTPRequestHandler):
-    """CUPS behind a door that asks every Print-Job for a login; all else passes."""
+    """CUPS behind a door that asks every Print-Job for a login (or, with ``cut``, passes
+    it on and cuts CUPS's answer short); all else passes."""
 
     cups: ipp.CupsServer
     print_jobs_refused = 0
+    cut: bytes | None = None  # the Print-Job answer sent instead of CUPS's
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if int.from_bytes(body[2:4], "big") == ipp.PRINT_JOB:
+        if int.from_bytes(body[2:4], "big") == ipp.PRINT_JOB and self.cut is None:
             type(self).print_jobs_refused += 1
             self.send_response(401)
             self.send_header("WWW-Authenticate", "Basic realm=\"CUPS\"")
@@ -76,11 +79,14 @@ class _LoginWanted(BaseHTTPRequestHandler):
             return
         answer = self.cups._client().post(f"http://localhost{self.path}", content=body,
                                           headers={"Content-Type": "application/ipp"})
+        content = answer.content
+        if int.from_bytes(body[2:4], "big") == ipp.PRINT_JOB and self.cut is not None:
+            content = self.cut or content[:40]
         self.send_response(answer.status_code)
         self.send_header("Content-Type", "application/ipp")
-        self.send_header("Content-Length", str(len(answer.content)))
+        self.send_header("Content-Length", str(len(content)))
         self.end_headers()
-        self.wfile.write(answer.content)
+        self.wfile.write(content)
 
     def address_string(self) -> str:  # a Unix socket has no host
         return "local"
@@ -97,6 +103,7 @@ class _UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 def login_wanted(cups_queue: CupsQueue, tmp_path: Path) -> Iterator[ipp.CupsServer]:
     _LoginWanted.cups = ipp.CupsServer.from_environment()
     _LoginWanted.print_jobs_refused = 0
+    _LoginWanted.cut = None
     socket_path = str(tmp_path / "cups.sock")
     server = _UnixServer(socket_path, _LoginWanted)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -163,3 +170,47 @@ def test_a_printer_stopped_when_asked_ahead_is_asked_again(cups_queue: CupsQueue
     receipt = path.submit(request(cups_queue, "Started again"))  # not refused on old news
     assert receipt.state is PrintState.SENT
     assert server.asked[ipp.GET_PRINTER_ATTRIBUTES] == 2
+
+
+@pytest.mark.parametrize("answer", [b"", b"<html>hello world</html>"], ids=["cut", "html"])
+def test_an_unreadable_answer_to_a_print_says_it_may_be_queued(
+        cups_queue: CupsQueue, login_wanted: ipp.CupsServer, answer: bytes) -> None:
+    """CUPS has taken the job when its answer is lost: no crash, no "nothing printed"."""
+    _LoginWanted.cut = answer  # b"": CUPS's own answer cut to 40 bytes
+    before = cups_queue.job_count()
+    with pytest.raises(PrintError) as caught:
+        CupsPath(login_wanted).submit(request(cups_queue, "Answer lost"))
+    assert "may have been queued" in str(caught.value)
+    assert "Nothing was printed" not in str(caught.value)
+    assert cups_queue.job_count() == before + 1  # it was queued: the message is right
+
+
+def test_a_printer_stopped_after_it_was_asked_ahead_has_its_job_cancelled(
+        cups_queue: CupsQueue) -> None:
+    path = CupsPath()
+    path.look_ahead(cups_queue.name)  # ready, at the scan's first character
+    cups_queue.stop()  # ... and stopped before the Enter (the last job jammed it)
+    try:
+        receipt = path.submit(request(cups_queue, "Asked ahead, then stopped"))
+        with pytest.raises(PrinterStopped, match="cancelled"):
+            path.check_after(receipt)
+    finally:
+        cups_queue.start()
+    assert receipt.job_id is not None
+    state = job_attributes(path.server, cups_queue.name, receipt.job_id)["job-state"]
+    assert state == [ipp.JOB_CANCELED]  # it never comes out once the printer is started
+
+
+def test_a_printer_whose_name_needs_quoting_in_a_uri_is_printed_to(
+        cups_queue: CupsQueue) -> None:
+    import subprocess
+
+    name = "Pack%41q"  # "%41" would read as "A" unquoted
+    subprocess.run(["lpadmin", "-p", name, "-E", "-v", "cups-pdf:/", "-m",
+                    "lsb/usr/cups-pdf/CUPS-PDF_opt.ppd"], check=True, capture_output=True)
+    try:
+        pdf = request(cups_queue, "Odd name").pdf
+        receipt = CupsPath().submit(PrintRequest(pdf, name, "Odd name", "A4", 1, False))
+        assert receipt.state is PrintState.SENT and receipt.job_id is not None
+    finally:
+        subprocess.run(["lpadmin", "-x", name], capture_output=True)

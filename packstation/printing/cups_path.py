@@ -50,11 +50,12 @@ class CupsPath:
     def __init__(self, server: ipp.CupsServer | None = None) -> None:
         self.server = server or ipp.CupsServer.from_environment()
         self._ahead: dict[str, tuple[float, PrinterStatus]] = {}  # printer -> (when, state)
+        self._sent_on_ahead: set[int] = set()  # CUPS job ids sent on a state asked ahead
 
     def look_ahead(self, printer: str) -> None:
         """Ask the printer's state now, for a print about to come (the next job's, while
-        the dispatch before it is saved): that print then need not wait for the asking.
-        A printer stopped after this is caught by ``follow``, which cancels the job."""
+        the packer's Enter): that print then need not wait for the asking. A printer that
+        stopped meanwhile is caught by ``check_after``, which cancels the job."""
         try:
             self._ahead[printer] = (time.monotonic(), self.printer_status(printer))
         except PrintError:
@@ -82,8 +83,28 @@ class CupsPath:
         return PrinterStatus(printer, state, bool(found.get("printer-is-accepting-jobs",
                                                              [True])[0]), message)
 
+    def check_after(self, receipt: PrintReceipt) -> None:
+        """A job sent on a state asked ahead: the printer asked again now that CUPS has it
+        (the packer's print is already on its way); stopped meanwhile, the job is
+        cancelled and :class:`PrinterStopped` raised, as if it had been asked first."""
+        if receipt.job_id is None or receipt.job_id not in self._sent_on_ahead:
+            return
+        self._sent_on_ahead.discard(receipt.job_id)
+        try:
+            status = self.printer_status(receipt.printer)
+        except PrintError:
+            status = None  # gone or CUPS down: the job is cancelled all the same
+        if status is not None and status.ready:
+            return
+        self.cancel(receipt)
+        why = status.message if status is not None and status.message else "not ready"
+        raise PrinterStopped(
+            f"The printer “{receipt.printer}” stopped as the job was sent ({why}). The job "
+            "was cancelled; start the printer again (or choose another) and print again.")
+
     def submit(self, request: PrintRequest) -> PrintReceipt:
-        status = self._asked_ahead(request.printer) or self.printer_status(request.printer)
+        ahead = self._asked_ahead(request.printer)
+        status = ahead or self.printer_status(request.printer)
         if not status.ready:
             why = "stopped (paused)" if status.state == "stopped" else "not accepting jobs"
             raise PrinterStopped(
@@ -99,9 +120,14 @@ class CupsPath:
                 (ipp.BOOLEAN, "fit-to-page", True),
             ])
         except ipp.IppError as exc:
+            if exc.status == ipp.UNREAD:
+                raise PrintError(f"{exc} The vouchers may have been queued all the same: look "
+                                 "at the printer before printing them again.") from None
             if exc.status not in ipp.NEEDS_LOGIN:
                 raise PrintError(f"{exc} Nothing was printed.") from None
         else:
+            if ahead is not None:
+                self._sent_on_ahead.add(job_id)
             return PrintReceipt(request.printer, self.name, job_id, request.pdf.pages,
                                 PrintState.SENT, "accepted by the spooler")
         return self._submit_with_lp(request, sides)

@@ -27,6 +27,7 @@ CUPS_GET_PRINTERS: Final = 0x4002
 NOT_FOUND: Final = 0x0406  # client-error-not-found
 # client-error-forbidden, -not-authenticated, -not-authorized: lp can log in, we do not
 NEEDS_LOGIN: Final = frozenset({0x0401, 0x0402, 0x0403})
+UNREAD: Final = -1  # ours: the answer could not be read (the job may be queued)
 
 _OPERATION_TAG, _JOB_TAG, _END_TAG = 0x01, 0x02, 0x03
 INTEGER, BOOLEAN, _ENUM = 0x21, 0x22, 0x23
@@ -89,7 +90,14 @@ def ipp_name(text: str) -> str:
 
 
 def decode_response(data: bytes) -> tuple[int, dict[str, list[Any]]]:
-    """(status-code, attributes of all groups by name)."""
+    """(status-code, attributes of all groups by name); IppError for what is no IPP."""
+    try:
+        return _decode(data)
+    except (struct.error, IndexError):
+        raise IppError("CUPS sent an answer that is not IPP, or cut short.") from None
+
+
+def _decode(data: bytes) -> tuple[int, dict[str, list[Any]]]:
     if len(data) < 9:
         raise IppError("CUPS sent a truncated answer.")
     status = struct.unpack(">H", data[2:4])[0]
@@ -157,7 +165,7 @@ class CupsServer:
         return cls()
 
     def printer_uri(self, printer: str) -> str:
-        return f"ipp://localhost/printers/{printer}"
+        return f"ipp://localhost/printers/{quote(printer, safe='')}"
 
     def request(self, operation: int, attributes: list[tuple[int, str, Any]],
                 job: list[tuple[int, str, Any]] | None = None, document: bytes = b"",
@@ -167,14 +175,20 @@ class CupsServer:
         try:
             response = self._client().post(url, content=body, timeout=timeout,
                                            headers={"Content-Type": "application/ipp"})
-        except httpx.HTTPError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # nothing reached CUPS
             raise IppError(f"The print service (CUPS) is not answering ({type(exc).__name__}).") \
                 from None
+        except httpx.HTTPError as exc:  # it may have been taken before the answer was lost
+            raise IppError(f"The print service (CUPS) did not answer ({type(exc).__name__}); "
+                           "it may have taken the request.", UNREAD) from None
         if response.status_code == 401:
             raise IppError("The print service (CUPS) wants a login.", 0x0402)
         if response.status_code != 200:
             raise IppError(f"The print service (CUPS) answered HTTP {response.status_code}.")
-        status, found = decode_response(response.content)
+        try:
+            status, found = decode_response(response.content)
+        except IppError as exc:
+            raise IppError(str(exc), UNREAD) from None
         if status >= 0x0400:
             said = str((found.get("status-message") or [""])[0])[:200]
             raise IppError(f"The print service (CUPS) refused it (IPP 0x{status:04x}"
@@ -183,7 +197,8 @@ class CupsServer:
 
     def print_job(self, printer: str, title: str, document: bytes,
                   job: list[tuple[int, str, Any]]) -> int:
-        """Print-Job: ``document`` (a PDF) queued on ``printer``; CUPS's job id."""
+        """Print-Job: ``document`` (a PDF) queued on ``printer``; CUPS's job id. A lost or
+        unreadable answer may follow a queued job: IppError with status UNREAD."""
         found = self.request(PRINT_JOB, [
             (URI, "printer-uri", self.printer_uri(printer)),
             (NAME, "requesting-user-name", ipp_name(_user())),
@@ -192,7 +207,8 @@ class CupsServer:
         ], job, document, path=f"/printers/{quote(printer, safe='')}", timeout=PRINT_DEADLINE)
         job_id = (found.get("job-id") or [None])[0]
         if not isinstance(job_id, int) or job_id <= 0:
-            raise IppError("The print service (CUPS) took the job but gave no job id.")
+            raise IppError("The print service (CUPS) answered the print without a job id.",
+                           UNREAD)
         return job_id
 
     def printer_attributes(self, printer: str) -> dict[str, list[Any]]:

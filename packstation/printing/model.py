@@ -98,6 +98,11 @@ class PrintPath(Protocol):
         nothing to get ready)."""
         ...
 
+    def check_after(self, receipt: PrintReceipt) -> None:
+        """After ``submit``: anything it took on trust checked now (raises PrintError, the
+        job cancelled, when that turns out wrong)."""
+        ...
+
     def follow(self, receipt: PrintReceipt) -> PrintReceipt:
         """The receipt with the spooler's latest word (unchanged where it cannot tell)."""
         ...

@@ -69,6 +69,9 @@ class QtPath:
     def look_ahead(self, printer: str) -> None:
         pass  # Qt asks nothing of a printer before printing
 
+    def check_after(self, receipt: PrintReceipt) -> None:
+        pass
+
     def submit(self, request: PrintRequest) -> PrintReceipt:
         buffer = QBuffer()
         buffer.setData(QByteArray(request.pdf.data))

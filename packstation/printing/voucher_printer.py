@@ -129,6 +129,7 @@ class VoucherPrinter:
                                    what.copies,
                                    self.station.duplex and what.kind is DocumentKind.VOUCHERS)
             receipt = self.path.submit(request)
+            self.path.check_after(receipt)
             return self._record(what, receipt), receipt
 
         try:
