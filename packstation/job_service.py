@@ -54,13 +54,16 @@ class Saved:
 class EarlySend:
     """A packer's dispatch put on the wire from the loop as its commit reaches the disk
     (``save_dispatch`` with a loop): the scan then waits on one disk sync, not on a disk
-    sync followed by the network. The packer is told of it only once it is committed;
-    Smart Gift's answer is recorded only after the commit (the same database lock). Were
-    the station to die in between, Smart Gift has the dispatch and the next sync shows
-    it: nothing the packer was told of is lost, and nothing refused is ever sent."""
+    sync followed by the network. It starts only once every check has passed (nothing
+    refused is ever sent); the packer is told it is saved only once it is committed, and
+    Smart Gift's answer is recorded only after the commit (the same database lock). A
+    commit that fails (a full disk) withdraws the send unless it is already on the wire,
+    as it usually is by then: the packer is told it is NOT saved here and that Smart Gift
+    may have it (then exactly as scanned, and the next sync shows it)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, written: asyncio.Event | None) -> None:
         self.loop, self.written = loop, written
+        self.started = False  # set in the worker
         self.answer: asyncio.Future[OutboxEvent] | None = None  # set on the loop's thread
 
     def start(self, send_first: Callable[[OutboxEntry, asyncio.Event | None],
@@ -70,7 +73,16 @@ class EarlySend:
         the worker's own result gets there (both go through the loop's one queue)."""
         def begin() -> None:
             self.answer = send_first(entry, self.written)
+        self.started = True
         self.loop.call_soon_threadsafe(begin)
+
+    def abandon(self) -> None:
+        """From the worker: the commit failed. The send is withdrawn unless its request is
+        already on the wire (it runs after ``begin``: the same queue)."""
+        def withdraw() -> None:
+            if self.answer is not None:
+                self.answer.cancel()  # send_first: a cancelled answer withdraws the send
+        self.loop.call_soon_threadsafe(withdraw)
 
 
 @dataclass
@@ -150,6 +162,14 @@ class JobService:
             question = f"{exc} Replace it with {tracking or 'no reference'}?".replace(
                 "; confirm to replace it.", ".")
             return Saved(Outcome(False, question, ask=question, replace=True))
+        except Exception as exc:  # the commit failed (a full disk, an I/O error)
+            if early is None or not early.started:
+                raise
+            early.abandon()
+            return Saved(Outcome(False, (
+                f"Order {job.order_reference}: NOT saved on this station ({type(exc).__name__}:"
+                f" {exc}). Check the disk, then scan the label again (if Smart Gift already "
+                "had it, the job leaves the queue by itself).")))
 
     async def send_dispatch(self, job: Job, tracking: str | None, saved: Saved,
                             written: asyncio.Event | None = None) -> Outcome:

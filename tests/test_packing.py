@@ -372,3 +372,27 @@ def test_a_yes_goes_to_the_job_it_was_asked_about_whatever_is_in_hand_by_then(
     qtbot.waitUntil(lambda: sandbox.state.job(second.id)["tracking_reference"]  # type: ignore[index]
                     == parcel, timeout=10_000)
     assert sandbox.state.job(third.id)["status"] == "pending"  # type: ignore[index]
+
+
+def test_a_label_scanned_as_the_yes_is_given_waits_for_the_yes(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    """The yes and the next label in the same turn of the loop: the label is read once
+    the yes is done, against the job the yes put in hand."""
+    window, sandbox = packing
+    scan(qtbot, window, barcode(Command.START))
+    first = in_hand_printed(qtbot, window, None)
+    label, parcel = dpd_label(700)
+    scan(qtbot, window, label)
+    second = in_hand_printed(qtbot, window, first)
+    scan(qtbot, window, label)  # read again: asked about the second job
+    box = open_dialog(qtbot, window, QMessageBox)
+    assert isinstance(box, QMessageBox)
+    third = window.queue.next_pending(second, {first.id, second.id})
+    assert third is not None
+    next_label, next_parcel = dpd_label(701)
+    box.button(QMessageBox.StandardButton.Yes).click()
+    window.desk.on_scan(next_label)  # before the loop turns: the scanner was that quick
+    for job, reference in ((second, parcel), (third, next_parcel)):
+        qtbot.waitUntil(lambda j=job: sandbox.state.job(j.id)["status"]  # type: ignore[index]
+                        == "dispatched", timeout=10_000)
+        assert sandbox.state.job(job.id)["tracking_reference"] == reference  # type: ignore[index]

@@ -201,3 +201,35 @@ def test_a_change_is_leased_as_it_is_saved_and_the_same_scan_again_is_not_leased
     assert outbox.claim_next() is None  # no other sender takes it meanwhile
     again, leased_again = outbox.add_leased(1, "dispatched", "REF-1", lease=60.0)
     assert not leased_again and again.id == entry.id  # sent once, by the first
+
+
+def test_a_dispatch_whose_commit_fails_is_said_not_saved_and_nothing_else_is_sent(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    """A scan's send starts as its commit does. A commit that fails (a full disk) is said
+    plainly: not saved here; Smart Gift may have it (the send is withdrawn unless it is
+    already on the wire, as it usually is), and then with exactly what was scanned."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).parent.parent
+    done = subprocess.run([sys.executable, "-m", "tests.disk_full_child",
+                           str(tmp_path / "db.sqlite3"), sandbox.base_url],
+                          capture_output=True, text=True, timeout=120, cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not said["ok"] and "NOT saved on this station" in said["told"]
+    assert "leaves the queue by itself" in said["told"]
+    assert not said["outbox"]  # nothing half-saved to send again later
+    puts = [r for r in sandbox.requests if r.method == "PUT"]
+    assert len(puts) <= 1
+    server = sandbox.state.job(said["job"])
+    assert server is not None
+    if puts:  # on the wire before the disk failed: the packer's own scan, once
+        assert (server["status"], server["tracking_reference"]) == ("dispatched",
+                                                                    "OWN-REF-77")
+        assert (said["cached"], said["ref"]) == ("dispatched", "OWN-REF-77")
+    else:
+        assert server["status"] == said["cached"] == "pending"

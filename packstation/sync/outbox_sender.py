@@ -103,9 +103,16 @@ class OutboxSender:
         """A packer's own change, already leased to us, sent now, ahead of anything else
         (no wake, no claim): its task started on the caller's turn of the loop. The answer
         is what became of it; the send carries on whether or not anyone waits for that.
-        ``written``: set once its request is on the wire."""
+        ``written``: set once its request is on the wire. Cancelling the answer withdraws
+        the send if its request is not on the wire yet (its save failed)."""
         waiter = self._answered[entry.job_id] = asyncio.get_running_loop().create_future()
         task = asyncio.ensure_future(self.send_one(entry, written=written))
+
+        def withdrawn(answer: asyncio.Future[OutboxEvent]) -> None:
+            if answer.cancelled() and not (written is not None and written.is_set()):
+                task.cancel()
+
+        waiter.add_done_callback(withdrawn)
         self._first.add(task)
         task.add_done_callback(self._first.discard)
         task.add_done_callback(_log_failure)

@@ -56,14 +56,17 @@ class ScanDesk:
         scans = self.scans
         if scans is None:
             return
-        before = self._queued or self._resuming or self._turn.locked()
-        self._queued += 1  # now, not when its task starts: a scan right after it waits
-        if before:
-            self.run(self._counted(self._scan(text, confirmed=False)))  # after the one before
+        if self._queued or self._resuming or self._turn.locked():
+            self._queue(self._scan(text, confirmed=False))  # after the one before
             return
         # Nothing before it: its worker trip starts now, before the loop's next turn.
         begun = scans.begin(text, self.queue.current_job())
-        self.run(self._counted(self._finish(begun, text)))
+        self._queue(self._finish(begun, text))
+
+    def _queue(self, work: Coroutine[Any, Any, None]) -> None:
+        """Counted now, not when its task starts: a scan right after it waits its turn."""
+        self._queued += 1
+        self.run(self._counted(work))
 
     async def _counted(self, work: Coroutine[Any, Any, None]) -> None:
         try:
@@ -133,7 +136,7 @@ class ScanDesk:
             # The yes is for the job asked about (under WRONG LABEL: the one dispatched,
             # refused as such should WRONG LABEL have ended meanwhile).
             replace, about = outcome.replace, outcome.meaning.job
-            self.dialogs.ask(self.window, outcome.confirm, lambda: self.run(
+            self.dialogs.ask(self.window, outcome.confirm, lambda: self._queue(
                 self._scan(text, confirmed=True, replace=replace, about=about)))
             return
         if outcome.message:
