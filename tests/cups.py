@@ -40,10 +40,14 @@ class CupsQueue:
         prefix = re.sub(r"[^A-Za-z0-9]", "_", title_start)
         return sorted(self.out_dir.glob(f"{prefix}*.pdf"))
 
-    def job_count(self) -> int:
+    def last_job_id(self) -> int:
+        """The newest job's id (CUPS keeps only its last 500 jobs: a count can stand still
+        as one comes and the oldest goes)."""
         done = subprocess.run(["lpstat", "-W", "all", "-o", self.name], capture_output=True,
                               text=True)
-        return len([line for line in done.stdout.splitlines() if line.startswith(self.name)])
+        ids = [int(m.group(1)) for m in re.finditer(rf"^{re.escape(self.name)}-(\d+)",
+                                                      done.stdout, re.MULTILINE)]
+        return max(ids, default=0)
 
     def stop(self) -> None:
         subprocess.run(["cupsdisable", self.name], check=True)

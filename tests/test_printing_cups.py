@@ -117,7 +117,7 @@ async def test_address_label_on_the_label_size(station: Station) -> None:
 
 async def test_stopped_printer_is_reported_and_nothing_is_printed(station: Station) -> None:
     job = await station.job_with_vouchers(1)
-    jobs_before = station.queue.job_count()
+    jobs_before = station.queue.last_job_id()
     station.queue.stop()
     try:
         with pytest.raises(PrinterStopped) as caught:
@@ -125,7 +125,7 @@ async def test_stopped_printer_is_reported_and_nothing_is_printed(station: Stati
     finally:
         station.queue.start()
     assert "stopped" in str(caught.value) and "Nothing was sent" in str(caught.value)
-    assert station.queue.job_count() == jobs_before  # nothing queued to come out later
+    assert station.queue.last_job_id() == jobs_before  # nothing queued to come out later
     record = station.history.recent(1)[0]
     assert record.outcome == "printer stopped" and record.job_id == job.id
 
@@ -157,7 +157,7 @@ async def test_printer_stopped_after_sending_cancels_the_job(station: Station) -
 
 async def test_html_voucher_never_reaches_the_spooler(station: Station, tmp_path: Path) -> None:
     job = await station.job_with_vouchers(1)
-    jobs_before = station.queue.job_count()
+    jobs_before = station.queue.last_job_id()
     station.sandbox.faults.inject("html")
     with pytest.raises(BadResponse):  # HTML served where the PDF should be
         await station.printer.print_job(job)
@@ -167,7 +167,7 @@ async def test_html_voucher_never_reaches_the_spooler(station: Station, tmp_path
     with pytest.raises(NotAPdf) as caught:
         await station.printer.print_job(job)
     assert "web page (HTML)" in str(caught.value)
-    assert station.queue.job_count() == jobs_before
+    assert station.queue.last_job_id() == jobs_before
     assert station.history.recent(1)[0].outcome == "refused"
 
 
