@@ -6,7 +6,7 @@ import asyncio
 import os
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,9 @@ os.environ.setdefault(
 from packstation.api import ApiKey, SmartGiftClient
 from packstation.api.ratelimit import RateBudget
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.store.database import Database, Store
 from tests.cups import CupsQueue, ensure_queue
+from tests.pg import Cluster, start_cluster
 
 if TYPE_CHECKING:
     from pytestqt.qtbot import QtBot
@@ -180,3 +182,38 @@ async def client(sandbox: SandboxServer) -> AsyncIterator[SmartGiftClient]:
     async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
                                backoff=0.01) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL for the session (tests/pg.py), stopped at its end."""
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop("immediate")
+
+
+Opener = Callable[[], Store]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens this test's store, on each engine in turn: the station's SQLite file, or a
+    fresh database on the session's PostgreSQL. Each call opens the same store again
+    (as a restarted station would)."""
+    if request.param == "sqlite":
+        yield lambda: Database(tmp_path / "db.sqlite3")
+        return
+    from packstation.store.site_database import SiteDatabase
+
+    url = request.getfixturevalue("pg_cluster").new_database()
+    opened: list[SiteDatabase] = []
+
+    def open_site() -> Store:
+        opened.append(SiteDatabase(url))
+        return opened[-1]
+
+    yield open_site
+    for db in opened:
+        db.close()

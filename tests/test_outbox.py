@@ -20,6 +20,7 @@ from packstation.store.database import Database
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, OutboxState
 from packstation.sync.outbox_sender import OutboxEvent, OutboxSender, SendOutcome
+from tests.conftest import Opener
 
 
 def puts_for(sandbox: SandboxServer, job_id: int) -> list[object]:
@@ -28,8 +29,8 @@ def puts_for(sandbox: SandboxServer, job_id: int) -> list[object]:
 
 
 @pytest.fixture
-def parts(tmp_path: Path) -> tuple[JobCache, DispatchOutbox]:
-    db = Database(tmp_path / "db.sqlite3")
+def parts(tmp_path: Path, engine: Opener) -> tuple[JobCache, DispatchOutbox]:
+    db = engine()
     return JobCache(db), DispatchOutbox(db)
 
 
@@ -86,12 +87,13 @@ async def test_retryable_failures_wait_and_honour_retry_after(
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-async def test_300_dispatches_through_30_percent_failures(tmp_path: Path, seed: int) -> None:
+async def test_300_dispatches_through_30_percent_failures(tmp_path: Path, engine: Opener,
+                                                          seed: int) -> None:
     faults = Faults(error_rate=0.3, kinds=("500", "503", "429", "drop", "slow"),
                     slow_seconds=0.4, retry_after=0, seed=seed)
     with SandboxServer(pdf_delay=0, jobs=320, seed=seed, rate_limit=100_000,
                        faults=faults) as sandbox:
-        db = Database(tmp_path / "db.sqlite3")
+        db = engine()
         cache, outbox = JobCache(db), DispatchOutbox(db)
         rng = random.Random(seed)
         plan = {job_id: f"JD{rng.randrange(10**9):09d}GB" for job_id in range(1, 301)}

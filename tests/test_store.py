@@ -15,6 +15,7 @@ from packstation.api import Job
 from packstation.store.database import MIGRATIONS, Database
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox, LeaseHeld, OutboxConflict, OutboxState
+from tests.conftest import Opener
 from tests.test_models import DOC_JOB
 
 
@@ -52,8 +53,8 @@ def test_migrates_from_version_1_keeping_its_data(tmp_path: Path) -> None:
     assert JobCache(db).get(1) is not None
 
 
-def test_cache_round_trip_and_lookups(tmp_path: Path) -> None:
-    cache = JobCache(Database(tmp_path / "db.sqlite3"))
+def test_cache_round_trip_and_lookups(tmp_path: Path, engine: Opener) -> None:
+    cache = JobCache(engine())
     changes = cache.store([job(1), job(2, tracking_reference="JD1"), job(3, "dispatched")], 10.0)
     assert {(c.job.id, c.old_status) for c in changes} == {(1, None), (2, None), (3, None)}
     assert [j.id for j in cache.load(["pending"])] == [1, 2]
@@ -67,8 +68,8 @@ def test_cache_round_trip_and_lookups(tmp_path: Path) -> None:
     assert cache.counts() == {"pending": 2, "dispatched": 1}
 
 
-def test_newest_wins_and_changes_are_reported(tmp_path: Path) -> None:
-    cache = JobCache(Database(tmp_path / "db.sqlite3"))
+def test_newest_wins_and_changes_are_reported(tmp_path: Path, engine: Opener) -> None:
+    cache = JobCache(engine())
     cache.store([job(1)], 10.0)
     dispatched = job(1, "dispatched", tracking_reference="T1")
     changes = cache.store([dispatched], 20.0)
@@ -79,23 +80,25 @@ def test_newest_wins_and_changes_are_reported(tmp_path: Path) -> None:
     assert stored is not None and stored.status == "dispatched"
 
 
-def test_watermark_moves_with_the_jobs_it_covers(tmp_path: Path) -> None:
-    db = Database(tmp_path / "db.sqlite3")
+def test_watermark_moves_with_the_jobs_it_covers(tmp_path: Path, engine: Opener) -> None:
+    db = engine()
     cache = JobCache(db)
     mark = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
-    # Too big for SQLite: the insert fails part-way. (The API refuses such an id when
-    # reading; the store must stay all-or-nothing whatever it is handed.)
+    # Too big for either engine: the insert fails part-way. (The API refuses such an id
+    # when reading; the store must stay all-or-nothing whatever it is handed.)
+    import psycopg
+
     broken = dataclasses.replace(job(2), id=2**70)
-    with pytest.raises(OverflowError):
+    with pytest.raises((OverflowError, psycopg.errors.NumericValueOutOfRange)):
         cache.store([job(1), broken], 5.0, watermark=mark)
     assert cache.watermark() is None and cache.get(1) is None  # all or nothing
     cache.store([job(1)], 5.0, watermark=mark, full_sync=True)
     assert cache.watermark() == mark and cache.last_full_sync() == 5.0
 
 
-def test_outbox_one_change_per_job_and_confirmation(tmp_path: Path) -> None:
-    outbox = DispatchOutbox(Database(tmp_path / "db.sqlite3"))
+def test_outbox_one_change_per_job_and_confirmation(tmp_path: Path, engine: Opener) -> None:
+    outbox = DispatchOutbox(engine())
     first = outbox.add(1, "dispatched", "TRACK-A")
     assert outbox.add(1, "dispatched", "TRACK-A").id == first.id  # same scan twice: one
     with pytest.raises(OutboxConflict) as caught:
@@ -134,21 +137,22 @@ def test_outbox_takes_over_an_expired_lease_and_handles_attention(tmp_path: Path
     assert reopened.discard(stuck.id) and len(reopened) == 0
 
 
-def test_scan_log_keeps_every_scan_with_its_outcome(tmp_path: Path) -> None:
+def test_scan_log_keeps_every_scan_with_its_outcome(tmp_path: Path, engine: Opener) -> None:
     from packstation.store.scan_log import ScanLog
 
-    log = ScanLog(Database(tmp_path / "db.sqlite3"))
+    log = ScanLog(engine())
     log.record("rEJzAQ732r", "job", "selected", job_id=1)
     log.record("JD0001GB", "tracking", "saved, sending", job_id=1)
     log.record("\x00garbage", "refused", "not a known code")
     recent = log.recent()
     assert [(r.scan, r.meaning, r.job_id) for r in recent] == [
-        ("\x00garbage", "refused", None), ("JD0001GB", "tracking", 1), ("rEJzAQ732r", "job", 1)]
+        ("\u2400garbage", "refused", None), ("JD0001GB", "tracking", 1),
+        ("rEJzAQ732r", "job", 1)]
 
 
 def test_an_unreadable_cached_job_is_skipped_and_logged(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    db = Database(tmp_path / "db.sqlite3")
+        tmp_path: Path, engine: Opener, caplog: pytest.LogCaptureFixture) -> None:
+    db = engine()
     cache = JobCache(db)
     cache.store([job(1), job(2)], 5.0)
     db.execute("UPDATE jobs SET body = ? WHERE id = 2", ('{"id": "not a number"}',))

@@ -9,9 +9,9 @@ from urllib.parse import parse_qs
 
 from packstation.api import ApiKey, Priority, RateBudget, SmartGiftClient
 from packstation.sandbox import DEMO_KEY, SandboxServer
-from packstation.store.database import Database
 from packstation.store.jobs import JobCache, JobChange
 from packstation.sync.job_sync import JobSync
+from tests.conftest import Opener
 
 
 def queries(sandbox: SandboxServer) -> list[dict[str, str]]:
@@ -19,11 +19,11 @@ def queries(sandbox: SandboxServer) -> list[dict[str, str]]:
             for r in sandbox.requests if r.path == "/fulfilment/jobs" and r.method == "GET"]
 
 
-async def test_first_full_then_incremental_with_overlap(tmp_path: Path) -> None:
+async def test_first_full_then_incremental_with_overlap(tmp_path: Path, engine: Opener) -> None:
     with SandboxServer(pdf_delay=0, jobs=30, seed=3) as sandbox:
         async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
                                    budget=RateBudget()) as client:
-            cache = JobCache(Database(tmp_path / "db.sqlite3"))
+            cache = JobCache(engine())
             seen: list[list[JobChange]] = []
             sync = JobSync(client, cache, listener=seen.append)
             before = datetime.now(UTC)
@@ -52,11 +52,11 @@ async def test_first_full_then_incremental_with_overlap(tmp_path: Path) -> None:
             assert await sync.sync_once() == []
 
 
-async def test_full_refresh_is_periodic_and_heals(tmp_path: Path) -> None:
+async def test_full_refresh_is_periodic_and_heals(tmp_path: Path, engine: Opener) -> None:
     with SandboxServer(pdf_delay=0, jobs=10, seed=3) as sandbox:
         async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
                                    budget=RateBudget()) as client:
-            cache = JobCache(Database(tmp_path / "db.sqlite3"))
+            cache = JobCache(engine())
             sync = JobSync(client, cache, full_every=0.0)  # every sync is a full refresh
             await sync.sync_once()
             job_id = next(iter(cache.ids_with_status("pending")))
@@ -69,23 +69,23 @@ async def test_full_refresh_is_periodic_and_heals(tmp_path: Path) -> None:
             assert all(q == {"status": "pending"} or "after" in q for q in queries(sandbox))
 
 
-async def test_start_up_reads_the_cache_before_any_request(tmp_path: Path) -> None:
+async def test_start_up_reads_the_cache_before_any_request(tmp_path: Path, engine: Opener) -> None:
     with SandboxServer(pdf_delay=0, jobs=10, seed=3) as sandbox:
         async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
                                    budget=RateBudget()) as client:
-            await JobSync(client, JobCache(Database(tmp_path / "db.sqlite3"))).sync_once()
+            await JobSync(client, JobCache(engine())).sync_once()
         count = len(sandbox.requests)
         # A new start: the queue is there from the cache, with no network call.
-        jobs = JobCache(Database(tmp_path / "db.sqlite3")).load(["pending"])
+        jobs = JobCache(engine()).load(["pending"])
         assert jobs and len(sandbox.requests) == count
 
 
-async def test_sync_yields_to_the_packer(tmp_path: Path) -> None:
+async def test_sync_yields_to_the_packer(tmp_path: Path, engine: Opener) -> None:
     with SandboxServer(pdf_delay=0, jobs=10, seed=3, rate_limit=1, rate_window=1.0) as sandbox:
         budget = RateBudget()
         async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=budget) as client:
             await client.list_agreements()  # learn the limit: the window is now used up
-            sync = JobSync(client, JobCache(Database(tmp_path / "db.sqlite3")))
+            sync = JobSync(client, JobCache(engine()))
             background = asyncio.ensure_future(sync.sync_once())
             while budget.waiting < 1:
                 await asyncio.sleep(0)

@@ -12,9 +12,9 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 MIGRATIONS: Final[tuple[str, ...]] = (
@@ -111,7 +111,49 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE outbox ADD COLUMN lease_owner TEXT NOT NULL DEFAULT '';
     ALTER TABLE outbox ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
     """,
+    # 6: a scanned order found by an index whatever its case (the same SQL as a site's)
+    """
+    CREATE INDEX jobs_order_reference_lower ON jobs(lower(order_reference));
+    """,
 )
+
+
+class Dialect:
+    """What the store's SQL says differently on each engine (little: the rest is SQL
+    both SQLite and PostgreSQL read the same)."""
+
+    name = "sqlite"
+    # After a SELECT in a transaction that then takes the rows it read: SQLite's
+    # BEGIN IMMEDIATE already holds the only writer's lock; PostgreSQL locks the rows,
+    # and another station's claim passes over them rather than waiting.
+    lock_rows = ""
+
+    @staticmethod
+    def json_text(column: str, key: str) -> str:
+        """A text member of a JSON object held in ``column`` (``key``: ours, never input)."""
+        return f"json_extract({column}, '$.{key}')"
+
+
+class Store(Protocol):
+    """What the stores need of an engine: the station's SQLite ``Database`` or a site's
+    ``SiteDatabase`` (PostgreSQL). Rows read by position and by column name."""
+
+    dialect: Dialect
+
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> Any: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None: ...
+
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+
+class PostgresDialect(Dialect):
+    name = "postgresql"
+    lock_rows = " FOR UPDATE SKIP LOCKED"
+
+    @staticmethod
+    def json_text(column: str, key: str) -> str:
+        return f"({column}::jsonb ->> '{key}')"
 
 
 class DatabaseError(Exception):
@@ -139,6 +181,8 @@ def database_path(api_url: str) -> Path:
 
 class Database:
     """One connection, shared by threads under a lock (printing and sync use workers)."""
+
+    dialect = Dialect()
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)

@@ -19,9 +19,13 @@ import orjson
 from packstation.api import Job
 from packstation.api.fields import FieldError
 from packstation.memory import building_many
-from packstation.store.database import Database
+from packstation.store.database import Store
 
 log = logging.getLogger(__name__)
+
+
+_SET_STATE = ("INSERT INTO sync_state (key, value) VALUES (?, ?)"
+              " ON CONFLICT (key) DO UPDATE SET value = excluded.value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,7 @@ def _row(job: Job, fetched_at: float) -> tuple[object, ...]:
 
 
 class JobCache:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self._db = db
 
     def store(self, jobs: Sequence[Job], fetched_at: float, *,
@@ -92,7 +96,8 @@ class JobCache:
                 " body = excluded.body", [_row(job, fetched_at) for job in fresh])
             fresh_ids = [(job.id,) for job in fresh]
             sql.executemany("DELETE FROM job_voucher_codes WHERE job_id = ?", fresh_ids)
-            sql.executemany("INSERT OR IGNORE INTO job_voucher_codes (code, job_id) VALUES (?, ?)",
+            sql.executemany("INSERT INTO job_voucher_codes (code, job_id) VALUES (?, ?)"
+                            " ON CONFLICT DO NOTHING",
                             [(v.code, job.id) for job in fresh for v in job.vouchers if v.code])
             for job_id in missing_from_pending:
                 row = sql.execute("UPDATE jobs SET status = ? WHERE id = ? AND status ="
@@ -103,11 +108,9 @@ class JobCache:
                     changes.extend(JobChange(replace(j, status=LEFT_PENDING), "pending")
                                    for j in gone)
             if watermark is not None:
-                sql.execute("INSERT OR REPLACE INTO sync_state VALUES ('watermark', ?)",
-                            (watermark.isoformat(),))
+                sql.execute(_SET_STATE, ("watermark", watermark.isoformat()))
             if full_sync:
-                sql.execute("INSERT OR REPLACE INTO sync_state VALUES ('last_full_sync', ?)",
-                            (repr(fetched_at),))
+                sql.execute(_SET_STATE, ("last_full_sync", repr(fetched_at)))
         return changes
 
     def _jobs(self, rows: Sequence[Sequence[object]]) -> list[Job]:
@@ -157,7 +160,7 @@ class JobCache:
 
     def by_order_reference(self, reference: str) -> Job | None:
         found = self._jobs(self._db.execute(
-            "SELECT body FROM jobs WHERE order_reference = ? COLLATE NOCASE",
+            "SELECT body FROM jobs WHERE lower(order_reference) = lower(?)",
             (reference,)).fetchall())
         return found[0] if found else None
 
@@ -182,8 +185,9 @@ class JobCache:
     def delivery_method_names(self, limit: int = 500) -> list[str]:
         """Every delivery method the cached jobs name (for the settings' list of methods)."""
         rows = self._db.execute(
-            "SELECT DISTINCT json_extract(body, '$.delivery_method_name') AS name FROM jobs"
-            " WHERE name IS NOT NULL ORDER BY name LIMIT ?", (limit,))
+            "SELECT DISTINCT name FROM (SELECT"
+            f" {self._db.dialect.json_text('body', 'delivery_method_name')} AS name FROM jobs)"
+            " AS named WHERE name IS NOT NULL ORDER BY name LIMIT ?", (limit,))
         return [str(name) for (name,) in rows if isinstance(name, str) and name.strip()]
 
     def watermark(self) -> datetime | None:

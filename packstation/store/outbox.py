@@ -24,7 +24,7 @@ from enum import StrEnum
 from functools import cache
 
 from packstation.api.models import UPDATE_STATUSES, tracking_problem
-from packstation.store.database import Database
+from packstation.store.database import Store
 
 DEFAULT_LEASE = 120.0  # seconds; the sender asks for its request deadline plus a margin
 
@@ -130,7 +130,7 @@ def _busy(entry: OutboxEntry) -> str:
 
 
 class DispatchOutbox:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self._db = db
 
     def add(self, job_id: int, status: str, tracking_reference: str | None = None, *,
@@ -210,7 +210,8 @@ class DispatchOutbox:
         with self._db.transaction() as sql:
             rows = sql.execute(
                 f"SELECT * FROM outbox WHERE ({where}) AND (state = ? OR (state = ? AND"
-                " (lease_until <= ? OR lease_owner != ?))) ORDER BY id",
+                " (lease_until <= ? OR lease_owner != ?))) ORDER BY id"
+                + self._db.dialect.lock_rows,
                 (*parameters, OutboxState.PENDING.value, OutboxState.SENDING.value, now,
                  lease_owner())).fetchall()
             for row in rows:
@@ -248,7 +249,7 @@ class DispatchOutbox:
     def sent(self, entry: OutboxEntry) -> None:
         """Confirmed by Smart Gift: the entry goes (store the returned job before this)."""
         self._db.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
-                         " tracking_reference IS ?",
+                         " tracking_reference IS NOT DISTINCT FROM ?",
                          (entry.id, entry.status, entry.tracking_reference))
 
     def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
@@ -272,7 +273,7 @@ class DispatchOutbox:
         """Every waiting entry is due at once (the key was fixed, a person asked)."""
         cursor = self._db.execute("UPDATE outbox SET next_attempt_at = 0 WHERE state = ?",
                                   (OutboxState.PENDING.value,))
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
     def retry(self, entry_id: int, new_tracking: str | None = None) -> OutboxEntry | None:
         """The user's "try again", with an edited tracking reference if given.

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from packstation.store.database import Database
+from packstation.store.database import Store
 
 
 class OrderState(StrEnum):
@@ -54,7 +54,7 @@ def _now() -> str:
 
 
 class PosOrderLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self._db = db
 
     def begin(self, request: Mapping[str, Any], order_id: str | None) -> int:
@@ -62,10 +62,11 @@ class PosOrderLog:
         now = _now()
         cursor = self._db.execute(
             "INSERT INTO pos_orders (fingerprint, order_id, request, state, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (fingerprint(request), order_id or None, json.dumps(request, default=str),
              OrderState.SENDING.value, now, now))
-        return int(cursor.lastrowid or 0)
+        rows = cursor.fetchall()  # to the end: the INSERT's statement is then done
+        return int(rows[0][0]) if rows else 0
 
     def settle(self, record_id: int, state: OrderState, *, order_reference: str | None = None,
                voucher_codes: tuple[str, ...] = (), detail: str = "") -> None:

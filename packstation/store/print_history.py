@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from packstation.store.database import Database
+from packstation.store.database import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ def _now() -> str:
 
 
 class PrintHistory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self._db = db
 
     def record(self, *, job_id: int | None, order_reference: str | None, kind: str,
@@ -44,10 +44,11 @@ class PrintHistory:
         cursor = self._db.execute(
             "INSERT INTO print_history (created_at, job_id, order_reference, kind, voucher_ids,"
             " pdf_urls, printer, path, spool_job_id, pages, copies, outcome, detail, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (now, job_id, order_reference, kind, json.dumps(voucher_ids), json.dumps(pdf_urls),
              printer, path, spool_job_id, pages, copies, outcome, detail, now))
-        return int(cursor.lastrowid or 0)
+        rows = cursor.fetchall()  # to the end: the INSERT's statement is then done
+        return int(rows[0][0]) if rows else 0
 
     def update(self, record_id: int, outcome: str, detail: str = "") -> None:
         self._db.execute("UPDATE print_history SET outcome = ?, detail = ?, updated_at = ?"

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from packstation.store.database import Database
+from packstation.store.database import Store
+
+NUL_SHOWN = "\u2400"  # SYMBOL FOR NULL
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,15 +21,20 @@ class ScanRecord:
 
 
 class ScanLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Store) -> None:
         self._db = db
 
     def record(self, scan: str, meaning: str, outcome: str, job_id: int | None = None) -> int:
+        """``scan`` as read, a NUL in it kept as "␀" (no text column of PostgreSQL holds
+        a NUL, and the log reads the same on either engine)."""
+        scan = scan.replace("\x00", NUL_SHOWN)
         cursor = self._db.execute(
-            "INSERT INTO scan_log (at, scan, meaning, outcome, job_id) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO scan_log (at, scan, meaning, outcome, job_id) VALUES (?, ?, ?, ?, ?)"
+            " RETURNING id",
             (datetime.now(UTC).isoformat(timespec="milliseconds"), scan, meaning, outcome,
              job_id))
-        return int(cursor.lastrowid or 0)
+        rows = cursor.fetchall()  # to the end: the INSERT's statement is then done
+        return int(rows[0][0]) if rows else 0
 
     def recent(self, limit: int = 100) -> list[ScanRecord]:
         rows = self._db.execute("SELECT * FROM scan_log ORDER BY id DESC LIMIT ?", (limit,))

@@ -1,0 +1,168 @@
+"""Which station has which job in hand: claims, so two benches never pack one job.
+
+A station claims the job it puts in hand; "next job" is the first job of the queue's
+own order that is pending and claimed by no other station, taken with ``FOR UPDATE
+SKIP LOCKED`` (two stations asking at once get two different jobs, neither waits). A
+station renews its claims while it runs (every ``RENEW_EVERY`` s); claims not renewed
+for ``CLAIM_TIMEOUT`` s (a station switched off, killed, unplugged) are free again.
+
+One station alone (SQLite) has nobody to share with: ``LocalClaims`` takes the first
+candidate and holds nothing. Blocking calls: run them in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, Protocol
+
+from packstation.store.site_database import SiteDatabase
+
+CLAIM_TIMEOUT: Final = 120.0  # seconds without a renewal before a claim is free
+RENEW_EVERY: Final = 20.0
+_ROUNDS: Final = 50  # of choosing again when others won every job this one chose
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """Another station that has a job in hand."""
+
+    station: str
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StationSeen:
+    name: str
+    seen_at: datetime
+    claims: int
+
+
+class JobClaims(Protocol):
+    def take_first(self, candidates: Sequence[int]) -> int | None:
+        """The first of ``candidates`` (ids, in the queue's order) that is pending and held
+        by no other station, now held by this one; None if there is none."""
+        ...
+
+    def take(self, job_id: int, *, take_over: bool = False) -> Holder | None:
+        """Hold ``job_id``; the other station holding it (nothing taken) unless
+        ``take_over``, or None once it is this station's."""
+        ...
+
+    def release(self, job_id: int) -> None: ...
+
+    def renew(self) -> None:
+        """This station is alive: its claims stand for another ``timeout``."""
+        ...
+
+    def held_elsewhere(self) -> dict[int, str]:
+        """Job id -> the station holding it, for every live claim of another station."""
+        ...
+
+    def stations(self) -> list[StationSeen]: ...
+
+
+class LocalClaims:
+    """One station alone: nothing to share, nothing held."""
+
+    def take_first(self, candidates: Sequence[int]) -> int | None:
+        return candidates[0] if candidates else None
+
+    def take(self, job_id: int, *, take_over: bool = False) -> Holder | None:
+        return None
+
+    def release(self, job_id: int) -> None:
+        pass
+
+    def renew(self) -> None:
+        pass
+
+    def held_elsewhere(self) -> dict[int, str]:
+        return {}
+
+    def stations(self) -> list[StationSeen]:
+        return []
+
+
+class SiteClaims:
+    def __init__(self, db: SiteDatabase, station: str, *,
+                 timeout: float = CLAIM_TIMEOUT) -> None:
+        if not station.strip() or len(station) > 100:
+            raise ValueError("A station's name is 1 to 100 characters.")
+        self._db, self.station, self.timeout = db, station, float(timeout)
+
+    def _live(self) -> str:
+        return f"renewed_at > now() - make_interval(secs => {self.timeout!r})"
+
+    def take_first(self, candidates: Sequence[int]) -> int | None:
+        ids = [int(c) for c in candidates]
+        if not ids:
+            return None
+        free = ("FROM jobs j WHERE j.id = ANY(?::bigint[]) AND j.status = 'pending'"
+                " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.job_id = j.id"
+                f" AND c.station <> ? AND c.{self._live()})")
+        with self._db.transaction() as sql:
+            for _ in range(_ROUNDS):
+                # The jobs' rows are locked as they are chosen: another station choosing
+                # at the same moment passes over them (SKIP LOCKED). What this statement
+                # saw of the claims may be a moment old: the claim itself decides.
+                rows = sql.execute(
+                    f"SELECT j.id {free} ORDER BY array_position(?::bigint[], j.id)"
+                    " LIMIT 8 FOR UPDATE OF j SKIP LOCKED", (ids, self.station, ids)).fetchall()
+                for row in rows:
+                    if self._hold(sql, int(row[0])):
+                        return int(row[0])
+                if not rows and sql.execute(f"SELECT NOT EXISTS (SELECT 1 {free})",
+                                            (ids, self.station)).fetchone()[0]:
+                    return None  # none free (not merely in another station's hands now)
+        return None
+
+    def _hold(self, sql: Any, job_id: int, take_over: bool = False) -> bool:
+        """Held by this station now, unless another one holds it (and not ``take_over``):
+        one statement, so of two stations claiming at once exactly one wins (the other's
+        conflict is judged against the claim as committed)."""
+        row = sql.execute(
+            "INSERT INTO claims (job_id, station) VALUES (?, ?) ON CONFLICT (job_id) DO"
+            " UPDATE SET station = excluded.station, claimed_at = CASE WHEN"
+            " claims.station = excluded.station THEN claims.claimed_at ELSE now() END,"
+            " renewed_at = now() WHERE claims.station = excluded.station OR ?"
+            f" OR NOT claims.{self._live()} RETURNING job_id",
+            (job_id, self.station, take_over)).fetchone()
+        return row is not None
+
+    def take(self, job_id: int, *, take_over: bool = False) -> Holder | None:
+        with self._db.transaction() as sql:
+            row = sql.execute(
+                f"SELECT station, claimed_at FROM claims WHERE job_id = ? AND {self._live()}"
+                " FOR UPDATE", (job_id,)).fetchone()
+            if row is not None and row[0] != self.station and not take_over:
+                return Holder(str(row[0]), row[1])
+            self._hold(sql, job_id, take_over=True)
+            return None
+
+    def release(self, job_id: int) -> None:
+        self._db.execute("DELETE FROM claims WHERE job_id = ? AND station = ?",
+                         (job_id, self.station))
+
+    def renew(self) -> None:
+        with self._db.transaction() as sql:
+            sql.execute("INSERT INTO stations (name) VALUES (?) ON CONFLICT (name) DO UPDATE"
+                        " SET seen_at = now()", (self.station,))
+            sql.execute("UPDATE claims SET renewed_at = now() WHERE station = ?",
+                        (self.station,))
+            # Claims of jobs no longer pending are of no use to anyone.
+            sql.execute("DELETE FROM claims c USING jobs j WHERE c.job_id = j.id"
+                        " AND j.status <> 'pending'")
+
+    def held_elsewhere(self) -> dict[int, str]:
+        rows = self._db.execute(
+            f"SELECT job_id, station FROM claims WHERE station <> ? AND {self._live()}",
+            (self.station,)).fetchall()
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def stations(self) -> list[StationSeen]:
+        rows = self._db.execute(
+            "SELECT s.name, s.seen_at, (SELECT count(*) FROM claims c WHERE c.station ="
+            f" s.name AND c.{self._live()}) FROM stations s ORDER BY s.name").fetchall()
+        return [StationSeen(str(r[0]), r[1], int(r[2])) for r in rows]
