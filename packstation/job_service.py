@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from packstation.api import ApiError, Job
 from packstation.api.errors import PdfNotReady
 from packstation.printing.errors import PrintError
 from packstation.printing.voucher_printer import VoucherPrinter
+from packstation.store.claims import Holder, JobClaims, LocalClaims
 from packstation.store.outbox import (
     DEFAULT_LEASE,
     DispatchOutbox,
@@ -96,6 +97,23 @@ class JobService:
     send_first: Callable[[OutboxEntry, asyncio.Event | None],
                          asyncio.Future[OutboxEvent]] | None = None
     lease: Callable[[], float] = lambda: DEFAULT_LEASE
+    # Which station has which job in hand: a site's (shared) or nobody else's (alone).
+    claims: JobClaims = field(default_factory=LocalClaims)
+
+    async def take_next(self, candidates: list[Job]) -> Job | None:
+        """The first of ``candidates`` no other station holds, now held here (alone: the
+        first, with no trip to a worker: the next job's print is on the packer's clock)."""
+        if not self.claims.shared:
+            return candidates[0] if candidates else None
+        taken = await asyncio.to_thread(self.claims.take_first, [j.id for j in candidates])
+        return next((j for j in candidates if j.id == taken), None)
+
+    async def hold(self, job: Job, *, take_over: bool = False) -> Holder | None:
+        """``job`` in this station's hand; the other station holding it (nothing taken)
+        unless ``take_over``."""
+        if not self.claims.shared:
+            return None
+        return await asyncio.to_thread(lambda: self.claims.take(job.id, take_over=take_over))
 
     async def print_now(self, job: Job, *, label: bool = False) -> Outcome:
         """The job's vouchers (or address label) to its printer, whatever print-on-select

@@ -16,6 +16,7 @@ what to show (``status``, ``queue_page``, ``voucher_pdfs``), what happened
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,9 +32,10 @@ from packstation.config.delivery import DEMO_METHODS, MAX_METHODS, DeliveryMetho
 from packstation.config.settings import Settings
 from packstation.logs import set_file_level
 from packstation.sandbox import DEMO_KEY
-from packstation.store.database import Database, database_path
+from packstation.store.database import Database, Store, database_path
 
 if TYPE_CHECKING:
+    from packstation.background import Repeating
     from packstation.backoffice.agreements import AgreementBook
     from packstation.backoffice.orders import OrderDesk
     from packstation.job_service import JobService
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from packstation.printing.voucher_printer import VoucherPrinter
     from packstation.sandbox import SandboxServer
     from packstation.scanning.handler import ScanHandler
+    from packstation.store.claims import JobClaims
     from packstation.store.jobs import JobCache, JobChange
     from packstation.store.outbox import DispatchOutbox
     from packstation.store.print_history import PrintHistory
@@ -50,6 +53,8 @@ if TYPE_CHECKING:
     from packstation.sync.outbox_sender import OutboxEvent, OutboxSender
 
 DEMO_AGREEMENTS_EVERY = 30.0  # seconds; a real station looks every five minutes
+
+log = logging.getLogger(__name__)
 
 
 class VoucherPdfs(Protocol):
@@ -75,7 +80,7 @@ class StationStatus:
 
 class Station:
     def __init__(self, api_url: str, client: SmartGiftClient | Callable[[], SmartGiftClient],
-                 db: Database | Path | str, settings: Settings,
+                 db: Store | Path | str | Callable[[], Store], settings: Settings,
                  sandbox: SandboxServer | None = None) -> None:
         self.api_url = api_url
         self.settings = settings
@@ -110,7 +115,8 @@ class Station:
             url = keys.resolve_api_url(api_url, settings)
             station = cls(url, lambda: SmartGiftClient(url, keys.load_key(url),
                                                        limits=settings.limits()),
-                          database_path(url), settings)
+                          _site(settings.site_url) if settings.site_url
+                          else database_path(url), settings)
         if connect:
             warm_up()
             _ = station.client
@@ -123,8 +129,12 @@ class Station:
         return self._client if isinstance(self._client, SmartGiftClient) else self._client()
 
     @cached_property
-    def db(self) -> Database:
-        return self._db if isinstance(self._db, Database) else Database(self._db)
+    def db(self) -> Store:
+        """The station's store: its own SQLite, or its site's PostgreSQL (connected on first
+        use, in the caller's thread: a worker's, never the window's)."""
+        if isinstance(self._db, Path | str):
+            return Database(self._db)
+        return self._db() if callable(self._db) else self._db
 
     @cached_property
     def cache(self) -> JobCache:
@@ -189,7 +199,28 @@ class Station:
 
         return JobService(self.outbox, ScanLog(self.db), printer=lambda: self.printer,
                           poke_sender=self.sender.poke, send_first=self.sender.send_first,
-                          lease=lambda: self.sender.lease)
+                          lease=lambda: self.sender.lease, claims=self.claims)
+
+    @cached_property
+    def claims(self) -> JobClaims:
+        """Which bench of the site has which job in hand (alone: nobody else's)."""
+        from packstation.store.claims import LocalClaims, SiteClaims
+        from packstation.store.site_database import SiteDatabase
+
+        db = self.db
+        if isinstance(db, SiteDatabase):
+            return SiteClaims(db, self.settings.station())
+        return LocalClaims()
+
+    @cached_property
+    def claim_keeper(self) -> Repeating:
+        """This station's claims renewed while it runs (a stopped one's lapse in 2 min)."""
+        from packstation.background import Repeating
+        from packstation.store.claims import RENEW_EVERY
+
+        claims = self.claims
+        return Repeating(lambda: asyncio.to_thread(claims.renew), lambda: RENEW_EVERY, log,
+                         "site claims")
 
     @cached_property
     def agreements(self) -> AgreementBook:
@@ -243,6 +274,24 @@ class Station:
             sync.last_error, sync.offline, sync.last_success, self.client.budget.remaining,
             self.pdfs.describe(job) if job is not None and job.status == "pending" else "",
             tuple(self.monitor.latest))
+
+    def site_view(self) -> SiteView | None:
+        """The site as the window shows it (PostgreSQL: call it in a worker); None for a
+        station alone. A lost site connection is said, never raised."""
+        if not self.settings.site_url:
+            return None
+        from packstation.store.site_database import shown_url
+
+        name = shown_url(self.settings.site_url).rsplit("/", 1)[-1] or "site"
+        try:
+            claims = self.claims
+            seen = claims.stations()
+            held = claims.held_elsewhere()
+        except Exception as exc:  # the database went away: said in red, work goes on
+            return SiteView(name, 0, {}, _first_line(exc))
+        keeper = self.__dict__.get("claim_keeper")
+        lost = keeper.last_error if keeper is not None and keeper.last_error else ""
+        return SiteView(name, len(seen), held, lost)
 
     def outbox_counts(self) -> tuple[int, int]:
         """(changes waiting, changes needing attention): SQLite, so call it in a worker."""
@@ -310,6 +359,8 @@ class Station:
         """Background work for the life of the window: sync, outbox, printers, agreements."""
         self.sync.start()
         self.sender.start()
+        if self.claims.shared:
+            self.claim_keeper.start()
         self.monitor.start()
         self.agreements.start()
         # The courier formats read from disk now, in a worker: the first scan (and the
@@ -323,10 +374,35 @@ class Station:
         made = self.__dict__
         if "_formats" in made:
             await made["_formats"]
-        for part in ("sync", "sender", "pdfs", "monitor", "agreements", "client"):
+        for part in ("claim_keeper", "sync", "sender", "pdfs", "monitor", "agreements",
+                     "client"):
             if part in made:
                 await made[part].aclose()
         if "db" in made:
             await asyncio.to_thread(made["db"].close)
         if self.sandbox is not None:
             self.sandbox.stop()
+
+
+def _site(url: str) -> Callable[[], Store]:
+    """The site's PostgreSQL, its password from the keyring, once first used."""
+    def connect() -> Store:
+        from packstation.store.site_database import SiteDatabase  # psycopg: only on a site
+
+        return SiteDatabase(url, keys.site_password(url))
+    return connect
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    """A site of stations, for the status bar and the queue's "Packing at" column."""
+
+    name: str
+    stations: int
+    held: dict[int, str]  # job id -> the other station holding it
+    lost: str = ""  # why the site database cannot be reached ("" when it can)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]

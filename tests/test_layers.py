@@ -49,7 +49,7 @@ def test_jobs_list_loads_only_what_it_uses() -> None:
 SURFACE = {
     "api_url", "settings", "demo",  # what it is
     "status", "outbox_counts", "queue_total", "queue_page", "voucher_pdfs",  # what to show
-    "first_sync_pending", "delivery_methods_seen",
+    "first_sync_pending", "delivery_methods_seen", "site_view",
     "watch_jobs", "watch_sending", "watch_key_refusals",  # what happened
     "jobs", "scan_handler", "agreements", "orders", "outbox_review", "prefetch",  # to do
     "use_key", "refresh_now", "check_printers", "apply_settings", "start", "aclose",

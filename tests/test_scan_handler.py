@@ -36,9 +36,12 @@ class Queue:
         self.in_hand: Job | None = None
 
     def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None:
+        return next(iter(self.pending_in_order(after, skip)), None)
+
+    def pending_in_order(self, after: Job | None, skip: Set[int]) -> list[Job]:
         jobs = [j for j in (self.cache.get(i) for i in range(1, 6)) if j is not None]
-        return next((j for j in jobs if j.status == "pending" and j.id not in skip
-                     and (after is None or j.id > after.id)), None)
+        return [j for j in jobs if j.status == "pending" and j.id not in skip
+                and (after is None or j.id > after.id)]
 
     def put_in_hand(self, job: Job) -> None:
         self.in_hand = job
@@ -178,8 +181,8 @@ async def test_a_job_dispatched_while_waited_on_is_not_waited_on_any_more(
     cache, _, handler = store
 
     class LastJob(Queue):
-        def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None:
-            return None  # nothing after it: no next print to replace what it waits on
+        def pending_in_order(self, after: Job | None, skip: Set[int]) -> list[Job]:
+            return []  # nothing after it: no next print to replace what it waits on
 
     queue = LastJob(cache)
     started = await handler.handle(barcode(Command.START), cache.get(1), queue)

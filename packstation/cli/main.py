@@ -145,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_parser("delete", help="remove the stored key")
     key.add_parser("status", help="say whether a key is stored (never prints it)")
 
+    site = sub.add_parser("site", help="a site of stations on one PostgreSQL").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = site.add_parser("init", help="create or update the site's schema; join it")
+    p.add_argument("url", help="postgresql://user@host/database (no password in it)")
+    site.add_parser("password", help="store the site database's password in the keyring")
+    site.add_parser("status", help="the stations, the jobs in hand, the shared outbox")
+    site.add_parser("leave", help="work alone again, on this station's own database")
+
     p = sub.add_parser("sandbox", help="run the sandbox server alone")
     p.add_argument("--port", type=bounded_int(0, 65535, "a port"), default=8765)
     p.add_argument("--jobs", type=bounded_int(0, 100_000, "a count"), default=40,
@@ -174,6 +182,10 @@ def _setup_logging(verbose: bool) -> None:
 
 def _run_command(args: argparse.Namespace) -> int:
     """The command, importing only what it uses (a CLI that starts at once)."""
+    if args.command == "site":
+        from packstation.cli import site_commands
+
+        return site_commands.site_command(args)
     if args.command in ("sandbox", "key"):
         from packstation.cli import setup_commands
 

@@ -146,3 +146,31 @@ def stored_key(api_url: str) -> ApiKey | None:
     except keyring.errors.KeyringError as exc:
         raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
     return ApiKey(secret) if secret else None
+
+
+SITE_SERVICE = "packstation-site"  # the site database's password, by its URL (no password)
+
+
+def site_password(site_url: str) -> str | None:
+    """The site database's password from the keyring (None: none stored; PGPASSWORD or a
+    .pgpass file may still give one, as psycopg reads them)."""
+    keyring = _keyring()
+    try:
+        return backend().get_password(SITE_SERVICE, _site_user(site_url)) or None
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+
+
+def store_site_password(site_url: str, password: str) -> None:
+    keyring = _keyring()
+    try:
+        backend().set_password(SITE_SERVICE, _site_user(site_url), password)
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring refused the password ({type(exc).__name__}).") \
+            from None
+
+
+def _site_user(site_url: str) -> str:
+    from packstation.store.site_database import shown_url
+
+    return shown_url(site_url)

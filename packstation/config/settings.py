@@ -70,6 +70,18 @@ def _fits(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def _site_url_ok(url: str) -> bool:
+    from packstation.store.database import DatabaseError
+    from packstation.store.site_database import check_site_url
+
+    try:
+        check_site_url(url)
+    except DatabaseError as exc:
+        log.warning("the site URL in the settings is not used: %s", exc)
+        return False
+    return True
+
+
 def config_dir() -> Path:
     override = os.environ.get("PACKSTATION_CONFIG_DIR")
     if override:
@@ -107,11 +119,21 @@ class Settings:
     continuous_packing: bool = True
     # By the method's name as Smart Gift gives it (jobs carry no method id).
     delivery_methods: dict[str, DeliveryMethod] = field(default_factory=dict)
+    # A site of stations (issue 16): its PostgreSQL (postgresql://host/database; the
+    # password is in the keyring, never here) and this station's name in it.
+    site_url: str = ""  # empty: this station alone, on its own SQLite
+    station_name: str = ""  # empty: the computer's name
 
     def delivery_method(self, name: str | None) -> DeliveryMethod:
         """The record for a job's method; an unknown one: a carrier's number, none named."""
         name = name or ""
         return self.delivery_methods.get(name) or DeliveryMethod(name)
+
+    def station(self) -> str:
+        """This station's name on its site."""
+        import socket
+
+        return (self.station_name or socket.gethostname() or "station")[:100]
 
     def limits(self) -> Limits:
         return Limits(deadline=self.request_deadline,
@@ -148,6 +170,11 @@ class Settings:
         for name, choices in _CHOICES.items():
             if name in values and values[name] not in choices:
                 del values[name]  # not one we know: the default
+        for name in ("site_url", "station_name"):
+            if name in values and (len(values[name]) > 500 or not values[name].isprintable()):
+                del values[name]  # hand-edited into nonsense: the default (alone)
+        if values.get("site_url") and not _site_url_ok(values["site_url"]):
+            del values["site_url"]
         for name, (low, high) in _BOUNDS.items():
             if name in values:
                 kind = type(getattr(defaults, name))

@@ -23,6 +23,10 @@ class QueueOrder(Protocol):
 
     def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None: ...
 
+    def pending_in_order(self, after: Job | None, skip: Set[int]) -> list[Job]:
+        """The candidates for "next job", in order (the first one no other station of a
+        site holds is taken)."""
+
     def put_in_hand(self, job: Job) -> None:
         """Shown as the job in hand now: its print is with the spooler (or slow), and the
         job just dispatched may leave the view (its dispatch confirmed) meanwhile."""
@@ -81,7 +85,7 @@ class PackingFlow:
     async def start(self, in_hand: Job | None, queue: QueueOrder) -> Step:
         self.paused = False
         job = in_hand if in_hand is not None and in_hand.status == "pending" \
-            else queue.next_pending(None, self.packed)
+            else await self.jobs.take_next(queue.pending_in_order(None, self.packed))
         if job is None:
             return Step(True, "Nothing to pack: every job in the queue is done.")
         return await self.print_in_hand(job, queue)
@@ -97,8 +101,8 @@ class PackingFlow:
 
     async def skip(self, in_hand: Job | None, queue: QueueOrder) -> Step:
         self.hand_changed(None)
-        following = queue.next_pending(in_hand, self.packed | (
-            {in_hand.id} if in_hand is not None else set()))
+        following = await self.jobs.take_next(queue.pending_in_order(
+            in_hand, self.packed | ({in_hand.id} if in_hand is not None else set())))
         if following is None:
             return Step(True, "No other job to take.")
         if self.prints_next():
@@ -120,7 +124,7 @@ class PackingFlow:
         what became of the next job only."""
         self.packed.add(done.id)
         self.hand_changed(None)  # the job waited on (if it was this one) is packed
-        following = queue.next_pending(done, self.packed)
+        following = await self.jobs.take_next(queue.pending_in_order(done, self.packed))
         if following is None:
             return Step(True, "That was the last job in the queue.", clear=True)
         if not self.prints_next():

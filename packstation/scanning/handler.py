@@ -91,6 +91,9 @@ class _NoQueue:
     def next_pending(self, after: Job | None, skip: object) -> Job | None:
         return None
 
+    def pending_in_order(self, after: Job | None, skip: object) -> list[Job]:
+        return []
+
     def put_in_hand(self, job: Job) -> None:
         pass
 
@@ -232,6 +235,11 @@ class ScanHandler:
                        else f"{meaning.message} ({done} of {total})")
             return ScanOutcome(True, message, meaning, select=job)
         if kind is ScanKind.SELECT_JOB:
+            holder = await self.jobs.hold(job, take_over=confirmed)
+            if holder is not None:  # another bench of the site has it in hand
+                question = (f"Order {job.order_reference} is in hand at {holder.station} "
+                            f"(since {holder.since:%H:%M}). Take it over here?")
+                return ScanOutcome(False, question, meaning, confirm=question)
             self.flow.paused = False
             self.flow.hand_changed(job)
             if self.settings().print_on_select and self.jobs.printer() is not None \

@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from packstation.store.site_database import SiteDatabase
+if TYPE_CHECKING:
+    from packstation.store.site_database import SiteDatabase
+
 
 CLAIM_TIMEOUT: Final = 120.0  # seconds without a renewal before a claim is free
 RENEW_EVERY: Final = 20.0
@@ -40,6 +42,8 @@ class StationSeen:
 
 
 class JobClaims(Protocol):
+    shared: bool  # False: a station alone, whose claims hold nothing
+
     def take_first(self, candidates: Sequence[int]) -> int | None:
         """The first of ``candidates`` (ids, in the queue's order) that is pending and held
         by no other station, now held by this one; None if there is none."""
@@ -66,6 +70,8 @@ class JobClaims(Protocol):
 class LocalClaims:
     """One station alone: nothing to share, nothing held."""
 
+    shared = False
+
     def take_first(self, candidates: Sequence[int]) -> int | None:
         return candidates[0] if candidates else None
 
@@ -86,6 +92,8 @@ class LocalClaims:
 
 
 class SiteClaims:
+    shared = True
+
     def __init__(self, db: SiteDatabase, station: str, *,
                  timeout: float = CLAIM_TIMEOUT) -> None:
         if not station.strip() or len(station) > 100:

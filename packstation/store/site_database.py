@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from packstation.store.database import DatabaseError, PostgresDialect
+from packstation.store.database import DatabaseError, Dialect, PostgresDialect
 
 SITE_MIGRATIONS: Final[tuple[str, ...]] = (
     # 1: the station's tables, as SQLite has them after its migration 6
@@ -203,7 +203,7 @@ class SiteDatabase:
     """The site's PostgreSQL, for the stores; ``password`` from the keyring, never in
     ``url``."""
 
-    dialect = PostgresDialect()
+    dialect: Dialect = PostgresDialect()
 
     def __init__(self, url: str, password: str | None = None, *, size: int = 4,
                  timeout: float = 10.0, migrate: bool = True) -> None:

@@ -59,13 +59,14 @@ def search_text(job: Job) -> str:
 class JobQueueModel(QAbstractTableModel):
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "Order", "Company", "Option", "Recipient", "Postcode", "Vouchers", "Value",
-        "Delivery", "Received", "Age")
+        "Delivery", "Received", "Age", "Packing at")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: list[Job] = []
         self._row_of: dict[int, int] = {}
         self._search: list[str] = []
+        self._held: dict[int, str] = {}  # job id -> another station of the site holding it
         self.now = datetime.now(UTC)
         self.sort_column, self.sort_order = 8, Qt.SortOrder.AscendingOrder  # oldest first
 
@@ -125,6 +126,8 @@ class JobQueueModel(QAbstractTableModel):
             return ("⚑ " if due(job, self.now) else "") + uk_time(job.delivery_date)
         if column == 8:
             return uk_time(job.received_at)
+        if column == 10:
+            return self._held.get(job.id, "")
         return age_text(job.received_at, self.now)
 
     def _sort_value(self, job: Job, column: int) -> Any:
@@ -151,6 +154,18 @@ class JobQueueModel(QAbstractTableModel):
         self._search = [text for _, text in pairs]
         self._row_of = {job.id: row for row, job in enumerate(self._jobs)}
         self.layoutChanged.emit()
+
+    def set_held(self, held: dict[int, str]) -> None:
+        """Which other station of the site has which job in hand ("Packing at")."""
+        if held == self._held:
+            return
+        changed = set(held) ^ set(self._held) | {j for j in held if held[j] != self._held.get(j)}
+        self._held = dict(held)
+        for job_id in changed:
+            row = self._row_of.get(job_id)
+            if row is not None:
+                index = self.index(row, 10)
+                self.dataChanged.emit(index, index)
 
     def in_order(self, jobs: Iterable[Job]) -> list[Job]:
         return sorted(jobs, key=lambda job: self._sort_value(job, self.sort_column),

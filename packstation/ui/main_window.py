@@ -342,13 +342,22 @@ class MainWindow(QMainWindow):
             self.run(self._refresh_status(self.station))
 
     async def _refresh_status(self, station: Station) -> None:
+        counts: tuple[int, int] | None = None
         try:
-            waiting, attention = await asyncio.to_thread(station.outbox_counts)  # off the UI
+            site = await asyncio.to_thread(station.site_view)  # off the UI: the network
+            if site is None or not site.lost:  # a lost site's outbox cannot be counted
+                counts = await asyncio.to_thread(station.outbox_counts)  # off the UI
         finally:
             self._counting = False
         if self._gone:
             return
+        if site is not None:
+            self.status.show_site(site.name, site.stations, site.lost)
+            self.model.set_held(site.held)
         self.status.refresh(station.status(self.current_job()))
+        if counts is None:
+            return
+        waiting, attention = counts
         self.status.show_outbox(waiting, attention)
         if not self.model.rowCount() and station.first_sync_pending():
             self._fetching = True

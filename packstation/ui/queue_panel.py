@@ -99,6 +99,11 @@ class QueuePanel(QWidget):
     def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None:
         """The first pending job shown after ``after`` (then from the top), not in ``skip``:
         "next job" follows the queue's own order and filter."""
+        return next(iter(self.pending_in_order(after, skip)), None)
+
+    def pending_in_order(self, after: Job | None, skip: Set[int]) -> list[Job]:
+        """Every pending job shown, from the one after ``after`` round to the top, none
+        in ``skip``: the candidates for "next job", in the queue's order."""
         rows = [self.proxy.index(r, 0).data(JOB_ROLE) for r in range(self.proxy.rowCount())]
         jobs = [j for j in rows if isinstance(j, Job)]
         # Where ``after`` stands in the queue's order, even once it has left the view (its
@@ -107,11 +112,9 @@ class QueuePanel(QWidget):
         start = 0 if anchor is None else next(
             (i for i, j in enumerate(jobs) if (self.model.row_of(j.id) or 0) > anchor),
             len(jobs))
-        for job in jobs[start:] + jobs[:start]:
-            if job.status == "pending" and job.id not in skip \
-                    and (after is None or job.id != after.id):
-                return job
-        return None
+        return [job for job in jobs[start:] + jobs[:start]
+                if job.status == "pending" and job.id not in skip
+                and (after is None or job.id != after.id)]
 
     def put_in_hand(self, job: Job) -> None:
         self.select_job(job)

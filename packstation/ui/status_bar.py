@@ -35,7 +35,11 @@ class StationStatusBar(QStatusBar):
         self.outbox_flag.setFlat(True)
         self.outbox_flag.setAccessibleName("Changes waiting to be sent")
         self.outbox_flag.hide()
+        self.site = plain(QLabel())  # "Site packing: 3 stations"; red when it is lost
+        self.site.setAccessibleName("Site")
+        self.site.hide()
         self.addWidget(self.connection, 1)
+        self.addPermanentWidget(self.site)
         self.addPermanentWidget(self.outbox_flag)
         self.addPermanentWidget(self.agreements_flag)
         self.addPermanentWidget(self.progress_label)
@@ -63,6 +67,16 @@ class StationStatusBar(QStatusBar):
     @property
     def busy(self) -> bool:
         return self.progress.isVisible()
+
+    def show_site(self, name: str, stations: int, lost: str) -> None:
+        """A site of stations: its name and how many are on it, or that it is lost."""
+        if lost:
+            self.site.setText(f"Site {name}: connection lost ({lost}); finish the job in "
+                              "hand")
+        else:
+            self.site.setText(f"Site {name}: {stations} station{'s' if stations != 1 else ''}")
+        self.site.setStyleSheet(warning_style() if lost else "")
+        self.site.show()
 
     def show_outbox(self, waiting: int, attention: int) -> None:
         if attention:

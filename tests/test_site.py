@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
-from packstation.api import ApiKey, RateBudget, SmartGiftClient
+from packstation.api import ApiKey, Job, RateBudget, SmartGiftClient
 from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.store.claims import LocalClaims, SiteClaims
 from packstation.store.database import DatabaseError
@@ -197,3 +198,160 @@ async def test_a_station_killed_mid_dispatch_has_its_change_sent_by_another_once
     assert [(r.path, r.body["tracking_reference"]) for r in puts] == [
         ("/fulfilment/jobs/3", "KILLED-3")]
     assert outbox.for_job(3) is None
+
+
+def test_site_init_status_password_and_leave_from_the_command_line(
+        pg_cluster: Cluster, secret_service_keyring: object,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from packstation.cli.main import main
+    from packstation.config import keys
+    from packstation.config.settings import Settings
+
+    url = pg_cluster.new_database()
+    monkeypatch.setattr("sys.stdin", io.StringIO("pg-s3cret\n"))
+    assert main(["site", "init", url]) == 0
+    assert Settings.load().site_url == url
+    assert main(["site", "password"]) == 0
+    assert keys.site_password(url) == "pg-s3cret"
+    assert "pg-s3cret" not in Settings.path().read_text()
+    assert main(["site", "status"]) == 0
+    said = capsys.readouterr().out
+    assert f"1 station(s), schema {len(SITE_MIGRATIONS)}" in said
+    assert Settings.load().station() in said and "Outbox: 0 change(s)" in said
+    assert "pg-s3cret" not in said
+    assert main(["site", "init", url.replace("postgresql://postgres@",
+                                             "postgresql://postgres:pw@")]) == 2
+    assert "keyring" in capsys.readouterr().err
+    assert main(["site", "leave"]) == 0 and Settings.load().site_url == ""
+    assert main(["site", "status"]) == 3
+
+
+async def test_two_stations_on_a_site_share_jobs_outbox_and_history(
+        pg_cluster: Cluster, sandbox: SandboxServer) -> None:
+    """What one station syncs, dispatches and scans, the other sees: one store."""
+    from packstation.config.settings import Settings
+    from packstation.station import Station
+    from tests.gui import ANY_REFERENCE
+
+    url = pg_cluster.new_database()
+
+    def station(name: str) -> Station:
+        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
+                                 max_retries=0)
+        return Station(sandbox.base_url, client, lambda: SiteDatabase(url),
+                       Settings(site_url=url, station_name=name, print_on_select=False,
+                                delivery_methods=dict(ANY_REFERENCE)))
+
+    first, second = station("bench-1"), station("bench-2")
+    try:
+        await first.sync.sync_once()
+        pending = first.cache.load(["pending"])
+        assert pending and second.cache.load(["pending"]) == pending  # synced once, for both
+        saved = await first.jobs.dispatch(pending[0], "SITE-DISPATCH-1")
+        assert saved.ok
+        handler = second.scan_handler()
+        # The same label read at the other bench for another job: asked about, as that
+        # label is the first bench's dispatch (one outbox, seen from both).
+        outcome = await handler.handle("SITE-DISPATCH-1", pending[1])
+        assert not outcome.ok and pending[0].order_reference in outcome.message
+        assert second.jobs.log.recent(1)[0].scan == "SITE-DISPATCH-1"  # one scan log
+        assert first.jobs.log.recent(1)[0].scan == "SITE-DISPATCH-1"
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_next_job_at_two_benches_is_two_jobs_and_a_held_one_is_asked_for(
+        pg_cluster: Cluster, sandbox: SandboxServer) -> None:
+    """START at two benches of a site puts two different jobs in hand; an order scanned
+    at one bench while the other holds it is asked about, and taken only on a yes."""
+    from packstation.config.settings import Settings
+    from packstation.scanning.commands import Command, barcode
+    from packstation.station import Station
+    from tests.gui import ANY_REFERENCE
+    from tests.test_scan_handler import Queue
+
+    url = pg_cluster.new_database()
+
+    def station(name: str) -> Station:
+        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
+                                 max_retries=0)
+        return Station(sandbox.base_url, client, lambda: SiteDatabase(url),
+                       Settings(site_url=url, station_name=name, print_on_select=False,
+                                delivery_methods=dict(ANY_REFERENCE)))
+
+    first, second = station("bench-1"), station("bench-2")
+    try:
+        await first.sync.sync_once()
+        assert first.claims.shared and second.claims.shared
+        pending = sorted(first.cache.load(["pending"]), key=lambda j: j.id)
+
+        class SiteQueue(Queue):
+            def pending_in_order(self, after: object, skip: object) -> list[Job]:
+                return [j for j in pending if j.id not in skip]  # type: ignore[operator]
+
+        at_first, at_second = first.scan_handler(), second.scan_handler()
+        one = await at_first.handle(barcode(Command.START), None, SiteQueue(first.cache))
+        two = await at_second.handle(barcode(Command.START), None, SiteQueue(second.cache))
+        assert one.select is not None and two.select is not None
+        assert one.select.id == pending[0].id and two.select.id == pending[1].id
+        asked = await at_second.handle(pending[0].order_reference or "", two.select)
+        assert asked.confirm and "bench-1" in asked.confirm and asked.select is None
+        assert second.claims.held_elsewhere() == {pending[0].id: "bench-1"}
+        taken = await at_second.handle(pending[0].order_reference or "", two.select,
+                                       confirmed=True)
+        assert taken.ok and taken.select is not None and taken.select.id == pending[0].id
+        assert first.claims.held_elsewhere() == {pending[0].id: "bench-2",
+                                                 pending[1].id: "bench-2"}
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+def test_the_window_shows_the_site_who_packs_what_and_a_lost_site_in_red(
+        qtbot: QtBot, qt_loop: object, pg_cluster: Cluster, sandbox: SandboxServer) -> None:
+    import psycopg
+
+    from packstation.config.settings import Settings
+    from packstation.station import Station
+    from tests.gui import ANY_REFERENCE, open_window, wait
+
+    url = pg_cluster.new_database()
+    name = url.rsplit("/", 1)[-1]
+    client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
+                             max_retries=0)
+    station = Station(sandbox.base_url, client, lambda: SiteDatabase(url),
+                      Settings(site_url=url, station_name="bench-2", print_on_select=False,
+                               delivery_methods=dict(ANY_REFERENCE)))
+    wait(qtbot, station.sync.sync_once())
+    station.claims.renew()  # seen on the site (as its claim keeper does once started)
+    other = SiteClaims(SiteDatabase(url), "bench-1")
+    other.renew()
+    held = other.take_first([j.id for j in station.cache.load(["pending"])])
+    window = open_window(qtbot, station)
+    try:
+        window.show()
+        qtbot.waitUntil(lambda: window.status.site.text() == f"Site {name}: 2 stations",
+                        timeout=10_000)
+        row = window.model.row_of(held or 0)
+        assert row is not None
+        column = window.model.COLUMNS.index("Packing at")
+        qtbot.waitUntil(lambda: window.model.index(row, column).data() == "bench-1",
+                        timeout=10_000)
+        # The site's database goes away (a pulled cable): said in red, nothing raised.
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        qtbot.waitUntil(lambda: "connection lost" in window.status.site.text(),
+                        timeout=20_000)
+        assert window.status.site.styleSheet() != ""
+        with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        qtbot.waitUntil(lambda: "connection lost" not in window.status.site.text(),
+                        timeout=20_000)
+    finally:
+        window.close()
+        wait(qtbot, station.aclose())
