@@ -108,6 +108,11 @@ class JobService:
         taken = await asyncio.to_thread(self.claims.take_first, [j.id for j in candidates])
         return next((j for j in candidates if j.id == taken), None)
 
+    async def release(self, job: Job) -> None:
+        """``job`` back in the queue for any bench (SKIP, PAUSE)."""
+        if self.claims.shared:
+            await asyncio.to_thread(self.claims.release, job.id)
+
     async def hold(self, job: Job, *, take_over: bool = False) -> Holder | None:
         """``job`` in this station's hand; the other station holding it (nothing taken)
         unless ``take_over``."""
@@ -121,6 +126,12 @@ class JobService:
         printer = self.printer()
         if printer is None:
             return Outcome(False, "not printed: no printer is set up")
+        if self.claims.shared:  # never a job another bench of the site has in hand
+            holder = await asyncio.to_thread(self.claims.holder, job.id)
+            if holder is not None:
+                return Outcome(False, f"not printed: order {job.order_reference} is in hand "
+                                      f"at {holder.station}; scan its order here to take it "
+                                      "over first")
         try:
             _, receipt = await printer.print_job(job, label=label)
         except PdfNotReady as exc:

@@ -305,6 +305,14 @@ async def test_next_job_at_two_benches_is_two_jobs_and_a_held_one_is_asked_for(
         assert taken.ok and taken.select is not None and taken.select.id == pending[0].id
         assert first.claims.held_elsewhere() == {pending[0].id: "bench-2",
                                                  pending[1].id: "bench-2"}
+        # Bench 1 never prints what bench 2 now holds (no question from a print: a scan).
+        printed = await first.jobs.print_now(pending[0])
+        assert not printed.ok and "in hand at bench-2" in printed.message
+        # SKIP at bench 2 puts its job back: bench 1's next job can be that one.
+        skipped = await at_second.handle(barcode(Command.SKIP), taken.select,
+                                         SiteQueue(second.cache))
+        assert skipped.select is not None and skipped.select.id == pending[1].id  # its own
+        assert await first.jobs.take_next([pending[0]]) == pending[0]
     finally:
         await first.aclose()
         await second.aclose()

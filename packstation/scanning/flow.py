@@ -105,6 +105,8 @@ class PackingFlow:
             in_hand, self.packed | ({in_hand.id} if in_hand is not None else set())))
         if following is None:
             return Step(True, "No other job to take.")
+        if in_hand is not None:
+            await self.jobs.release(in_hand)  # back in the queue, for any bench
         if self.prints_next():
             step = await self.print_in_hand(following, queue)
             return Step(step.ok, f"Skipped. {step.message}", select=following)

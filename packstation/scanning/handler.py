@@ -298,6 +298,8 @@ class ScanHandler:
             return self._from_step(await self.flow.start(job, queue), meaning)
         if command is Command.PAUSE:
             self.replacing = None
+            if job is not None:
+                await self.jobs.release(job)  # nothing in hand here: any bench may take it
             return self._from_step(self.flow.pause(), meaning)
         if command is Command.SKIP:
             return self._from_step(await self.flow.skip(job, queue), meaning)

@@ -56,6 +56,10 @@ class JobClaims(Protocol):
 
     def release(self, job_id: int) -> None: ...
 
+    def holder(self, job_id: int) -> Holder | None:
+        """Another station with ``job_id`` in hand, or None."""
+        ...
+
     def renew(self) -> None:
         """This station is alive: its claims stand for another ``timeout``."""
         ...
@@ -80,6 +84,9 @@ class LocalClaims:
 
     def release(self, job_id: int) -> None:
         pass
+
+    def holder(self, job_id: int) -> Holder | None:
+        return None
 
     def renew(self) -> None:
         pass
@@ -148,6 +155,12 @@ class SiteClaims:
                 return Holder(str(row[0]), row[1])
             self._hold(sql, job_id, take_over=True)
             return None
+
+    def holder(self, job_id: int) -> Holder | None:
+        row = self._db.execute(
+            f"SELECT station, claimed_at FROM claims WHERE job_id = ? AND station <> ?"
+            f" AND {self._live()}", (job_id, self.station)).fetchone()
+        return Holder(str(row[0]), row[1]) if row is not None else None
 
     def release(self, job_id: int) -> None:
         self._db.execute("DELETE FROM claims WHERE job_id = ? AND station = ?",
