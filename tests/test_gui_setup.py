@@ -291,3 +291,21 @@ def test_a_serial_port_that_cannot_open_is_reported(qtbot: QtBot) -> None:
     with qtbot.waitSignal(scanner.problem, timeout=2_000) as problem:
         assert scanner.open() is False
     assert "ttyPACKSTATION-GONE" in problem.args[0] and "Settings" in problem.args[0]
+
+
+def test_a_site_database_is_set_in_settings_and_one_with_a_password_refused(
+        qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_settings(qtbot, window)
+    assert unnamed_controls(dialog) == []
+    qtbot.keyClicks(dialog.site_url, "postgresql://packer:hunter2@db.example/site")
+    dialog.save()  # a password in the URL: refused before anything is saved
+    assert "keyring" in dialog.result_label.text() and dialog.isVisible()
+    assert "hunter2" not in dialog.result_label.text()
+    assert Settings.load().site_url == ""
+    dialog.site_url.clear()
+    qtbot.keyClicks(dialog.site_url, "postgresql://packer@db.example/site")
+    qtbot.keyClicks(dialog.station_name, "bench-3")
+    dialog.save()
+    qtbot.waitUntil(lambda: Settings.load().site_url == "postgresql://packer@db.example/site",
+                    timeout=5_000)
+    assert Settings.load().station() == "bench-3"

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSpinBox,
@@ -129,6 +130,20 @@ class SettingsDialog(QDialog):
         log_path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Log detail:", self.log_level)
         form.addRow("Log file:", log_path)
+        self.site_url = QLineEdit(self.settings.site_url)
+        self.site_url.setAccessibleName("Site database")
+        self.site_url.setPlaceholderText("postgresql://user@host/database (empty: alone)")
+        self.station_name = QLineEdit(self.settings.station_name)
+        self.station_name.setAccessibleName("Station name")
+        self.station_name.setPlaceholderText(self.settings.station())
+        self.station_name.setMaxLength(100)
+        site_note = plain(QLabel("A site of benches shares one database: it takes effect "
+                                 "when packstation starts again. Its password goes in the "
+                                 "keyring: packstation site password."))
+        site_note.setWordWrap(True)
+        form.addRow("Site database:", self.site_url)
+        form.addRow("Station name:", self.station_name)
+        form.addRow("", site_note)
         return page
 
     def _printing_page(self, printers: list[str]) -> QWidget:
@@ -220,11 +235,24 @@ class SettingsDialog(QDialog):
             log_level=self.log_level.currentData(),
             sync_interval=float(self.sync_interval.value()),
             continuous_packing=self.continuous.isChecked(),
+            site_url=self.site_url.text().strip(),
+            station_name=self.station_name.text().strip(),
             delivery_methods={**self.settings.delivery_methods, **self.delivery.records()},
         )
 
     def save(self) -> None:
-        self.saved.emit(self.edited())
+        edited = self.edited()
+        if edited.site_url:  # refused before it is saved, never half-used at the next start
+            from packstation.store.database import DatabaseError
+            from packstation.store.site_database import check_site_url
+
+            try:
+                check_site_url(edited.site_url)
+            except DatabaseError as exc:
+                self.result_label.setText(str(exc))
+                self.site_url.setFocus()
+                return
+        self.saved.emit(edited)
         self.accept()
 
     # -- the key, printers and scanner ----------------------------------------------------
