@@ -120,6 +120,8 @@ class Station:
         if connect:
             warm_up()
             _ = station.client
+        if settings.site_url and not demo:
+            _ = station.db  # the site's database reached here, in the caller's worker
         return station
 
     # -- the parts, each made when first used ----------------------------------------------
@@ -387,9 +389,14 @@ class Station:
 def _site(url: str) -> Callable[[], Store]:
     """The site's PostgreSQL, its password from the keyring, once first used."""
     def connect() -> Store:
+        from packstation.api import MissingKeyError
         from packstation.store.site_database import SiteDatabase  # psycopg: only on a site
 
-        return SiteDatabase(url, keys.site_password(url))
+        try:
+            password = keys.site_password(url)
+        except MissingKeyError:  # no keyring here: PGPASSWORD, .pgpass or trust may do
+            password = None
+        return SiteDatabase(url, password)
     return connect
 
 

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,7 @@ from packstation.sandbox import DEMO_KEY, SandboxServer
 from packstation.store.claims import LocalClaims, SiteClaims
 from packstation.store.database import DatabaseError
 from packstation.store.jobs import JobCache
-from packstation.store.outbox import DispatchOutbox, OutboxState
+from packstation.store.outbox import DispatchOutbox, OutboxConflict, OutboxState
 from packstation.store.site_database import SITE_MIGRATIONS, SiteDatabase, shown_url
 from packstation.sync.outbox_sender import OutboxSender
 from tests.pg import Cluster
@@ -303,15 +305,15 @@ async def test_next_job_at_two_benches_is_two_jobs_and_a_held_one_is_asked_for(
         taken = await at_second.handle(pending[0].order_reference or "", two.select,
                                        confirmed=True)
         assert taken.ok and taken.select is not None and taken.select.id == pending[0].id
-        assert first.claims.held_elsewhere() == {pending[0].id: "bench-2",
-                                                 pending[1].id: "bench-2"}
+        # Taken over at bench 2; the job it put down for it is free for any bench again.
+        assert first.claims.held_elsewhere() == {pending[0].id: "bench-2"}
         # Bench 1 never prints what bench 2 now holds (no question from a print: a scan).
         printed = await first.jobs.print_now(pending[0])
         assert not printed.ok and "in hand at bench-2" in printed.message
         # SKIP at bench 2 puts its job back: bench 1's next job can be that one.
         skipped = await at_second.handle(barcode(Command.SKIP), taken.select,
                                          SiteQueue(second.cache))
-        assert skipped.select is not None and skipped.select.id == pending[1].id  # its own
+        assert skipped.select is not None and skipped.select.id == pending[1].id
         assert await first.jobs.take_next([pending[0]]) == pending[0]
     finally:
         await first.aclose()
@@ -363,3 +365,116 @@ def test_the_window_shows_the_site_who_packs_what_and_a_lost_site_in_red(
     finally:
         window.close()
         wait(qtbot, station.aclose())
+
+
+def _in_a_thread(work: object) -> tuple[threading.Thread, list[object]]:
+    """``work()`` run in a thread (it waits on a lock the test holds); its result or error."""
+    result: list[object] = []
+
+    def run() -> None:
+        try:
+            result.append(work())  # type: ignore[operator]
+        except Exception as exc:
+            result.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, result
+
+
+def test_a_claim_not_yet_committed_elsewhere_is_not_taken_over_without_a_yes(
+        site: tuple[str, SiteDatabase]) -> None:
+    import psycopg
+
+    url, db = site
+    with psycopg.connect(url) as other:  # bench A's claim, its transaction still open
+        other.execute("INSERT INTO claims (job_id, station) VALUES (1, 'bench-A')")
+        thread, result = _in_a_thread(lambda: SiteClaims(db, "bench-B").take(1))
+        other.commit()
+        thread.join(timeout=30)
+    assert len(result) == 1 and getattr(result[0], "station", None) == "bench-A"
+    assert SiteClaims(db, "bench-A").held_elsewhere() == {}  # still A's
+
+
+def test_next_job_is_found_while_a_sync_holds_the_jobs_rows(
+        site: tuple[str, SiteDatabase]) -> None:
+    import psycopg
+
+    url, db = site
+    with psycopg.connect(url) as sync:  # a sync's write, not yet committed
+        sync.execute("UPDATE jobs SET fetched_at = fetched_at WHERE status = 'pending'")
+        assert SiteClaims(db, "bench-1").take_first(list(range(1, 11))) == 1
+        sync.rollback()
+
+
+def test_an_older_copy_of_a_job_never_overwrites_a_newer_one_written_meanwhile(
+        site: tuple[str, SiteDatabase]) -> None:
+    import psycopg
+
+    url, db = site
+    cache = JobCache(db)
+    with psycopg.connect(url) as sender:  # a dispatch's answer stored (fetched at 10)
+        sender.execute("UPDATE jobs SET status = 'dispatched', fetched_at = 10 WHERE id = 5")
+        thread, result = _in_a_thread(lambda: cache.store([job(5)], 5.0))  # a sync from 5
+        sender.commit()
+        thread.join(timeout=30)
+    assert not any(isinstance(r, Exception) for r in result)
+    row = db.execute("SELECT status, fetched_at FROM jobs WHERE id = 5").fetchone()
+    assert (row[0], row[1]) == ("dispatched", 10.0)  # the newer copy stands
+
+
+def test_two_benches_saving_a_change_for_one_job_at_once_get_one_change(
+        site: tuple[str, SiteDatabase]) -> None:
+    import psycopg
+
+    url, db = site
+    with psycopg.connect(url) as other:
+        other.execute("INSERT INTO outbox (job_id, status, tracking_reference, state,"
+                      " created_at, updated_at) VALUES (7, 'dispatched', 'FROM-A', 'pending',"
+                      " '2026-11-30T00:00:00+00:00', '2026-11-30T00:00:00+00:00')")
+        thread, result = _in_a_thread(
+            lambda: DispatchOutbox(db).add_leased(7, "dispatched", "FROM-B", lease=60.0))
+        other.commit()
+        thread.join(timeout=30)
+    assert len(result) == 1 and isinstance(result[0], OutboxConflict)  # said, not a crash
+    entry = DispatchOutbox(db).for_job(7)
+    assert entry is not None and entry.tracking_reference == "FROM-A"
+
+
+def test_a_site_url_may_carry_tls_options_and_nothing_else(pg_cluster: Cluster) -> None:
+    from packstation.store.site_database import check_site_url
+
+    base = f"postgresql://postgres@127.0.0.1:{pg_cluster.port}/site"
+    assert check_site_url(f"{base}?sslmode=verify-full&sslrootcert=/etc/ca.pem")
+    for bad in (f"{base}?password=hunter2", f"{base}?passfile=/tmp/x", f"{base}?options=-c"):
+        with pytest.raises(DatabaseError) as caught:
+            check_site_url(bad)
+        assert "hunter2" not in str(caught.value)
+    assert shown_url(f"{base}?sslmode=require") == base
+
+
+def test_pos_orders_and_method_names_read_on_a_site(site: tuple[str, SiteDatabase]) -> None:
+    from packstation.store.pos_orders import PosOrderLog
+
+    _, db = site
+    log = PosOrderLog(db)
+    request = {"order_id": "SHOP-1", "items": []}
+    log.begin(request, "SHOP-1")
+    assert log.earlier(request, "SHOP-1") is not None
+    assert log.earlier({"other": 1}, None) is None
+    odd = dataclasses.replace(job(20), delivery_method_name="Gift\u0000Box")  # a real NUL
+    JobCache(db).store([odd], 1.0)
+    assert "Gift Envelope" in JobCache(db).delivery_method_names()  # one odd body: read on
+
+
+async def test_a_site_out_of_reach_at_start_is_said_and_nothing_crashes(
+        sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from packstation.config.settings import Settings
+    from packstation.ui.app import open_station
+
+    monkeypatch.setenv("PACKSTATION_API_KEY", DEMO_KEY)
+    Settings(api_url=sandbox.base_url,
+             site_url="postgresql://postgres@127.0.0.1:1/site").save()  # nobody there
+    station, problem = await open_station(None, demo=False)
+    assert station is None and problem is not None
+    assert "cannot be reached" in problem and "site leave" in problem

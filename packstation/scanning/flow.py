@@ -88,6 +88,11 @@ class PackingFlow:
             else await self.jobs.take_next(queue.pending_in_order(None, self.packed))
         if job is None:
             return Step(True, "Nothing to pack: every job in the queue is done.")
+        holder = await self.jobs.hold(job) if job is in_hand else None
+        if holder is not None:  # picked by hand, but another bench has it
+            return Step(False, f"Order {job.order_reference} is in hand at {holder.station}:"
+                               " scan its order to take it over, or PAUSE then START for "
+                               "the next job.", select=job)
         return await self.print_in_hand(job, queue)
 
     def pause(self) -> Step:

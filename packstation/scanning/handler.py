@@ -110,6 +110,7 @@ class ScanHandler:
     last_dispatched: Job | None = None  # at this station: what WRONG LABEL corrects
     replacing: Job | None = None  # WRONG LABEL scanned: the next scan is this job's label
     _previous_job: int | None = None  # the job in hand at the previous scan
+    _in_hand: Job | None = None  # at the scan being finished
 
     def __post_init__(self) -> None:
         self.known = KnownJobs(self.cache, self.jobs.outbox)
@@ -157,6 +158,7 @@ class ScanHandler:
 
     async def finish(self, begun: Begun, queue: QueueOrder | None = None) -> ScanOutcome:
         queue = queue or _NoQueue()
+        self._in_hand = begun.in_hand
         outcome: ScanOutcome | None = None
         confirmed, replace, replacing = begun.confirmed, begun.replace, begun.replacing
         try:
@@ -240,6 +242,10 @@ class ScanHandler:
                 question = (f"Order {job.order_reference} is in hand at {holder.station} "
                             f"(since {holder.since:%H:%M}). Take it over here?")
                 return ScanOutcome(False, question, meaning, confirm=question)
+            before = self._in_hand
+            if before is not None and before.id != job.id \
+                    and before.id not in self.flow.packed:
+                await self.jobs.release(before)  # put down: any bench may take it
             self.flow.paused = False
             self.flow.hand_changed(job)
             if self.settings().print_on_select and self.jobs.printer() is not None \

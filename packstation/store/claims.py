@@ -114,7 +114,9 @@ class SiteClaims:
         ids = [int(c) for c in candidates]
         if not ids:
             return None
-        free = ("FROM jobs j WHERE j.id = ANY(?::bigint[]) AND j.status = 'pending'"
+        # In the queue's order (unnest ... WITH ORDINALITY: linear, however long the queue).
+        free = ("FROM unnest(?::bigint[]) WITH ORDINALITY AS q(id, place)"
+                " JOIN jobs j ON j.id = q.id WHERE j.status = 'pending'"
                 " AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.job_id = j.id"
                 f" AND c.station <> ? AND c.{self._live()})")
         with self._db.transaction() as sql:
@@ -122,15 +124,17 @@ class SiteClaims:
                 # The jobs' rows are locked as they are chosen: another station choosing
                 # at the same moment passes over them (SKIP LOCKED). What this statement
                 # saw of the claims may be a moment old: the claim itself decides.
-                rows = sql.execute(
-                    f"SELECT j.id {free} ORDER BY array_position(?::bigint[], j.id)"
-                    " LIMIT 8 FOR UPDATE OF j SKIP LOCKED", (ids, self.station, ids)).fetchall()
+                rows = sql.execute(f"SELECT j.id {free} ORDER BY q.place LIMIT 8"
+                                   " FOR UPDATE OF j SKIP LOCKED",
+                                   (ids, self.station)).fetchall()
+                if not rows:  # every free job's row locked: by a sync's write, maybe
+                    rows = sql.execute(f"SELECT j.id {free} ORDER BY q.place LIMIT 8",
+                                       (ids, self.station)).fetchall()
+                    if not rows:
+                        return None  # none free at all
                 for row in rows:
                     if self._hold(sql, int(row[0])):
                         return int(row[0])
-                if not rows and sql.execute(f"SELECT NOT EXISTS (SELECT 1 {free})",
-                                            (ids, self.station)).fetchone()[0]:
-                    return None  # none free (not merely in another station's hands now)
         return None
 
     def _hold(self, sql: Any, job_id: int, take_over: bool = False) -> bool:
@@ -148,13 +152,15 @@ class SiteClaims:
 
     def take(self, job_id: int, *, take_over: bool = False) -> Holder | None:
         with self._db.transaction() as sql:
-            row = sql.execute(
-                f"SELECT station, claimed_at FROM claims WHERE job_id = ? AND {self._live()}"
-                " FOR UPDATE", (job_id,)).fetchone()
-            if row is not None and row[0] != self.station and not take_over:
-                return Holder(str(row[0]), row[1])
-            self._hold(sql, job_id, take_over=True)
-            return None
+            for _ in range(_ROUNDS):
+                if self._hold(sql, job_id, take_over):
+                    return None
+                # Another bench holds it (the claim as committed decided): who, since when.
+                row = sql.execute("SELECT station, claimed_at FROM claims WHERE job_id = ?",
+                                  (job_id,)).fetchone()
+                if row is not None:
+                    return Holder(str(row[0]), row[1])
+        raise RuntimeError(f"job {job_id}'s claim kept changing hands")
 
     def holder(self, job_id: int) -> Holder | None:
         row = self._db.execute(
@@ -174,7 +180,7 @@ class SiteClaims:
                         (self.station,))
             # Claims of jobs no longer pending are of no use to anyone.
             sql.execute("DELETE FROM claims c USING jobs j WHERE c.job_id = j.id"
-                        " AND j.status <> 'pending'")
+                        " AND c.station = ? AND j.status <> 'pending'", (self.station,))
 
     def held_elsewhere(self) -> dict[int, str]:
         rows = self._db.execute(

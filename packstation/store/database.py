@@ -127,6 +127,7 @@ class Dialect:
     # BEGIN IMMEDIATE already holds the only writer's lock; PostgreSQL locks the rows,
     # and another station's claim passes over them rather than waiting.
     lock_rows = ""
+    lock_row = ""  # ... and one row read to be changed: others wait for it (a site)
 
     @staticmethod
     def json_text(column: str, key: str) -> str:
@@ -150,10 +151,12 @@ class Store(Protocol):
 class PostgresDialect(Dialect):
     name = "postgresql"
     lock_rows = " FOR UPDATE SKIP LOCKED"
+    lock_row = " FOR UPDATE"
 
     @staticmethod
     def json_text(column: str, key: str) -> str:
-        return f"({column}::jsonb ->> '{key}')"
+        # json, not jsonb: a job's body may hold "\u0000", which jsonb refuses.
+        return f"({column}::json ->> '{key}')"
 
 
 class DatabaseError(Exception):

@@ -93,7 +93,9 @@ class JobCache:
                 " order_reference = excluded.order_reference, postcode = excluded.postcode,"
                 " tracking_reference = excluded.tracking_reference,"
                 " received_at = excluded.received_at, fetched_at = excluded.fetched_at,"
-                " body = excluded.body", [_row(job, fetched_at) for job in fresh])
+                " body = excluded.body WHERE jobs.fetched_at <= excluded.fetched_at",
+                # In id order: two benches writing the same jobs lock them in one order.
+                [_row(job, fetched_at) for job in sorted(fresh, key=lambda j: j.id)])
             fresh_ids = [(job.id,) for job in fresh]
             sql.executemany("DELETE FROM job_voucher_codes WHERE job_id = ?", fresh_ids)
             sql.executemany("INSERT INTO job_voucher_codes (code, job_id) VALUES (?, ?)"

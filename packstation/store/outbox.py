@@ -154,9 +154,23 @@ class DispatchOutbox:
         its commit starts (a packer's dispatch goes on the wire while the disk syncs).
         """
         check_change(status, tracking_reference)
+        for _ in range(3):  # a site: another bench may insert for this job meanwhile
+            added = self._add(job_id, status, tracking_reference, replace, lease,
+                              before_commit)
+            if added is not None:
+                return added
+        raise OutboxConflict(f"Job {job_id} is being changed at another bench right now; "
+                             "try again in a moment.", None)
+
+    def _add(self, job_id: int, status: str, tracking_reference: str | None, replace: bool,
+             lease: float | None, before_commit: Callable[[OutboxEntry], None] | None
+             ) -> tuple[OutboxEntry, bool] | None:
+        """``add_leased`` in one transaction; None when another bench inserted first."""
         now = _now()
         with self._db.transaction() as sql:
-            row = sql.execute("SELECT * FROM outbox WHERE job_id = ?", (job_id,)).fetchone()
+            # Locked as read (on a site: another bench deciding on the same entry waits).
+            row = sql.execute("SELECT * FROM outbox WHERE job_id = ?"
+                              + self._db.dialect.lock_row, (job_id,)).fetchone()
             if row is not None:
                 existing = _entry(row)
                 if existing.same_change(status, tracking_reference) and \
@@ -177,10 +191,12 @@ class DispatchOutbox:
             else:
                 if not replace:
                     self._check_not_done(sql, job_id, status, tracking_reference)
-                sql.execute("INSERT INTO outbox (job_id, status, tracking_reference, state,"
-                            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            (job_id, status, tracking_reference, OutboxState.PENDING.value,
-                             now, now))
+                if not sql.execute("INSERT INTO outbox (job_id, status, tracking_reference,"
+                                   " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                                   " ON CONFLICT (job_id) DO NOTHING RETURNING id",
+                                   (job_id, status, tracking_reference,
+                                    OutboxState.PENDING.value, now, now)).fetchall():
+                    return None  # another bench's, committed first: read it again
             if lease is not None:
                 sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1,"
                             " lease_owner = ?, lease_until = ? WHERE job_id = ?",

@@ -79,7 +79,8 @@ class PosOrderLog:
     def earlier(self, request: Mapping[str, Any], order_id: str | None) -> PosOrderRecord | None:
         """The latest earlier order that is, or may be, the same one in Smart Gift."""
         rows = self._db.execute(
-            "SELECT * FROM pos_orders WHERE (fingerprint = ? OR (? IS NOT NULL AND order_id = ?))"
+            "SELECT * FROM pos_orders WHERE (fingerprint = ?"
+            " OR (CAST(? AS TEXT) IS NOT NULL AND order_id = ?))"
             " AND state IN ('sending', 'created', 'unknown') ORDER BY id DESC LIMIT 1",
             (fingerprint(request), order_id or None, order_id or None)).fetchall()
         return _record(rows[0]) if rows else None

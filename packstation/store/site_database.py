@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from packstation.store.database import DatabaseError, Dialect, PostgresDialect
 
@@ -92,6 +92,9 @@ SITE_MIGRATIONS: Final[tuple[str, ...]] = (
     """,
 )
 
+# What a site URL may say beyond host and database: TLS, and how long to wait.
+_URL_OPTIONS: Final = frozenset({"sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl",
+                                 "connect_timeout", "target_session_attrs"})
 _MIGRATION_LOCK: Final = 7_303_516  # pg_advisory_xact_lock key: "packstation schema"
 _PLACEHOLDER = re.compile(r"%|\?")
 
@@ -103,13 +106,13 @@ def to_psycopg(sql: str) -> str:
 
 
 def shown_url(url: str) -> str:
-    """``url`` without a password, fit to show or log."""
+    """``url`` without a password or options, fit to show or log."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
     user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit((parts.scheme, user + host, parts.path, parts.query, ""))
+    return urlunsplit((parts.scheme, user + host, parts.path, "", ""))
 
 
 def check_site_url(url: str) -> str:
@@ -120,9 +123,14 @@ def check_site_url(url: str) -> str:
     if not parts.hostname or not parts.path.strip("/"):
         raise DatabaseError("A site database URL names a host and a database: "
                             "postgresql://host/database.")
-    if parts.password:
+    if parts.password or "password" in parts.query.lower():
         raise DatabaseError("Leave the password out of the site URL: packstation keeps it "
                             "in the system's keyring (packstation site password).")
+    unknown = sorted({key for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+                     - _URL_OPTIONS)
+    if unknown:
+        raise DatabaseError(f"The site URL may carry only {', '.join(sorted(_URL_OPTIONS))}; "
+                            f"not {', '.join(k[:30] for k in unknown[:3])}.")
     return url
 
 
@@ -215,7 +223,12 @@ class SiteDatabase:
             url, min_size=1, max_size=size, timeout=timeout, open=False,
             kwargs={"password": password, "autocommit": True,
                     "row_factory": _row_factory, "connect_timeout": max(1, int(timeout)),
-                    "application_name": "packstation"})
+                    "application_name": "packstation",
+                    # A frozen server or a pulled cable ends a call, never hangs a bench:
+                    # statements and locks bounded, dead peers noticed within seconds.
+                    "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+                    "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
+                    "keepalives_count": 3, "tcp_user_timeout": 15000})
         try:
             self._pool.open(wait=True, timeout=timeout)
         except Exception as exc:

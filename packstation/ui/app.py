@@ -15,6 +15,7 @@ from packstation.memory import settle
 from packstation.resources import resource_dir
 from packstation.station import Station
 from packstation.station_setup import StationSetup
+from packstation.store.database import DatabaseError
 from packstation.ui.first_run import FirstRunWizard
 from packstation.ui.main_window import MainWindow
 
@@ -57,6 +58,9 @@ async def open_station(api_url: str | None, demo: bool) -> tuple[Station | None,
         settings = chosen
     except ApiError as exc:
         return None, str(exc)
+    except DatabaseError as exc:  # a site's database out of reach (or newer than us)
+        return None, (f"{exc} Check the network to it, or run 'packstation site leave' to "
+                      "pack at this station alone.")
     try:
         return await asyncio.to_thread(Station.open, api_url, demo=demo, settings=settings), None
     except ApiError as exc:
