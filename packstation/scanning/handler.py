@@ -240,7 +240,7 @@ class ScanHandler:
             holder = await self.jobs.hold(job, take_over=confirmed)
             if holder is not None:  # another bench of the site has it in hand
                 question = (f"Order {job.order_reference} is in hand at {holder.station} "
-                            f"(since {holder.since:%H:%M}). Take it over here?")
+                            f"(since {holder.since.astimezone():%H:%M}). Take it over here?")
                 return ScanOutcome(False, question, meaning, confirm=question)
             before = self._in_hand
             if before is not None and before.id != job.id \
