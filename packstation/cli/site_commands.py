@@ -74,13 +74,13 @@ def _status(db: object, settings: Settings) -> int:
     seen = claims.stations()
     print(f"Site {db.path}: {len(seen)} station(s), schema {db.version}")
     for station in seen:
-        print(f"  {cell(station.name):<24} seen {station.seen_at:%Y-%m-%d %H:%M:%S}"
+        print(f"  {cell(station.name):<24} seen {station.seen_at.astimezone():%Y-%m-%d %H:%M:%S}"
               f"  {station.claims} job(s) in hand")
     held = db.execute("SELECT job_id, station, claimed_at FROM claims ORDER BY claimed_at"
                       ).fetchall()
     print(f"Jobs in hand: {len(held)}")
     for job_id, station, since in held:
-        print(f"  job {job_id} at {cell(str(station))} since {since:%H:%M:%S}")
+        print(f"  job {job_id} at {cell(str(station))} since {since.astimezone():%H:%M:%S}")
     total, attention = DispatchOutbox(db).counts()
     print(f"Outbox: {total} change(s) waiting, {attention} needing attention")
     return 0
