@@ -13,6 +13,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -27,6 +28,9 @@ from packstation.store.site_database import SITE_MIGRATIONS, SiteDatabase, shown
 from packstation.sync.outbox_sender import OutboxSender
 from tests.pg import Cluster
 from tests.test_store import job
+
+if TYPE_CHECKING:
+    from packstation.station import Station
 
 ROOT = Path(__file__).parent.parent
 GO = 7_303_517  # tests/claims_child.py waits on this lock
@@ -148,6 +152,19 @@ def test_the_site_password_is_never_in_the_url_or_an_error(pg_cluster: Cluster) 
     assert "s3cret-pw" not in str(caught.value) and "cannot be reached" in str(caught.value)
 
 
+def site_station(sandbox: SandboxServer, url: str, name: str) -> Station:
+    """A station of the site at ``url``, named ``name``, on the sandbox."""
+    from packstation.config.settings import Settings
+    from packstation.station import Station
+    from tests.gui import ANY_REFERENCE
+
+    client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
+                             max_retries=0)
+    return Station(sandbox.base_url, client, lambda: SiteDatabase(url),
+                   Settings(site_url=url, station_name=name, print_on_select=False,
+                            delivery_methods=dict(ANY_REFERENCE)))
+
+
 def _station(*args: str, stdin: bool = False) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "tests.site_sender_child", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True,
@@ -233,20 +250,9 @@ def test_site_init_status_password_and_leave_from_the_command_line(
 async def test_two_stations_on_a_site_share_jobs_outbox_and_history(
         pg_cluster: Cluster, sandbox: SandboxServer) -> None:
     """What one station syncs, dispatches and scans, the other sees: one store."""
-    from packstation.config.settings import Settings
-    from packstation.station import Station
-    from tests.gui import ANY_REFERENCE
-
     url = pg_cluster.new_database()
 
-    def station(name: str) -> Station:
-        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
-                                 max_retries=0)
-        return Station(sandbox.base_url, client, lambda: SiteDatabase(url),
-                       Settings(site_url=url, station_name=name, print_on_select=False,
-                                delivery_methods=dict(ANY_REFERENCE)))
-
-    first, second = station("bench-1"), station("bench-2")
+    first, second = site_station(sandbox, url, "bench-1"), site_station(sandbox, url, "bench-2")
     try:
         await first.sync.sync_once()
         pending = first.cache.load(["pending"])
@@ -269,22 +275,12 @@ async def test_next_job_at_two_benches_is_two_jobs_and_a_held_one_is_asked_for(
         pg_cluster: Cluster, sandbox: SandboxServer) -> None:
     """START at two benches of a site puts two different jobs in hand; an order scanned
     at one bench while the other holds it is asked about, and taken only on a yes."""
-    from packstation.config.settings import Settings
     from packstation.scanning.commands import Command, barcode
-    from packstation.station import Station
-    from tests.gui import ANY_REFERENCE
     from tests.test_scan_handler import Queue
 
     url = pg_cluster.new_database()
 
-    def station(name: str) -> Station:
-        client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
-                                 max_retries=0)
-        return Station(sandbox.base_url, client, lambda: SiteDatabase(url),
-                       Settings(site_url=url, station_name=name, print_on_select=False,
-                                delivery_methods=dict(ANY_REFERENCE)))
-
-    first, second = station("bench-1"), station("bench-2")
+    first, second = site_station(sandbox, url, "bench-1"), site_station(sandbox, url, "bench-2")
     try:
         await first.sync.sync_once()
         assert first.claims.shared and second.claims.shared
