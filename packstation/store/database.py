@@ -135,6 +135,25 @@ class Dialect:
         return f"json_extract({column}, '$.{key}')"
 
 
+class Result:
+    """A statement's rows, all read while the connection was ours (a site's borrowed
+    from the pool; the station's under its lock, so no other thread steps or closes it
+    mid-way)."""
+
+    def __init__(self, rows: list[Any], rowcount: int) -> None:
+        self._rows, self.rowcount = rows, rowcount
+
+    def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
 class Store(Protocol):
     """What the stores need of an engine: the station's SQLite ``Database`` or a site's
     ``SiteDatabase`` (PostgreSQL). Rows read by position and by column name."""
@@ -142,6 +161,11 @@ class Store(Protocol):
     dialect: Dialect
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> Any: ...
+
+    def fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
+        """Every row of ``sql``, read to the end before another thread may use the
+        connection (an INSERT ... RETURNING is done only then)."""
+        ...
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None: ...
 
@@ -216,9 +240,14 @@ class Database:
             self._connection.executescript(
                 f"BEGIN; {script}; PRAGMA user_version = {version}; COMMIT;")
 
-    def execute(self, sql: str, parameters: Sequence[object] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         with self.lock:
-            return self._connection.execute(sql, parameters)
+            cursor = self._connection.execute(sql, parameters)
+            return Result(cursor.fetchall(), cursor.rowcount)
+
+    def fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
+        with self.lock:
+            return self._connection.execute(sql, parameters).fetchall()
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         with self.lock:

@@ -60,12 +60,11 @@ class PosOrderLog:
     def begin(self, request: Mapping[str, Any], order_id: str | None) -> int:
         """Recorded before the request goes out: a crash mid-request still leaves a trace."""
         now = _now()
-        cursor = self._db.execute(
+        rows = self._db.fetch(
             "INSERT INTO pos_orders (fingerprint, order_id, request, state, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (fingerprint(request), order_id or None, json.dumps(request, default=str),
              OrderState.SENDING.value, now, now))
-        rows = cursor.fetchall()  # to the end: the INSERT's statement is then done
         return int(rows[0][0]) if rows else 0
 
     def settle(self, record_id: int, state: OrderState, *, order_reference: str | None = None,

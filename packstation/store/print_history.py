@@ -41,13 +41,12 @@ class PrintHistory:
                spool_job_id: int | None, pages: int, copies: int, outcome: str,
                detail: str = "") -> int:
         now = _now()
-        cursor = self._db.execute(
+        rows = self._db.fetch(
             "INSERT INTO print_history (created_at, job_id, order_reference, kind, voucher_ids,"
             " pdf_urls, printer, path, spool_job_id, pages, copies, outcome, detail, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (now, job_id, order_reference, kind, json.dumps(voucher_ids), json.dumps(pdf_urls),
              printer, path, spool_job_id, pages, copies, outcome, detail, now))
-        rows = cursor.fetchall()  # to the end: the INSERT's statement is then done
         return int(rows[0][0]) if rows else 0
 
     def update(self, record_id: int, outcome: str, detail: str = "") -> None:

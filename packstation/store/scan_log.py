@@ -28,12 +28,11 @@ class ScanLog:
         """``scan`` as read, a NUL in it kept as "␀" (no text column of PostgreSQL holds
         a NUL, and the log reads the same on either engine)."""
         scan = scan.replace("\x00", NUL_SHOWN)
-        cursor = self._db.execute(
+        rows = self._db.fetch(
             "INSERT INTO scan_log (at, scan, meaning, outcome, job_id) VALUES (?, ?, ?, ?, ?)"
             " RETURNING id",
             (datetime.now(UTC).isoformat(timespec="milliseconds"), scan, meaning, outcome,
              job_id))
-        rows = cursor.fetchall()  # to the end: the INSERT's statement is then done
         return int(rows[0][0]) if rows else 0
 
     def recent(self, limit: int = 100) -> list[ScanRecord]:

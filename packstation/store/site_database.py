@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from packstation.store.database import DatabaseError, Dialect, PostgresDialect
+from packstation.store.database import DatabaseError, Dialect, PostgresDialect, Result
 
 SITE_MIGRATIONS: Final[tuple[str, ...]] = (
     # 1: the station's tables, as SQLite has them after its migration 6
@@ -159,23 +159,6 @@ def _row_factory(cursor: Any) -> Any:
     return make
 
 
-class _Result:
-    """A statement's rows, read while its connection was borrowed."""
-
-    def __init__(self, rows: list[Any], rowcount: int) -> None:
-        self._rows, self.rowcount = rows, rowcount
-
-    def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
-
-    def fetchall(self) -> list[Any]:
-        rows, self._rows = self._rows, []
-        return rows
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
-
-
 class _Transaction:
     """What a store's ``with db.transaction() as sql`` gets: ``execute`` and
     ``executemany`` on one connection, all committed together or not at all."""
@@ -183,7 +166,7 @@ class _Transaction:
     def __init__(self, connection: Any) -> None:
         self._connection = connection
 
-    def execute(self, sql: str, parameters: Sequence[object] = ()) -> _Result:
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         return _run(self._connection, sql, parameters)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
@@ -200,11 +183,11 @@ def _storable(parameters: Sequence[object]) -> tuple[object, ...]:
                  for p in parameters)
 
 
-def _run(connection: Any, sql: str, parameters: Sequence[object]) -> _Result:
+def _run(connection: Any, sql: str, parameters: Sequence[object]) -> Result:
     with connection.cursor() as cursor:
         cursor.execute(to_psycopg(sql), _storable(parameters))
         rows = cursor.fetchall() if cursor.description is not None else []
-        return _Result(list(rows), cursor.rowcount)
+        return Result(list(rows), cursor.rowcount)
 
 
 class SiteDatabase:
@@ -266,9 +249,12 @@ class SiteDatabase:
                                    (len(SITE_MIGRATIONS),))
             return len(SITE_MIGRATIONS)
 
-    def execute(self, sql: str, parameters: Sequence[object] = ()) -> _Result:
+    def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         with self._pool.connection() as connection:
             return _run(connection, sql, parameters)
+
+    def fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
+        return self.execute(sql, parameters).fetchall()
 
     def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
         with self.transaction() as statements:
