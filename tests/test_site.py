@@ -209,7 +209,9 @@ async def test_a_station_killed_mid_dispatch_has_its_change_sent_by_another_once
     outbox = DispatchOutbox(db)
     entry = outbox.for_job(3)
     assert entry is not None and entry.state is OutboxState.SENDING  # leased, never sent
-    assert not entry.lease_live()  # its holder is dead (same host: the kernel says)
+    assert outbox.claim_next() is None  # on a site a lease holds until it runs out
+    # ... which it does (a minute, and then some, passes):
+    db.execute("UPDATE outbox SET lease_until = extract(epoch FROM now()) - 1 WHERE job_id = 3")
     async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
                                max_retries=0) as client:
         await OutboxSender(client, outbox, JobCache(db)).drain()
@@ -474,3 +476,23 @@ async def test_a_site_out_of_reach_at_start_is_said_and_nothing_crashes(
     station, problem = await open_station(None, demo=False)
     assert station is None and problem is not None
     assert "cannot be reached" in problem and "site leave" in problem
+
+
+
+def test_a_bench_whose_clock_runs_ahead_never_takes_over_a_live_lease(
+        site: tuple[str, SiteDatabase]) -> None:
+    """Leases are measured by the site database's clock, not each PC's."""
+    import time as clock
+
+    _, db = site
+    outbox = DispatchOutbox(db)
+    entry, leased = outbox.add_leased(4, "dispatched", "LIVE-4", lease=60.0)
+    assert leased and entry.lease_until > 0
+    skewed = clock.time
+    try:
+        clock.time = lambda: skewed() + 180  # this PC's clock three minutes fast
+        assert outbox.claim_next() is None
+        with pytest.raises(OutboxConflict):
+            outbox.add_leased(4, "dispatched", "OTHER-4", lease=60.0, replace=True)
+    finally:
+        clock.time = skewed

@@ -11,6 +11,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -129,6 +130,15 @@ class Dialect:
     lock_rows = ""
     lock_row = ""  # ... and one row read to be changed: others wait for it (a site)
 
+    # Whether a lease holder on this computer can be asked of the kernel (alive or not):
+    # on a site, PCs cloned with one host name would be taken for one another.
+    local_owners = True
+
+    @staticmethod
+    def clock(sql: Any) -> float:
+        """Now (epoch s) for leases: the station's clock (alone, it is the only one)."""
+        return time.time()
+
     @staticmethod
     def json_text(column: str, key: str) -> str:
         """A text member of a JSON object held in ``column`` (``key``: ours, never input)."""
@@ -176,6 +186,13 @@ class PostgresDialect(Dialect):
     name = "postgresql"
     lock_rows = " FOR UPDATE SKIP LOCKED"
     lock_row = " FOR UPDATE"
+    local_owners = False
+
+    @staticmethod
+    def clock(sql: Any) -> float:
+        """The site database's clock: every bench's leases measured by one clock, however
+        far a PC's own has drifted."""
+        return float(sql.execute("SELECT extract(epoch FROM clock_timestamp())").fetchone()[0])
 
     @staticmethod
     def json_text(column: str, key: str) -> str:

@@ -75,11 +75,12 @@ class OutboxEntry:
     def same_change(self, status: str, tracking_reference: str | None) -> bool:
         return (self.status, self.tracking_reference) == (status, tracking_reference)
 
-    def lease_live(self, now: float | None = None) -> bool:
-        """Being sent right now by someone: a lease not yet expired, of a live process."""
+    def lease_live(self, now: float | None = None, local_owners: bool = True) -> bool:
+        """Being sent right now by someone: a lease not yet expired, of a live process
+        (``local_owners``: a holder on this computer can be asked whether it lives)."""
         moment = time.time() if now is None else now
         return self.state is OutboxState.SENDING and self.lease_until > moment \
-            and not _owner_is_dead(self.lease_owner)
+            and not (local_owners and _owner_is_dead(self.lease_owner))
 
     def describe(self) -> str:
         ref = f" with tracking {self.tracking_reference}" if self.tracking_reference else ""
@@ -100,6 +101,9 @@ class InvalidChange(ValueError):
 
 class LeaseHeld(Exception):
     """Another process is sending this entry right now; nothing was changed."""
+
+
+_NOW = object()  # in a claim's parameters: the moment of its transaction
 
 
 def _now() -> str:
@@ -167,7 +171,9 @@ class DispatchOutbox:
              ) -> tuple[OutboxEntry, bool] | None:
         """``add_leased`` in one transaction; None when another bench inserted first."""
         now = _now()
+        dialect = self._db.dialect
         with self._db.transaction() as sql:
+            moment = dialect.clock(sql)
             # Locked as read (on a site: another bench deciding on the same entry waits).
             row = sql.execute("SELECT * FROM outbox WHERE job_id = ?"
                               + self._db.dialect.lock_row, (job_id,)).fetchone()
@@ -176,7 +182,7 @@ class DispatchOutbox:
                 if existing.same_change(status, tracking_reference) and \
                         existing.state is not OutboxState.ATTENTION:
                     return existing, False  # the same scan twice: one change
-                if existing.lease_live():
+                if existing.lease_live(moment, dialect.local_owners):
                     raise OutboxConflict(f"{_busy(existing)}; wait for it to finish, then "
                                          "change it.", existing)
                 if not replace:
@@ -200,7 +206,7 @@ class DispatchOutbox:
             if lease is not None:
                 sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1,"
                             " lease_owner = ?, lease_until = ? WHERE job_id = ?",
-                            (OutboxState.SENDING.value, lease_owner(), time.time() + lease,
+                            (OutboxState.SENDING.value, lease_owner(), moment + lease,
                              job_id))
             entry = _entry(sql.execute("SELECT * FROM outbox WHERE job_id = ?",
                                        (job_id,)).fetchone())
@@ -222,8 +228,11 @@ class DispatchOutbox:
                                  "confirm to replace it.", None)
 
     def _claim(self, where: str, parameters: tuple[object, ...], lease: float,
-               now: float) -> OutboxEntry | None:
+               now: float | None) -> OutboxEntry | None:
+        dialect = self._db.dialect
         with self._db.transaction() as sql:
+            now = dialect.clock(sql) if now is None else now
+            parameters = tuple(now if p is _NOW else p for p in parameters)
             rows = sql.execute(
                 f"SELECT * FROM outbox WHERE ({where}) AND (state = ? OR (state = ? AND"
                 " (lease_until <= ? OR lease_owner != ?))) ORDER BY id"
@@ -232,7 +241,8 @@ class DispatchOutbox:
                  lease_owner())).fetchall()
             for row in rows:
                 entry = _entry(row)
-                if entry.state is OutboxState.SENDING and entry.lease_live(now):
+                if entry.state is OutboxState.SENDING \
+                        and entry.lease_live(now, dialect.local_owners):
                     continue  # another process has it in hand right now
                 sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1,"
                             " lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ?",
@@ -244,14 +254,13 @@ class DispatchOutbox:
     def claim_next(self, now: float | None = None, *,
                    lease: float = DEFAULT_LEASE) -> OutboxEntry | None:
         """The oldest due entry (or one whose lease expired), leased to this process."""
-        moment = time.time() if now is None else now
         return self._claim("next_attempt_at <= ? OR state = ?",
-                           (moment, OutboxState.SENDING.value), lease, moment)
+                           (_NOW, OutboxState.SENDING.value), lease, now)
 
     def claim(self, entry_id: int, *, lease: float = DEFAULT_LEASE) -> OutboxEntry | None:
         """This entry, leased to this process, if it is pending (due or not) or its lease
         expired; None if it is gone, needs attention, or is being sent elsewhere."""
-        return self._claim("id = ?", (entry_id,), lease, time.time())
+        return self._claim("id = ?", (entry_id,), lease, None)
 
     def next_due_at(self) -> float | None:
         """When the next entry is due: a retry, or another process's lease running out."""
