@@ -62,7 +62,7 @@ class EarlySend:
     as it usually is by then: the packer is told it is NOT saved here and that Smart Gift
     may have it (then exactly as scanned, and the next sync shows it)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, written: asyncio.Event | None) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, written: asyncio.Event) -> None:
         self.loop, self.written = loop, written
         self.started = False  # set in the worker
         self.answer: asyncio.Future[OutboxEvent] | None = None  # set on the loop's thread
@@ -165,7 +165,7 @@ class JobService:
                        ) -> Outcome:
         """Saved as dispatched with ``tracking`` (None: untracked), then sent. Another
         reference already waiting (or already given) is not replaced without a yes."""
-        return await self.send_dispatch(job, tracking, await self.save(job, tracking, replace))
+        return await self.sending(job, tracking, await self.save(job, tracking, replace))
 
     async def save(self, job: Job, tracking: str | None, replace: bool = False) -> Saved:
         """``save_dispatch`` in a worker."""
@@ -200,16 +200,11 @@ class JobService:
                 f" {exc}). Check the disk, then scan the label again (if Smart Gift already "
                 "had it, the job leaves the queue by itself).")))
 
-    async def send_dispatch(self, job: Job, tracking: str | None, saved: Saved,
-                            written: asyncio.Event | None = None) -> Outcome:
-        """The sending half: at once (its answer briefly waited for), or by the sender when
-        it was not leased here. ``written``: set once it is on the wire, or handed over."""
-        return await self.sending(job, tracking, saved, written)
-
     def sending(self, job: Job, tracking: str | None, saved: Saved,
                 written: asyncio.Event | None = None) -> Awaitable[Outcome]:
-        """``send_dispatch`` with its request started on the caller's turn of the loop, not
-        the next one; await the outcome."""
+        """The sending half: at once, its request started on the caller's turn of the
+        loop (its answer briefly waited for by whoever awaits this), or by the sender when
+        it was not leased here. ``written``: set once it is on the wire, or handed over."""
         answer: asyncio.Future[OutboxEvent] | None = None
         if saved.early is not None and saved.early.answer is not None:
             answer = saved.early.answer  # on its way since the commit began

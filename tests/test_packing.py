@@ -353,17 +353,25 @@ def test_a_job_waited_on_is_not_printed_once_another_is_in_hand(
     assert not printed(window, waited)
 
 
-def test_a_yes_goes_to_the_job_it_was_asked_about_whatever_is_in_hand_by_then(
-        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
-    window, sandbox = packing
+def label_read_again(qtbot: QtBot, window: MainWindow, n: int
+                     ) -> tuple[Job, Job, str, QMessageBox]:
+    """START, a label for the first job, then the same label read again with the second
+    in hand: asked about. (first, second, the label's parcel number, the question)."""
     scan(qtbot, window, barcode(Command.START))
     first = in_hand_printed(qtbot, window, None)
-    label, parcel = dpd_label(600)
+    label, parcel = dpd_label(n)
     scan(qtbot, window, label)
     second = in_hand_printed(qtbot, window, first)
     scan(qtbot, window, label)  # read again: asked about the second job
     box = open_dialog(qtbot, window, QMessageBox)
     assert isinstance(box, QMessageBox) and first.order_reference in box.text()
+    return first, second, parcel, box
+
+
+def test_a_yes_goes_to_the_job_it_was_asked_about_whatever_is_in_hand_by_then(
+        qtbot: QtBot, packing: tuple[MainWindow, SandboxServer]) -> None:
+    window, sandbox = packing
+    first, second, parcel, box = label_read_again(qtbot, window, 600)
     third = window.queue.next_pending(second, {first.id, second.id})
     assert third is not None
     scan(qtbot, window, third.order_reference or "")  # the packer moves on meanwhile
@@ -379,14 +387,7 @@ def test_a_label_scanned_as_the_yes_is_given_waits_for_the_yes(
     """The yes and the next label in the same turn of the loop: the label is read once
     the yes is done, against the job the yes put in hand."""
     window, sandbox = packing
-    scan(qtbot, window, barcode(Command.START))
-    first = in_hand_printed(qtbot, window, None)
-    label, parcel = dpd_label(700)
-    scan(qtbot, window, label)
-    second = in_hand_printed(qtbot, window, first)
-    scan(qtbot, window, label)  # read again: asked about the second job
-    box = open_dialog(qtbot, window, QMessageBox)
-    assert isinstance(box, QMessageBox)
+    first, second, parcel, box = label_read_again(qtbot, window, 700)
     third = window.queue.next_pending(second, {first.id, second.id})
     assert third is not None
     next_label, next_parcel = dpd_label(701)

@@ -21,8 +21,6 @@ from packstation.job_service import JobService
 class QueueOrder(Protocol):
     """The queue as the packer sees it (its order, its filter)."""
 
-    def next_pending(self, after: Job | None, skip: Set[int]) -> Job | None: ...
-
     def pending_in_order(self, after: Job | None, skip: Set[int]) -> list[Job]:
         """The candidates for "next job", in order (the first one no other station of a
         site holds is taken)."""

@@ -88,9 +88,6 @@ async def _first_of(written: asyncio.Event, sending: asyncio.Future[Any],
 
 
 class _NoQueue:
-    def next_pending(self, after: Job | None, skip: object) -> Job | None:
-        return None
-
     def pending_in_order(self, after: Job | None, skip: object) -> list[Job]:
         return []
 
@@ -214,9 +211,9 @@ class ScanHandler:
         return self._from_step(step, ScanMeaning(ScanKind.COMMAND, "", job))
 
     @staticmethod
-    def _from_step(step: Step, meaning: ScanMeaning, dispatched: bool = False) -> ScanOutcome:
+    def _from_step(step: Step, meaning: ScanMeaning) -> ScanOutcome:
         return ScanOutcome(step.ok, step.message, meaning, select=step.select,
-                           dispatched=dispatched, clear=step.clear)
+                           clear=step.clear)
 
     async def _act(self, meaning: ScanMeaning, queue: QueueOrder, confirmed: bool,
                    replace: bool, saved: Saved | None = None) -> ScanOutcome:
@@ -268,8 +265,7 @@ class ScanHandler:
         # Saved: its PUT goes on the wire first; then the next job's print goes to the
         # spooler while Smart Gift answers (CUPS spends none of the key's requests). A
         # refusal that comes back un-packs the job (the window's sending_event).
-        early = saved.early.written if saved.early is not None else None
-        written = early if early is not None else asyncio.Event()
+        written = saved.early.written if saved.early is not None else asyncio.Event()
         sending = asyncio.ensure_future(self.jobs.sending(job, reference, saved, written))
         self.last_dispatched = job
         try:
