@@ -11,12 +11,16 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from packstation.api import MissingKeyError
 from packstation.config import keys
 from packstation.config.settings import Settings
 from packstation.plaintext import cell, escaped
 from packstation.store.database import DatabaseError
+
+if TYPE_CHECKING:
+    from packstation.store.site_database import SiteDatabase
 
 
 def site_command(args: argparse.Namespace) -> int:
@@ -64,23 +68,20 @@ def site_command(args: argparse.Namespace) -> int:
         db.close()
 
 
-def _status(db: object, settings: Settings) -> int:
+def _status(db: SiteDatabase, settings: Settings) -> int:
     from packstation.store.claims import SiteClaims
     from packstation.store.outbox import DispatchOutbox
-    from packstation.store.site_database import SiteDatabase
 
-    assert isinstance(db, SiteDatabase)
     claims = SiteClaims(db, settings.station())
     seen = claims.stations()
     print(f"Site {db.path}: {len(seen)} station(s), schema {db.version}")
     for station in seen:
         print(f"  {cell(station.name):<24} seen {station.seen_at.astimezone():%Y-%m-%d %H:%M:%S}"
               f"  {station.claims} job(s) in hand")
-    held = db.execute("SELECT job_id, station, claimed_at FROM claims ORDER BY claimed_at"
-                      ).fetchall()
+    held = claims.all_held()
     print(f"Jobs in hand: {len(held)}")
-    for job_id, station, since in held:
-        print(f"  job {job_id} at {cell(str(station))} since {since.astimezone():%H:%M:%S}")
+    for job_id, holder, since in held:
+        print(f"  job {job_id} at {cell(holder)} since {since.astimezone():%H:%M:%S}")
     total, attention = DispatchOutbox(db).counts()
     print(f"Outbox: {total} change(s) waiting, {attention} needing attention")
     return 0

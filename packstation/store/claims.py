@@ -188,6 +188,12 @@ class SiteClaims:
             (self.station,)).fetchall()
         return {int(r[0]): str(r[1]) for r in rows}
 
+    def all_held(self) -> list[tuple[int, str, datetime]]:
+        """Every live claim of the site, this station's too: (job id, station, since)."""
+        rows = self._db.execute(f"SELECT job_id, station, claimed_at FROM claims WHERE"
+                                f" {self._live()} ORDER BY claimed_at").fetchall()
+        return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
     def stations(self) -> list[StationSeen]:
         rows = self._db.execute(
             "SELECT s.name, s.seen_at, (SELECT count(*) FROM claims c WHERE c.station ="
