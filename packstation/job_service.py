@@ -12,6 +12,7 @@ off the caller's thread. No Qt.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -28,9 +29,25 @@ from packstation.store.outbox import (
     OutboxEntry,
 )
 from packstation.store.scan_log import ScanLog
+from packstation.store.site_database import SiteUnreachable
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 
 SEND_FIRST = 0.25  # seconds a scan's outcome waits for Smart Gift's answer (a slow line: less)
+NO_NEW_JOB = ("The site's database cannot be reached: no new job until it is back. The job "
+              "in hand can still be dispatched (saved on this station and sent from here).")
+
+SendFirst = Callable[[OutboxEntry, asyncio.Event | None], asyncio.Future[OutboxEvent]]
+
+
+@dataclass(frozen=True, slots=True)
+class Alone:
+    """Where a packer's change goes while the site's database cannot be reached: this
+    station's own outbox (SQLite), sent by its own sender (its history is carried into the
+    site's once the site is back: ``sync.site_catch_up``)."""
+
+    outbox: DispatchOutbox
+    send_first: SendFirst
+    poke: Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +67,7 @@ class Saved:
     refused: Outcome | None = None
     claimed: OutboxEntry | None = None
     early: EarlySend | None = None
+    alone: bool = False  # saved in this station's own outbox: the site was out of reach
 
 
 class EarlySend:
@@ -99,6 +117,8 @@ class JobService:
     lease: Callable[[], float] = lambda: DEFAULT_LEASE
     # Which station has which job in hand: a site's (shared) or nobody else's (alone).
     claims: JobClaims = field(default_factory=LocalClaims)
+    # A site's station: where a dispatch goes while the site's database is out of reach.
+    alone: Alone | None = None
 
     async def take_next(self, candidates: list[Job]) -> Job | None:
         """The first of ``candidates`` no other station holds, now held here (alone: the
@@ -111,14 +131,18 @@ class JobService:
     async def release(self, job: Job) -> None:
         """``job`` back in the queue for any bench (SKIP, PAUSE)."""
         if self.claims.shared:
-            await asyncio.to_thread(self.claims.release, job.id)
+            with contextlib.suppress(SiteUnreachable):  # it lapses by itself (CLAIM_TIMEOUT)
+                await asyncio.to_thread(self.claims.release, job.id)
 
     async def hold(self, job: Job, *, take_over: bool = False) -> Holder | None:
         """``job`` in this station's hand; the other station holding it (nothing taken)
         unless ``take_over``."""
         if not self.claims.shared:
             return None
-        return await asyncio.to_thread(lambda: self.claims.take(job.id, take_over=take_over))
+        try:
+            return await asyncio.to_thread(lambda: self.claims.take(job.id, take_over=take_over))
+        except SiteUnreachable:  # the job in hand stays in hand: its dispatch is saved here
+            return None
 
     async def print_now(self, job: Job, *, label: bool = False) -> Outcome:
         """The job's vouchers (or address label) to its printer, whatever print-on-select
@@ -127,7 +151,10 @@ class JobService:
         if printer is None:
             return Outcome(False, "not printed: no printer is set up")
         if self.claims.shared:  # never a job another bench of the site has in hand
-            holder = await asyncio.to_thread(self.claims.holder, job.id)
+            try:
+                holder = await asyncio.to_thread(self.claims.holder, job.id)
+            except SiteUnreachable:  # the job in hand was this bench's: it prints
+                holder = None
             if holder is not None:
                 return Outcome(False, f"not printed: order {job.order_reference} is in hand "
                                       f"at {holder.station}; scan its order here to take it "
@@ -181,8 +208,14 @@ class JobService:
         the same trip as reading the scan: the packer's clock). ``early``: a leased
         change's send is started on that loop as its commit begins."""
         try:
-            claimed = self._save(job.id, tracking, replace, early)
-            return Saved(claimed=claimed, early=early if claimed is not None else None)
+            try:
+                claimed = self._save(job.id, tracking, replace, early)
+                return Saved(claimed=claimed, early=early if claimed is not None else None)
+            except SiteUnreachable:
+                if self.alone is None or (early is not None and early.started):
+                    raise
+            return Saved(claimed=self._save(job.id, tracking, replace, alone=self.alone),
+                         alone=True)
         except InvalidChange as exc:
             return Saved(Outcome(False, f"{exc} Nothing was saved."))
         except OutboxConflict as exc:
@@ -206,15 +239,18 @@ class JobService:
         loop (its answer briefly waited for by whoever awaits this), or by the sender when
         it was not leased here. ``written``: set once it is on the wire, or handed over."""
         answer: asyncio.Future[OutboxEvent] | None = None
+        send_first, poke = self.send_first, self.poke_sender
+        if saved.alone and self.alone is not None:
+            send_first, poke = self.alone.send_first, self.alone.poke
         if saved.early is not None and saved.early.answer is not None:
             answer = saved.early.answer  # on its way since the commit began
         elif saved.refused is None:
-            if self.send_first is None or saved.claimed is None:
-                self.poke_sender()
+            if send_first is None or saved.claimed is None:
+                poke()
                 if written is not None:
                     written.set()
             else:
-                answer = self.send_first(saved.claimed, written)
+                answer = send_first(saved.claimed, written)
         return self._told(job, tracking, saved, answer)
 
     async def _told(self, job: Job, tracking: str | None, saved: Saved,
@@ -230,27 +266,41 @@ class JobService:
                 return Outcome(False, f"Smart Gift refused order {job.order_reference}: "
                                       f"{event.message} (kept: Station > Changes waiting)")
         given = f"with {tracking}" if tracking else "untracked (no reference)"
-        return Outcome(True, f"Saved, sending: order {job.order_reference} dispatched {given}")
+        where = " on this station (the site's database is out of reach)" if saved.alone else ""
+        return Outcome(True, f"Saved{where}, sending: order {job.order_reference} "
+                             f"dispatched {given}")
 
     def _save(self, job_id: int, tracking: str | None, replace: bool,
-              early: EarlySend | None = None) -> OutboxEntry | None:
+              early: EarlySend | None = None, alone: Alone | None = None
+              ) -> OutboxEntry | None:
         """Saved, then leased to this process to be sent now: one trip to the disk thread.
-        None when it is saved but not leased here: the sender sends it."""
-        send_first = self.send_first
+        None when it is saved but not leased here: the sender sends it. ``alone``: into
+        this station's own outbox instead of the site's."""
+        send_first = alone.send_first if alone is not None else self.send_first
+        outbox = alone.outbox if alone is not None else self.outbox
         if send_first is None:
-            self.outbox.add(job_id, "dispatched", tracking, replace=replace)
+            outbox.add(job_id, "dispatched", tracking, replace=replace)
             return None
-        entry, leased = self.outbox.add_leased(
+        entry, leased = outbox.add_leased(
             job_id, "dispatched", tracking, replace=replace, lease=self.lease(),
             before_commit=(lambda e: early.start(send_first, e)) if early else None)
         return entry if leased else None  # the same change already waiting: the sender's
 
     async def set_status(self, job: Job, status: str) -> Outcome:
         """Mark delivered or cancelled: saved first, then sent."""
+        poke, where = self.poke_sender, ""
         try:
-            await asyncio.to_thread(self.outbox.add, job.id, status, None)
+            try:
+                await asyncio.to_thread(self.outbox.add, job.id, status, None)
+            except SiteUnreachable:
+                if self.alone is None:
+                    raise
+                await asyncio.to_thread(self.alone.outbox.add, job.id, status, None)
+                poke, where = self.alone.poke, " on this station (the site is out of reach)"
         except (OutboxConflict, InvalidChange) as exc:
             return Outcome(False, str(exc))
-        self.poke_sender()
-        await asyncio.to_thread(self.log.record, f"({status})", "action", "saved", job.id)
-        return Outcome(True, f"Saved, sending: order {job.order_reference} {status}")
+        poke()
+        # The change is saved; a site out of reach loses only its line in the scan log.
+        with contextlib.suppress(SiteUnreachable):
+            await asyncio.to_thread(self.log.record, f"({status})", "action", "saved", job.id)
+        return Outcome(True, f"Saved{where}, sending: order {job.order_reference} {status}")

@@ -32,7 +32,9 @@ from packstation.config.delivery import DEMO_METHODS, MAX_METHODS, DeliveryMetho
 from packstation.config.settings import Settings
 from packstation.logs import set_file_level
 from packstation.sandbox import DEMO_KEY
+from packstation.site import SiteParts, SiteView, connector, first_line
 from packstation.store.database import Database, Store, database_path
+from packstation.sync.site_sync import SiteSync
 
 if TYPE_CHECKING:
     from packstation.background import Repeating
@@ -113,22 +115,28 @@ class Station:
                 station.agreements.interval = DEMO_AGREEMENTS_EVERY
         else:
             url = keys.resolve_api_url(api_url, settings)
-            station = cls(url, lambda: SmartGiftClient(url, keys.load_key(url),
+            label = settings.station() if settings.site_url else ""
+            station = cls(url, lambda: SmartGiftClient(url, keys.load_key(url), station=label,
                                                        limits=settings.limits()),
-                          _site(settings.site_url) if settings.site_url
+                          connector(settings.site_url) if settings.site_url
                           else database_path(url), settings)
         if connect:
             warm_up()
             _ = station.client
         if settings.site_url and not demo:
             _ = station.db  # the site's database reached here, in the caller's worker
+            if connect and isinstance(station.sync, SiteSync):
+                station.sync.prime()  # followed from before the window reads the queue
         return station
 
     # -- the parts, each made when first used ----------------------------------------------
 
     @cached_property
     def client(self) -> SmartGiftClient:
-        return self._client if isinstance(self._client, SmartGiftClient) else self._client()
+        client = self._client if isinstance(self._client, SmartGiftClient) else self._client()
+        if self.site is not None:  # every request of a site's station counted by the site
+            self.site.share_budget(client)
+        return client
 
     @cached_property
     def db(self) -> Store:
@@ -136,7 +144,29 @@ class Station:
         use, in the caller's thread: a worker's, never the window's)."""
         if isinstance(self._db, Path | str):
             return Database(self._db)
-        return self._db() if callable(self._db) else self._db
+        db = self._db() if callable(self._db) else self._db
+        site = self._site_parts(db)
+        if site is not None and "client" in self.__dict__:  # made first: counted from now
+            site.share_budget(self.client)
+        return db
+
+    @property
+    def site(self) -> SiteParts | None:
+        """The site's parts (None: a station alone); the database is connected by then."""
+        if "db" not in self.__dict__ and not (self.settings.site_url and callable(self._db)):
+            return None
+        return self._site_parts(self.db)
+
+    def _site_parts(self, db: Store) -> SiteParts | None:
+        from packstation.store.site_database import SiteDatabase
+
+        if not isinstance(db, SiteDatabase):
+            return None
+        parts = self.__dict__.get("_site")
+        if parts is None:
+            parts = self.__dict__["_site"] = SiteParts(
+                db, self.settings.station(), self.api_url, lambda: self.client)
+        return parts
 
     @cached_property
     def cache(self) -> JobCache:
@@ -148,7 +178,7 @@ class Station:
     def outbox(self) -> DispatchOutbox:
         from packstation.store.outbox import DispatchOutbox
 
-        return DispatchOutbox(self.db)
+        return DispatchOutbox(self.db, self.settings.station() if self.site else "")
 
     @cached_property
     def history(self) -> PrintHistory:
@@ -161,14 +191,28 @@ class Station:
         from packstation.printing.pdf_source import PdfSource
         from packstation.store.pdf_cache import PdfCache
 
-        return PdfSource(self.client, PdfCache())
+        site = self.site
+        if site is None:
+            return PdfSource(self.client, PdfCache())
+        return PdfSource(self.client, site.pdf_cache(), fetch_ahead=lambda: self.syncer)
 
     @cached_property
-    def sync(self) -> JobSync:
+    def sync(self) -> JobSync | SiteSync:
+        """Alone: this station's sync. On a site: one station syncs, every one follows."""
+        from functools import partial
+
         from packstation.sync.job_sync import JobSync
 
-        return JobSync(self.client, self.cache, interval=self.settings.sync_interval,
-                       full_every=self.settings.full_refresh_every)
+        job_sync = partial(JobSync, self.client, self.cache,
+                           interval=self.settings.sync_interval,
+                           full_every=self.settings.full_refresh_every)
+        site = self.site
+        return job_sync() if site is None else site.sync(job_sync, self.prefetch)
+
+    @property
+    def syncer(self) -> bool:
+        """This station talks to Smart Gift for its site (alone: always)."""
+        return self.site is None or bool(getattr(self.sync, "syncer", True))
 
     @cached_property
     def sender(self) -> OutboxSender:
@@ -199,9 +243,11 @@ class Station:
         from packstation.job_service import JobService
         from packstation.store.scan_log import ScanLog
 
+        site = self.site
         return JobService(self.outbox, ScanLog(self.db), printer=lambda: self.printer,
                           poke_sender=self.sender.poke, send_first=self.sender.send_first,
-                          lease=lambda: self.sender.lease, claims=self.claims)
+                          lease=lambda: self.sender.lease, claims=self.claims,
+                          alone=site.alone() if site is not None else None)
 
     @cached_property
     def claims(self) -> JobClaims:
@@ -228,7 +274,8 @@ class Station:
     def agreements(self) -> AgreementBook:
         from packstation.backoffice.agreements import AgreementBook
 
-        return AgreementBook(self.client)
+        # On a site the syncer looks in the background; a person's refresh always asks.
+        return AgreementBook(self.client, may_refresh=lambda: self.syncer)
 
     @cached_property
     def orders(self) -> OrderDesk:
@@ -286,14 +333,13 @@ class Station:
 
         name = shown_url(self.settings.site_url).rsplit("/", 1)[-1] or "site"
         try:
-            claims = self.claims
-            seen = claims.stations()
-            held = claims.held_elsewhere()
-        except Exception as exc:  # the database went away: said in red, work goes on
-            return SiteView(name, 0, {}, _first_line(exc))
+            site = self.site
+        except Exception as exc:  # never reached since the start
+            return SiteView(name, 0, {}, first_line(exc))
+        if site is None:
+            return None
         keeper = self.__dict__.get("claim_keeper")
-        lost = keeper.last_error if keeper is not None and keeper.last_error else ""
-        return SiteView(name, len(seen), held, lost)
+        return site.view(name, self.claims, keeper.last_error if keeper is not None else None)
 
     def outbox_counts(self) -> tuple[int, int]:
         """(changes waiting, changes needing attention): SQLite, so call it in a worker."""
@@ -363,6 +409,8 @@ class Station:
         self.sender.start()
         if self.claims.shared:
             self.claim_keeper.start()
+        if self.site is not None:
+            self.site.start()
         self.monitor.start()
         self.agreements.start()
         # The courier formats read from disk now, in a worker: the first scan (and the
@@ -376,40 +424,11 @@ class Station:
         made = self.__dict__
         if "_formats" in made:
             await made["_formats"]
-        for part in ("claim_keeper", "sync", "sender", "pdfs", "monitor", "agreements",
-                     "client"):
+        for part in ("claim_keeper", "sync", "sender", "_site", "pdfs", "monitor",
+                     "agreements", "client"):
             if part in made:
                 await made[part].aclose()
         if "db" in made:
             await asyncio.to_thread(made["db"].close)
         if self.sandbox is not None:
             self.sandbox.stop()
-
-
-def _site(url: str) -> Callable[[], Store]:
-    """The site's PostgreSQL, its password from the keyring, once first used."""
-    def connect() -> Store:
-        from packstation.api import MissingKeyError
-        from packstation.store.site_database import SiteDatabase  # psycopg: only on a site
-
-        try:
-            password = keys.site_password(url)
-        except MissingKeyError:  # no keyring here: PGPASSWORD, .pgpass or trust may do
-            password = None
-        return SiteDatabase(url, password)
-    return connect
-
-
-@dataclass(frozen=True, slots=True)
-class SiteView:
-    """A site of stations, for the status bar and the queue's "Packing at" column."""
-
-    name: str
-    stations: int
-    held: dict[int, str]  # job id -> the other station holding it
-    lost: str = ""  # why the site database cannot be reached ("" when it can)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]

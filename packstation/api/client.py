@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -38,7 +39,7 @@ from packstation.api.models import (
     tracking_problem,
 )
 from packstation.api.pos import PosSale, PosSaleResult
-from packstation.api.ratelimit import Priority, RateBudget, budget_for
+from packstation.api.ratelimit import Budget, Priority, budget_for
 from packstation.api.responses import Answer, path_of, raise_for_status, server_message
 from packstation.api.secret import ApiKey, check_base_url, origin_of, redact_bytes
 from packstation.api.transport import KeyAuth, exchange, on_written
@@ -60,6 +61,13 @@ _DECODE_INLINE: Final = 64 * 1024  # a list answer smaller than this is decoded 
 R = TypeVar("R")
 
 
+def user_agent(station: str = "") -> str:
+    """``packstation/VERSION``, and the bench's name on a site (which of them sent a
+    request, for Smart Gift's support and our tests): letters, digits and ``._-`` only."""
+    label = re.sub(r"[^A-Za-z0-9._-]+", "-", station)[:40].strip("-")
+    return f"packstation/{__version__}" + (f" ({label})" if label else "")
+
+
 class SmartGiftClient:
     """Async client for the Smart Gift fulfilment and POS endpoints."""
 
@@ -68,7 +76,8 @@ class SmartGiftClient:
         base_url: str,
         key: ApiKey,
         *,
-        budget: RateBudget | None = None,
+        budget: Budget | None = None,
+        station: str = "",
         max_retries: int = 3,
         max_retry_wait: float = 60.0,
         backoff: float = 0.5,
@@ -79,7 +88,7 @@ class SmartGiftClient:
         self.base_url = check_base_url(base_url)
         self._origin = origin_of(self.base_url)
         self._key = key
-        self.budget = budget or budget_for(self.base_url, key.fingerprint)
+        self.budget: Budget = budget or budget_for(self.base_url, key.fingerprint)
         self.max_retries = max_retries
         self.max_retry_wait = max_retry_wait
         self.backoff = backoff
@@ -90,7 +99,7 @@ class SmartGiftClient:
             timeout=timeout,
             follow_redirects=False,  # a redirect could carry Smart-Auth elsewhere
             # Only what body.read_capped decodes in bounded steps (no brotli, no zstd).
-            headers={"User-Agent": f"packstation/{__version__}", "Content-Type": _JSON,
+            headers={"User-Agent": user_agent(station), "Content-Type": _JSON,
                      "Accept-Encoding": "gzip, deflate"},
             transport=transport,
         )

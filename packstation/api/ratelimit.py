@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from enum import IntEnum
-from typing import Final
+from typing import Final, Protocol
 
 DEFAULT_LIMIT: Final = 60
 DEFAULT_WINDOW: Final = 60.0
@@ -58,6 +58,19 @@ def _bounded_wait(seconds: float, what: str) -> float:
                     seconds, what, MAX_WAIT)
         return MAX_WAIT
     return max(0.0, seconds)
+
+
+class Budget(Protocol):
+    """What the client asks of a budget: this process's ``RateBudget``, or a site's
+    (``api.site_budget.SiteBudget``: that and then the site's ledger)."""
+
+    @property
+    def limit(self) -> int: ...
+    @property
+    def remaining(self) -> int | None: ...
+    async def acquire(self, priority: Priority = Priority.NORMAL) -> None: ...
+    async def release(self, headers: Mapping[str, str] | None, status: int | None) -> None: ...
+    def wait_estimate(self, priority: Priority = Priority.NORMAL) -> float: ...
 
 
 class RateBudget:

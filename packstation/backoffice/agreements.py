@@ -25,12 +25,15 @@ Listener = Callable[[list[Agreement]], None]
 
 
 class AgreementBook:
-    def __init__(self, client: SmartGiftClient, *, interval: float = REFRESH_EVERY) -> None:
+    def __init__(self, client: SmartGiftClient, *, interval: float = REFRESH_EVERY,
+                 may_refresh: Callable[[], bool] = lambda: True) -> None:
         self._client = client
         self.interval = interval
         self._agreements: dict[int, Agreement] = {}
         self._listeners: list[Listener] = []
-        self._loop = Repeating(self.refresh, lambda: self.interval, log, "agreements")
+        # On a site only the syncer looks in the background; a person's refresh always goes.
+        self._may_refresh = may_refresh
+        self._loop = Repeating(self._look, lambda: self.interval, log, "agreements")
         self.last_error: str | None = None
         self.last_success: datetime | None = None
         self.problems: list[str] = []  # records of the last list that could not be read
@@ -67,6 +70,10 @@ class AgreementBook:
         changed = list(agreements)
         for listener in list(self._listeners):
             listener(changed)
+
+    async def _look(self) -> None:
+        if self._may_refresh():
+            await self.refresh()
 
     async def refresh(self, priority: Priority = Priority.BACKGROUND) -> list[Agreement]:
         try:

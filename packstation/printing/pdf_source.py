@@ -13,18 +13,23 @@ import heapq
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from packstation.api import Job, PdfNotReady, Priority, SmartGiftClient
 from packstation.background import Repeating
 from packstation.printing.pdfcheck import CheckedPdf, check_pdf, merge_pdfs
 from packstation.store.pdf_cache import PdfCache
 
+if TYPE_CHECKING:
+    from packstation.store.site_pdfs import SitePdfCache
+
 log = logging.getLogger(__name__)
 
 GENERATION_LIMIT = 330.0  # the service promises 300 s; a little slack before giving up
 _FIRST_RETRY, _MAX_RETRY = 5.0, 60.0
 READY_BYTES = 64 * 1024 * 1024  # merged PDFs kept checked in memory (the next few jobs)
+_FOLLOW_MAX = 15.0  # longest between looks for a PDF another station fetches
 _IDLE = 3600.0  # nothing queued: the loop sleeps until prefetch() wakes it
 
 
@@ -33,10 +38,14 @@ def _merged_key(job: Job) -> str:
 
 
 class PdfSource:
-    def __init__(self, client: SmartGiftClient, cache: PdfCache,
-                 first_retry: float = _FIRST_RETRY) -> None:
+    def __init__(self, client: SmartGiftClient, cache: PdfCache | SitePdfCache,
+                 first_retry: float = _FIRST_RETRY,
+                 fetch_ahead: Callable[[], bool] = lambda: True) -> None:
         self._client = client
         self._cache = cache
+        # On a site, only the syncer downloads ahead; the others look in the site's store
+        # (a print still downloads at once what nobody has fetched yet).
+        self._fetch_ahead = fetch_ahead
         self._first_retry = first_retry
         self._waiting_since: dict[str, float] = {}
         self._failed: dict[str, str] = {}
@@ -220,6 +229,9 @@ class PdfSource:
             self._queued.discard(url)
             if await self._on_disk(url):
                 found = True
+                continue
+            if not self._fetch_ahead():  # the site's syncer fetches it: look again soon
+                self._schedule(url, delay, min(delay * 2, _FOLLOW_MAX))
                 continue
             try:
                 await self.get(url, Priority.BACKGROUND)

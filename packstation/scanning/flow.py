@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from packstation.api import Job
-from packstation.job_service import JobService
+from packstation.job_service import NO_NEW_JOB, JobService
+from packstation.store.site_database import SiteUnreachable
 
 
 class QueueOrder(Protocol):
@@ -82,8 +83,11 @@ class PackingFlow:
 
     async def start(self, in_hand: Job | None, queue: QueueOrder) -> Step:
         self.paused = False
-        job = in_hand if in_hand is not None and in_hand.status == "pending" \
-            else await self.jobs.take_next(queue.pending_in_order(None, self.packed))
+        try:
+            job = in_hand if in_hand is not None and in_hand.status == "pending" \
+                else await self.jobs.take_next(queue.pending_in_order(None, self.packed))
+        except SiteUnreachable:
+            return Step(False, NO_NEW_JOB)
         if job is None:
             return Step(True, "Nothing to pack: every job in the queue is done.")
         holder = await self.jobs.hold(job) if job is in_hand else None
@@ -104,8 +108,11 @@ class PackingFlow:
 
     async def skip(self, in_hand: Job | None, queue: QueueOrder) -> Step:
         self.hand_changed(None)
-        following = await self.jobs.take_next(queue.pending_in_order(
-            in_hand, self.packed | ({in_hand.id} if in_hand is not None else set())))
+        try:
+            following = await self.jobs.take_next(queue.pending_in_order(
+                in_hand, self.packed | ({in_hand.id} if in_hand is not None else set())))
+        except SiteUnreachable:
+            return Step(False, NO_NEW_JOB)
         if following is None:
             return Step(True, "No other job to take.")
         if in_hand is not None:
@@ -129,7 +136,10 @@ class PackingFlow:
         what became of the next job only."""
         self.packed.add(done.id)
         self.hand_changed(None)  # the job waited on (if it was this one) is packed
-        following = await self.jobs.take_next(queue.pending_in_order(done, self.packed))
+        try:
+            following = await self.jobs.take_next(queue.pending_in_order(done, self.packed))
+        except SiteUnreachable:  # the dispatch is saved (here): the packer is told so, red
+            return Step(False, NO_NEW_JOB, clear=True)
         if following is None:
             return Step(True, "That was the last job in the queue.", clear=True)
         if not self.prints_next():

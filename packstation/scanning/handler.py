@@ -11,9 +11,10 @@ waits); the result says what to show.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
@@ -24,6 +25,9 @@ from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox
+from packstation.store.site_database import SiteUnreachable
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,27 +57,40 @@ class ScanOutcome:
 
 class KnownJobs:
     """The cache as ``interpret`` looks things up, plus the outbox for references: a
-    label read twice is caught before Smart Gift has confirmed the first dispatch."""
+    label read twice is caught before Smart Gift has confirmed the first dispatch.
+
+    A site's database out of reach knows nothing (the scan is read against the job in
+    hand alone): the packer can still dispatch that job, saved on this station."""
 
     def __init__(self, cache: JobCache, outbox: DispatchOutbox) -> None:
         self.cache, self.outbox = cache, outbox
 
     def by_order_reference(self, reference: str) -> Job | None:
-        return self.cache.by_order_reference(reference)
+        return _unless_lost(lambda: self.cache.by_order_reference(reference), None)
 
     def by_voucher_code(self, code: str) -> Job | None:
-        return self.cache.by_voucher_code(code)
+        return _unless_lost(lambda: self.cache.by_voucher_code(code), None)
 
     def get(self, job_id: int) -> Job | None:
-        return self.cache.get(job_id)
+        return _unless_lost(lambda: self.cache.get(job_id), None)
 
     def by_tracking_reference(self, reference: str) -> list[Job]:
+        return _unless_lost(lambda: self._by_tracking_reference(reference), [])
+
+    def _by_tracking_reference(self, reference: str) -> list[Job]:
         found = {j.id: j for j in self.cache.by_tracking_reference(reference)}
         for job_id in self.outbox.jobs_with_reference(reference):
             job = found.get(job_id) or self.cache.get(job_id)
             if job is not None:
                 found[job_id] = job
         return list(found.values())
+
+
+def _unless_lost(read: Callable[[], T], otherwise: T) -> T:
+    try:
+        return read()
+    except SiteUnreachable:
+        return otherwise
 
 
 async def _first_of(written: asyncio.Event, sending: asyncio.Future[Any],
@@ -176,9 +193,11 @@ class ScanHandler:
         if outcome.dispatched:
             self.previous = ""  # a label read again is a new scan, not the second of two
         if meaning.kind is not ScanKind.IGNORED:
-            await asyncio.to_thread(self.jobs.log.record, meaning.text, meaning.kind.value,
-                                    outcome.message,
-                                    meaning.job.id if meaning.job else None)
+            # A site's scan log out of reach loses the line; the scan stands.
+            with contextlib.suppress(SiteUnreachable):
+                await asyncio.to_thread(self.jobs.log.record, meaning.text, meaning.kind.value,
+                                        outcome.message,
+                                        meaning.job.id if meaning.job else None)
         return outcome
 
     def _read_replacing(self, raw: str, replacing: Job | None, previous: str, confirmed: bool,

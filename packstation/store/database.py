@@ -116,6 +116,23 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     CREATE INDEX jobs_order_reference_lower ON jobs(lower(order_reference));
     """,
+    # 7: every change Smart Gift confirmed, kept (the outbox forgets it once sent). A
+    # station that lost its site sends from here; ``origin`` names each row once where
+    # it is copied into the site's history (NULL: made here), ``copied`` once it is.
+    """
+    CREATE TABLE dispatch_history (
+        id INTEGER PRIMARY KEY,
+        job_id INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        tracking_reference TEXT,
+        station TEXT NOT NULL DEFAULT '',
+        saved_at TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL,
+        origin TEXT UNIQUE,
+        copied INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX dispatch_history_job ON dispatch_history(job_id);
+    """,
 )
 
 

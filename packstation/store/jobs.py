@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 import orjson
 
@@ -56,21 +57,39 @@ def _row(job: Job, fetched_at: float) -> tuple[object, ...]:
             json.dumps(job.raw, ensure_ascii=False, default=str))
 
 
+def jobs_from_rows(rows: Sequence[Sequence[object]]) -> list[Job]:
+    """The jobs of stored bodies (each row's first column); an unreadable one skipped."""
+    out = []
+    with building_many(len(rows)):  # see packstation.memory: no GC stalls at start-up
+        for row in rows:
+            try:
+                out.append(Job.from_json(orjson.loads(str(row[0]))))
+            except (FieldError, ValueError, RecursionError) as exc:
+                # Was readable when stored; a newer reader may differ. Skipped, said.
+                log.warning("a cached job was skipped, unreadable: %s", str(exc)[:200])
+    return out
+
+
 class JobCache:
     def __init__(self, db: Store) -> None:
         self._db = db
 
     def store(self, jobs: Sequence[Job], fetched_at: float, *,
               watermark: datetime | None = None, full_sync: bool = False,
-              missing_from_pending: Iterable[int] = ()) -> list[JobChange]:
+              missing_from_pending: Iterable[int] = (),
+              guard: Callable[[Any], None] | None = None) -> list[JobChange]:
         """Merge ``jobs`` fetched at ``fetched_at`` (epoch s); return what changed status.
 
         ``missing_from_pending``: cached pending jobs a full refresh no longer lists;
-        they left pending elsewhere, to a status the refresh cannot tell.
+        they left pending elsewhere, to a status the refresh cannot tell. ``guard``: run
+        first in the transaction; what it raises writes nothing (a site's syncer checks
+        it still holds its lease).
         """
         changes: list[JobChange] = []
         # A full sync's thousands: the collector paused, the GIL handed over often.
         with building_many(len(jobs)), self._db.transaction() as sql:
+            if guard is not None:
+                guard(sql)
             known: dict[int, tuple[str, float]] = {}
             ids = [job.id for job in jobs]
             for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
@@ -116,15 +135,7 @@ class JobCache:
         return changes
 
     def _jobs(self, rows: Sequence[Sequence[object]]) -> list[Job]:
-        out = []
-        with building_many(len(rows)):  # see packstation.memory: no GC stalls at start-up
-            for (body,) in rows:
-                try:
-                    out.append(Job.from_json(orjson.loads(str(body))))
-                except (FieldError, ValueError, RecursionError) as exc:
-                    # Was readable when stored; a newer reader may differ. Skipped, said.
-                    log.warning("a cached job was skipped, unreadable: %s", str(exc)[:200])
-        return out
+        return jobs_from_rows(rows)
 
     def load(self, statuses: Sequence[str] | None = None) -> list[Job]:
         if statuses:

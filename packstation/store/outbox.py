@@ -134,8 +134,9 @@ def _busy(entry: OutboxEntry) -> str:
 
 
 class DispatchOutbox:
-    def __init__(self, db: Store) -> None:
+    def __init__(self, db: Store, station: str = "") -> None:
         self._db = db
+        self.station = station  # written into the history with each confirmed change
 
     def add(self, job_id: int, status: str, tracking_reference: str | None = None, *,
             replace: bool = False) -> OutboxEntry:
@@ -272,10 +273,17 @@ class DispatchOutbox:
         return None if row is None or row[0] is None else float(row[0])
 
     def sent(self, entry: OutboxEntry) -> None:
-        """Confirmed by Smart Gift: the entry goes (store the returned job before this)."""
-        self._db.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
-                         " tracking_reference IS NOT DISTINCT FROM ?",
-                         (entry.id, entry.status, entry.tracking_reference))
+        """Confirmed by Smart Gift: the entry goes into the history (store the returned job
+        before this)."""
+        with self._db.transaction() as sql:
+            gone = sql.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
+                               " tracking_reference IS NOT DISTINCT FROM ? RETURNING id",
+                               (entry.id, entry.status, entry.tracking_reference)).fetchone()
+            if gone is not None:
+                sql.execute("INSERT INTO dispatch_history (job_id, status, tracking_reference,"
+                            " station, saved_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                            (entry.job_id, entry.status, entry.tracking_reference,
+                             self.station, entry.created_at.isoformat(), _now()))
 
     def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
         # Only while we still hold the lease: a late answer never overwrites a takeover.

@@ -16,11 +16,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from packstation.api import ApiError, Priority, SmartGiftClient
 from packstation.background import Repeating
 from packstation.listeners import Listeners
 from packstation.store.jobs import JobCache, JobChange
+from packstation.store.site_roles import LeaseLost
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +33,21 @@ INTERVAL = 30.0
 ChangeListener = Callable[[list[JobChange]], None]
 
 
+class NotSyncer(Exception):
+    """Another station of the site syncs now: this one asks Smart Gift nothing."""
+
+
 class JobSync:
     def __init__(self, client: SmartGiftClient, cache: JobCache, *,
                  interval: float = INTERVAL, full_every: float = FULL_REFRESH_EVERY,
-                 overlap: timedelta = OVERLAP, listener: ChangeListener | None = None) -> None:
+                 overlap: timedelta = OVERLAP, listener: ChangeListener | None = None,
+                 may_sync: Callable[[], bool] = lambda: True,
+                 guard: Callable[[Any], None] | None = None) -> None:
         self._client = client
+        # A site's stations: only the one holding the syncer lease asks (``may_sync``,
+        # no I/O), and what it stores is checked against that lease (``guard``).
+        self._may_sync = may_sync
+        self._guard = guard
         self._cache = cache
         self.interval = interval
         self.full_every = full_every
@@ -56,6 +68,8 @@ class JobSync:
         """One sync (full or incremental, whichever is due); returns what changed."""
         try:
             changes = await self._sync()
+        except (NotSyncer, LeaseLost):  # another station took over: nothing was stored
+            return []
         except ApiError as exc:
             self.last_error = str(exc)
             self.offline = True
@@ -71,11 +85,19 @@ class JobSync:
             self._listeners.tell(changes)
         return changes
 
+    async def _asking(self) -> None:
+        """Before each request: raise once this station is no longer the site's syncer."""
+        if not self._may_sync():
+            raise NotSyncer("another station syncs for the site")
+
     async def _sync(self) -> list[JobChange]:
+        if not self._may_sync():
+            return []
         watermark, last_full = await asyncio.to_thread(
             lambda: (self._cache.watermark(), self._cache.last_full_sync()))
         started = time.time()
         full = watermark is None or last_full is None or started - last_full >= self.full_every
+        await self._asking()
         if full:
             result = await self._client.list_jobs(status="pending", priority=Priority.BACKGROUND)
             listed = {job.id for job in result.items}
@@ -89,6 +111,7 @@ class JobSync:
         if missing and watermark is not None:
             # Left pending elsewhere: ask what became of them (they changed since then).
             oldest = min(watermark - self.overlap, datetime.now(UTC) - timedelta(days=1))
+            await self._asking()
             extra = await self._client.list_jobs(after=oldest, priority=Priority.BACKGROUND)
             result.items.extend(j for j in extra.items if j.id in missing)
             missing -= {j.id for j in extra.items}
@@ -97,7 +120,7 @@ class JobSync:
         changes = await asyncio.to_thread(
             self._cache.store, result.items, started,
             watermark=datetime.fromtimestamp(started, UTC), full_sync=full,
-            missing_from_pending=missing)
+            missing_from_pending=missing, guard=self._guard)
         return changes
 
     def start(self) -> None:
