@@ -40,6 +40,8 @@ class SeenRequest:
     query: str
     had_key: bool
     body: Any = None  # the JSON body of a PUT or POST, as parsed
+    agent: str = ""  # its User-Agent: which station of a site sent it
+    at: float = 0.0  # time.monotonic() when it came
 
 
 @dataclass
@@ -161,7 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload = exc
         sandbox.requests.append(SeenRequest(method, url.path, url.query,
                                             "Smart-Auth" in self.headers,
-                                            None if isinstance(payload, Rejected) else payload))
+                                            None if isinstance(payload, Rejected) else payload,
+                                            str(self.headers.get("User-Agent", ""))[:200],
+                                            time.monotonic()))
         if sandbox.faults.latency:
             time.sleep(sandbox.faults.latency)
         fault = sandbox.faults.next(f"{method} {url.path}")

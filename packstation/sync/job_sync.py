@@ -57,6 +57,7 @@ class JobSync:
         self.last_error: str | None = None
         self.offline = False  # the last error was Smart Gift's or the network's
         self.last_success: datetime | None = None
+        self.rounds = 0  # syncs that asked Smart Gift and stored what it said
 
     def subscribe(self, listener: ChangeListener) -> None:
         self._listeners.subscribe(listener)
@@ -121,6 +122,7 @@ class JobSync:
             self._cache.store, result.items, started,
             watermark=datetime.fromtimestamp(started, UTC), full_sync=full,
             missing_from_pending=missing, guard=self._guard)
+        self.rounds += 1
         return changes
 
     def start(self) -> None:
