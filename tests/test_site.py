@@ -241,6 +241,24 @@ def test_site_init_status_password_and_leave_from_the_command_line(
     said = capsys.readouterr().out
     assert f"1 station(s), schema {len(SITE_MIGRATIONS)}" in said
     assert Settings.load().station() in said and "Outbox: 0 change(s)" in said
+    assert "Syncer: none live" in said and "Voucher PDFs stored: 0 (0.0 MB)" in said
+    # A syncer, requests spent and a PDF kept: said too.
+    from packstation.store.site_budget import SiteLedger
+    from packstation.store.site_pdfs import SitePdfs
+    from packstation.store.site_roles import SiteLease
+
+    db = SiteDatabase(url)
+    try:
+        assert SiteLease(db, "bench-7").hold()
+        assert SiteLedger(db, "bench-7").take(60) == 0.0
+        SitePdfs(db, "bench-7").put("https://pdf.example/1", b"%PDF-1.4 " + b"x" * 2_000_000)
+    finally:
+        db.close()
+    assert main(["site", "status"]) == 0
+    said = capsys.readouterr().out
+    assert "Syncer: bench-7 (term 1" in said
+    assert "Budget: 1 request(s) in the last 62 s" in said and "(bench-7 1)" in said
+    assert "Voucher PDFs stored: 1 (1.9 MB)" in said
     assert "pg-s3cret" not in said
     assert main(["site", "init", url.replace("postgresql://postgres@",
                                              "postgresql://postgres:pw@")]) == 2
@@ -341,8 +359,8 @@ def test_the_window_shows_the_site_who_packs_what_and_a_lost_site_in_red(
     window = open_window(qtbot, station)
     try:
         window.show()
-        qtbot.waitUntil(lambda: window.status.site.text() == f"Site {name}: 2 stations",
-                        timeout=10_000)
+        qtbot.waitUntil(lambda: window.status.site.text()
+                        == f"Site {name}: 2 stations, bench-2 syncs", timeout=10_000)
         row = window.model.row_of(held or 0)
         assert row is not None
         column = window.model.COLUMNS.index("Packing at")

@@ -13,22 +13,23 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from pathlib import Path
 
 import pytest
 
-from packstation.api import ApiKey, Priority, RateBudget, SmartGiftClient
+from packstation.api import Job, Priority, RateBudget
 from packstation.api.site_budget import SiteBudget
-from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.job_service import NO_NEW_JOB
+from packstation.sandbox import SandboxServer
+from packstation.scanning.flow import PackingFlow
 from packstation.store.history import DispatchHistory
-from packstation.store.jobs import JobCache
 from packstation.store.site_budget import SiteLedger
 from packstation.store.site_database import SiteDatabase, SiteUnreachable
-from packstation.store.site_roles import LEASE_FOR, LeaseLost, SiteLease
+from packstation.store.site_roles import LeaseLost, SiteLease
 from tests.pg import Cluster, start_cluster
+from tests.test_client import until
 from tests.test_site import site_station
-from tests.test_store import job
 
 ROOT = Path(__file__).parent.parent
 TAKEOVER = 15.0  # the issue's bound: another station syncs within this of the last beat
@@ -196,3 +197,109 @@ def test_a_frozen_syncer_is_replaced_and_once_thawed_does_not_sync_alongside(
     finally:
         first.stop()
         second.stop()
+
+
+class _Queue:
+    def __init__(self, jobs: list[Job]) -> None:
+        self.jobs = jobs
+
+    def pending_in_order(self, after: Job | None, skip: Set[int]) -> list[Job]:
+        return [j for j in self.jobs if j.id not in skip]
+
+    def put_in_hand(self, job: Job) -> None:
+        pass
+
+
+async def test_the_database_stopped_mid_shift_costs_no_dispatch_and_none_twice(
+        sandbox: SandboxServer) -> None:
+    """``pg_ctl stop -m immediate`` mid-shift, then started again: the dispatch made
+    meanwhile is saved on the station and sent from it, arrives once, and is in the
+    site's history (once) when the database is back; no new job is taken meanwhile."""
+    cluster = start_cluster()
+    url = cluster.new_database()
+    bench, other = site_station(sandbox, url, "bench-1"), site_station(sandbox, url, "bench-2")
+    try:
+        await bench.sync.sync_once()
+        pending = await asyncio.to_thread(bench.cache.load, ["pending"])
+        before = await bench.jobs.take_next(pending)
+        assert before is not None
+        saved = await bench.jobs.dispatch(before, "BEFORE-OUTAGE")
+        assert saved.ok and "this station" not in saved.message
+        in_hand = await bench.jobs.take_next(pending[1:])
+        assert in_hand is not None
+
+        await asyncio.to_thread(cluster.stop, "immediate")
+        alone = await bench.jobs.dispatch(in_hand, "DURING-OUTAGE")
+        assert alone.ok, alone.message
+        assert "on this station" in alone.message and "out of reach" in alone.message
+        flow = PackingFlow(bench.jobs)
+        step = await flow.start(None, _Queue(pending[2:]))  # no new job: said, in red
+        assert not step.ok and step.message == NO_NEW_JOB
+        site = bench.site
+        assert site is not None
+        own = DispatchHistory(site.own_db)
+        await until(lambda: [r.tracking_reference for r in own.for_job(in_hand.id)]
+                    == ["DURING-OUTAGE"], timeout=15)
+
+        site.start()  # the station's own sender and its catch-up, as the window starts them
+        await asyncio.to_thread(cluster.start)
+        await until(lambda: site.catch_up.carried == 1, timeout=30)
+        assert await site.catch_up.carry() == 0  # carried once, however often it looks
+        check = SiteDatabase(url)
+        try:
+            history = DispatchHistory(check)
+            assert [(r.tracking_reference, r.station) for r in history.for_job(in_hand.id)] \
+                == [("DURING-OUTAGE", "bench-1")]
+            assert [r.tracking_reference for r in history.for_job(before.id)] \
+                == ["BEFORE-OUTAGE"]
+        finally:
+            check.close()
+        puts = Counter(r.path for r in sandbox.requests if r.method == "PUT")
+        assert puts == Counter({f"/fulfilment/jobs/{before.id}": 1,
+                                f"/fulfilment/jobs/{in_hand.id}": 1})
+        # Every bench sees it dispatched; and this one takes new jobs again.
+        assert await asyncio.to_thread(other.cache.status_of, in_hand.id) == "dispatched"
+        assert await bench.jobs.take_next(pending[2:]) is not None
+    finally:
+        await bench.aclose()
+        await other.aclose()
+        cluster.stop("immediate")
+
+
+async def test_three_stations_on_one_key_at_its_limit_never_meet_a_429(
+        site_url: str) -> None:
+    """Three benches packing as fast as they can, with the site's syncer's sync and PDF
+    prefetch, on one sandbox key of 60 requests a minute: more than a minute's worth of
+    requests, none refused, every dispatch sent once."""
+    with SandboxServer(pdf_delay=0, jobs=140, seed=11, rate_limit=60, rate_window=60.0
+                       ) as sandbox:
+        first = site_station(sandbox, site_url, "bench-0")
+        try:
+            await first.sync.sync_once()  # the site's jobs, counted in its budget too
+            pending = await asyncio.to_thread(first.cache.load, ["pending"])
+        finally:
+            await first.aclose()
+        ids = sorted(j.id for j in pending)[:72]
+        assert len(ids) == 72  # 72 dispatches: more than the key's minute on their own
+        benches = [Child(site_url, sandbox.base_url, f"bench-{n}", "pack",
+                         *[str(i) for i in ids[n - 1::3]]) for n in (1, 2, 3)]
+        try:
+            for bench in benches:
+                bench.expect("packed", timeout=240)
+        finally:
+            for bench in benches:
+                bench.stop()
+        seen = list(sandbox.requests)
+        puts = Counter(r.path for r in seen if r.method == "PUT")
+        assert puts == Counter({f"/fulfilment/jobs/{i}": 1 for i in ids})
+        pdfs = sum(1 for r in seen if "voucher-pdf" in r.path)
+        spent = len(seen)
+        print(f"\n3 stations: {spent} requests ({len(puts)} dispatches, {pdfs} PDFs), "
+              f"{sandbox.limit.refused} refused")
+        assert spent > 60  # more than one window's worth: the budget was at work
+        assert sandbox.limit.refused == 0
+    db = SiteDatabase(site_url)
+    try:
+        assert DispatchHistory(db).count() == 72
+    finally:
+        db.close()

@@ -2,7 +2,8 @@
 
     site init URL     create (or bring up to date) the site's schema; this station joins
     site password     store the site database's password in the keyring (never a file)
-    site status       the stations seen, the jobs they hold, the shared outbox
+    site status       the stations seen, the jobs they hold, which syncs, the budget,
+                      the PDFs stored, the shared outbox
     site leave        this station works alone again (its own SQLite)
 """
 
@@ -69,8 +70,13 @@ def site_command(args: argparse.Namespace) -> int:
 
 
 def _status(db: SiteDatabase, settings: Settings) -> int:
+    from packstation.api.ratelimit import DEFAULT_LIMIT
     from packstation.store.claims import SiteClaims
+    from packstation.store.history import DispatchHistory
     from packstation.store.outbox import DispatchOutbox
+    from packstation.store.site_budget import SiteLedger
+    from packstation.store.site_pdfs import SitePdfs
+    from packstation.store.site_roles import SiteLease
 
     claims = SiteClaims(db, settings.station())
     seen = claims.stations()
@@ -82,6 +88,19 @@ def _status(db: SiteDatabase, settings: Settings) -> int:
     print(f"Jobs in hand: {len(held)}")
     for job_id, holder, since in held:
         print(f"  job {job_id} at {cell(holder)} since {since.astimezone():%H:%M:%S}")
+    holder = SiteLease(db, settings.station()).holder()
+    if holder is None or not holder.live:
+        print("Syncer: none live (a station takes it within seconds of starting)")
+    else:
+        print(f"Syncer: {cell(holder.station)} (term {holder.term}, heartbeat "
+              f"{holder.renewed_at.astimezone():%H:%M:%S})")
+    budget = SiteLedger(db, settings.station()).state()
+    spent = ", ".join(f"{cell(name)} {count}" for name, count in budget.by_station.items())
+    print(f"Budget: {budget.spent} request(s) in the last {budget.window:.0f} s, of about "
+          f"{DEFAULT_LIMIT} a minute for the key" + (f" ({spent})" if spent else ""))
+    count, size = SitePdfs(db, settings.station()).stats()
+    print(f"Voucher PDFs stored: {count} ({size / 1_048_576:.1f} MB)")
     total, attention = DispatchOutbox(db).counts()
     print(f"Outbox: {total} change(s) waiting, {attention} needing attention")
+    print(f"Changes confirmed: {DispatchHistory(db).count()}")
     return 0

@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
         if self._gone:
             return
         if site is not None:
-            self.status.show_site(site.name, site.stations, site.lost)
+            self.status.show_site(site.name, site.stations, site.lost, site.syncer)
             self.model.set_held(site.held)
         self.status.refresh(station.status(self.current_job()))
         if counts is None:

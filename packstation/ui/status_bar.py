@@ -68,13 +68,15 @@ class StationStatusBar(QStatusBar):
     def busy(self) -> bool:
         return self.progress.isVisible()
 
-    def show_site(self, name: str, stations: int, lost: str) -> None:
-        """A site of stations: its name and how many are on it, or that it is lost."""
+    def show_site(self, name: str, stations: int, lost: str, syncer: str = "") -> None:
+        """A site of stations: its name, how many are on it and which syncs for it, or
+        that it is lost (red: no new job until it is back)."""
         if lost:
             self.site.setText(f"Site {name}: connection lost ({lost}); finish the job in "
-                              "hand")
+                              "hand, no new job until the site is back")
         else:
-            self.site.setText(f"Site {name}: {stations} station{'s' if stations != 1 else ''}")
+            self.site.setText(f"Site {name}: {stations} station{'s' if stations != 1 else ''}"
+                              + (f", {syncer} syncs" if syncer else ""))
         self.site.setStyleSheet(warning_style() if lost else "")
         self.site.show()
 
