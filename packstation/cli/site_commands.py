@@ -88,12 +88,12 @@ def _status(db: SiteDatabase, settings: Settings) -> int:
     print(f"Jobs in hand: {len(held)}")
     for job_id, holder, since in held:
         print(f"  job {job_id} at {cell(holder)} since {since.astimezone():%H:%M:%S}")
-    holder = SiteLease(db, settings.station()).holder()
-    if holder is None or not holder.live:
+    syncer = SiteLease(db, settings.station()).holder()
+    if syncer is None or not syncer.live:
         print("Syncer: none live (a station takes it within seconds of starting)")
     else:
-        print(f"Syncer: {cell(holder.station)} (term {holder.term}, heartbeat "
-              f"{holder.renewed_at.astimezone():%H:%M:%S})")
+        print(f"Syncer: {cell(syncer.station)} (term {syncer.term}, heartbeat "
+              f"{syncer.renewed_at.astimezone():%H:%M:%S})")
     budget = SiteLedger(db, settings.station()).state()
     spent = ", ".join(f"{cell(name)} {count}" for name, count in budget.by_station.items())
     print(f"Budget: {budget.spent} request(s) in the last {budget.window:.0f} s, of about "
