@@ -159,7 +159,7 @@ def site_station(sandbox: SandboxServer, url: str, name: str) -> Station:
     from tests.gui import ANY_REFERENCE
 
     client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
-                             max_retries=0)
+                             max_retries=0, station=name)
     return Station(sandbox.base_url, client, lambda: SiteDatabase(url),
                    Settings(site_url=url, station_name=name, print_on_select=False,
                             delivery_methods=dict(ANY_REFERENCE)))

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Set
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -303,3 +304,110 @@ async def test_three_stations_on_one_key_at_its_limit_never_meet_a_429(
         assert DispatchHistory(db).count() == 72
     finally:
         db.close()
+
+
+async def test_a_dispatch_at_one_bench_is_told_at_another_by_notify(
+        site_url: str, sandbox: SandboxServer) -> None:
+    """The follower's own look is an hour apart here: only the NOTIFY can wake it."""
+    from packstation.store.jobs import JobChange
+    from packstation.sync.site_sync import SiteSync
+
+    first, second = site_station(sandbox, site_url, "bench-1"), \
+        site_station(sandbox, site_url, "bench-2")
+    told: list[tuple[JobChange, float]] = []
+    try:
+        await first.sync.sync_once()
+        follower = second.sync
+        assert isinstance(follower, SiteSync)
+        follower.look_every = 3600.0
+        follower.heartbeat = 3600.0
+        await asyncio.to_thread(follower.prime)
+        follower.subscribe(lambda changes: told.extend((c, time.monotonic()) for c in changes))
+        follower.start()
+        await until(lambda: follower._listener is not None and not told, timeout=5)
+        pending = await asyncio.to_thread(first.cache.load, ["pending"])
+        await until(lambda: True)
+        saved = time.monotonic()
+        assert (await first.jobs.dispatch(pending[0], "TOLD-ELSEWHERE")).ok
+        await until(lambda: any(c.job.id == pending[0].id and c.job.status == "dispatched"
+                                for c, _ in told), timeout=10)
+        change, at = next((c, t) for c, t in told if c.job.id == pending[0].id)
+        assert change.old_status == "pending" and change.left_pending
+        print(f"\ndispatch saved at bench-1 -> told at bench-2: {(at - saved) * 1000:.0f} ms")
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+async def test_voucher_pdfs_are_fetched_once_for_the_site(
+        site_url: str, sandbox: SandboxServer) -> None:
+    """The syncer fetches ahead; the other bench prints from the site's copy, asking
+    Smart Gift nothing."""
+    first, second = site_station(sandbox, site_url, "bench-1"), \
+        site_station(sandbox, site_url, "bench-2")
+    try:
+        await first.sync.sync_once()
+        assert first.syncer and not second.syncer
+        pending = await asyncio.to_thread(first.cache.load, ["pending"])
+        jobs = [j for j in pending if j.vouchers][:3]
+        first.prefetch(jobs)
+        await first.pdfs.idle()
+        second.prefetch(jobs)  # a follower looks in the site's store: no request
+        for job in jobs:
+            await second.pdfs.merged_for(job)  # as its print would
+        urls = Counter(r.path for r in sandbox.requests if "voucher-pdf" in r.path)
+        assert {urlsplit(v.pdf_copy or "").path for j in jobs for v in j.vouchers} <= set(urls)
+        assert set(urls.values()) == {1}  # once each, whichever bench needed it
+        assert all(second.pdfs.ready(job) for job in jobs)
+        site = second.site
+        assert site is not None
+        count, size = await asyncio.to_thread(site.pdf_store.stats)
+        assert count >= sum(len(j.vouchers) for j in jobs) and size > 0
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+def test_the_sites_pdfs_are_bounded_and_an_oversized_row_is_never_read(
+        site_url: str) -> None:
+    from packstation.store.site_pdfs import PDF_MAX_BYTES, SitePdfs
+
+    db = SiteDatabase(site_url)
+    try:
+        pdfs = SitePdfs(db, "bench-1", max_bytes=3_000)
+        for n in range(5):
+            pdfs.put(f"https://pdf.example/{n}", b"%PDF" + bytes(996))
+            db.execute("UPDATE voucher_pdfs SET used_at = now() + ? * interval '1 s'"
+                       " WHERE url = ?", (n, f"https://pdf.example/{n}"))
+        assert pdfs.evict() == 2 and pdfs.stats() == (3, 3_000)
+        assert pdfs.get("https://pdf.example/0") is None  # the least recently used went
+        assert pdfs.get("https://pdf.example/4") is not None
+        # A row made too big by hand (or by a hostile hand) is a miss, not a huge read.
+        db.execute("UPDATE voucher_pdfs SET size = ? WHERE url = 'https://pdf.example/4'",
+                   (PDF_MAX_BYTES + 1,))
+        assert pdfs.get("https://pdf.example/4") is None
+        pdfs.put("https://pdf.example/big", bytes(PDF_MAX_BYTES + 1))
+        assert "https://pdf.example/big" not in pdfs
+    finally:
+        db.close()
+
+
+async def test_only_the_syncer_looks_at_agreements_in_the_background(
+        site_url: str, sandbox: SandboxServer) -> None:
+    first, second = site_station(sandbox, site_url, "bench-1"), \
+        site_station(sandbox, site_url, "bench-2")
+    try:
+        await first.sync.sync_once()
+        await second.sync.sync_once()  # a follower: it syncs nothing
+        def looks() -> list[str]:
+            return [r.agent for r in sandbox.requests if r.path == "/fulfilment/agreements"]
+
+        await second.agreements._look()
+        assert looks() == []  # the follower's background look: nothing asked
+        await first.agreements._look()
+        assert [a.split()[-1] for a in looks()] == ["(bench-1)"]
+        await second.agreements.refresh()  # a person's refresh at any bench goes
+        assert [a.split()[-1] for a in looks()] == ["(bench-1)", "(bench-2)"]
+    finally:
+        await first.aclose()
+        await second.aclose()
