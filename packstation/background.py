@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from packstation.api.errors import ApiError
+from packstation.store.site_database import SiteUnreachable
 
 
 async def stop_task(task: asyncio.Task[Any] | None) -> None:
@@ -63,7 +64,8 @@ class Repeating:
             self._wake.clear()
             try:
                 await self._work()
-            except ApiError as exc:  # expected trouble (network, server, key): one line
+            except (ApiError, SiteUnreachable) as exc:  # expected (network, server, key, a
+                # site's database restarting): one line
                 self.last_error = str(exc)
                 self._log.warning("%s: %s", self._what, exc)
             except Exception as exc:  # anything else: the traceback, for whoever reads the log

@@ -342,7 +342,7 @@ def test_the_window_shows_the_site_who_packs_what_and_a_lost_site_in_red(
 
     from packstation.config.settings import Settings
     from packstation.station import Station
-    from tests.gui import ANY_REFERENCE, open_window, wait
+    from tests.gui import ANY_REFERENCE, open_window, scan, wait
 
     url = pg_cluster.new_database()
     name = url.rsplit("/", 1)[-1]
@@ -374,6 +374,15 @@ def test_the_window_shows_the_site_who_packs_what_and_a_lost_site_in_red(
         qtbot.waitUntil(lambda: "connection lost" in window.status.site.text(),
                         timeout=20_000)
         assert window.status.site.styleSheet() != ""
+        # The job in hand is still dispatched: saved on this PC, sent from it; no new job.
+        in_hand = window.current_job()
+        assert in_hand is not None
+        scan(qtbot, window, "LOSTSITE1")
+        qtbot.waitUntil(lambda: "on this station" in window.banner.text(), timeout=20_000)
+        assert "no new job until it is back" in window.banner.text()
+        assert not window.banner.good  # in red
+        qtbot.waitUntil(lambda: [r.path for r in sandbox.requests if r.method == "PUT"]
+                        == [f"/fulfilment/jobs/{in_hand.id}"], timeout=20_000)
         with psycopg.connect(pg_cluster.url(), autocommit=True) as admin:
             admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         qtbot.waitUntil(lambda: "connection lost" not in window.status.site.text(),

@@ -6,7 +6,8 @@ site's ledger (``store.site_budget.SiteLedger``, kept in PostgreSQL) must have r
 one more in its window: the stations together never go over the key's limit. A ledger
 that cannot be reached (the site database is lost) is not waited for: this station then
 keeps to ``ALONE_LIMIT`` requests a minute of its own, a share small enough that a site
-of stations all cut off at once stays within the key's limit.
+of stations all cut off at once stays within the key's limit, and only for people's
+work (a packer's dispatch): background work waits for the ledger.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from packstation.api.ratelimit import Priority, RateBudget
 
 ALONE_LIMIT: Final = 6  # requests a minute while the site's ledger cannot be reached
 _ALONE_WINDOW: Final = 60.0
+_LOOK_AGAIN: Final = 2.0  # background work waits for the site's ledger this long a look
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,9 @@ class SiteBudget:
                 wait = await asyncio.to_thread(self.ledger.take, self.local.limit, held,
                                                int(priority))
             except Exception as exc:  # the site's database is out of reach: alone, slowly
+                if priority >= Priority.BACKGROUND:  # only people's work goes alone: the
+                    await asyncio.sleep(_LOOK_AGAIN)  # small share is the packers'
+                    continue
                 if self.alone_since is None:
                     log.warning("the site's request budget cannot be reached (%s); this "
                                 "station keeps to %d requests a minute until it can",
