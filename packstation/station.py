@@ -125,6 +125,8 @@ class Station:
             _ = station.client
         if settings.site_url and not demo:
             _ = station.db  # the site's database reached here, in the caller's worker
+            if station.site is not None:  # and the PC's own, for a dispatch while it is lost
+                _ = station.site.own_db
             if connect and isinstance(station.sync, SiteSync):
                 station.sync.prime()  # followed from before the window reads the queue
         return station
