@@ -29,6 +29,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
@@ -62,12 +63,18 @@ def notify_floor(url: str, rounds: int = 30) -> float:
     return statistics.median(times)
 
 
-def start(url: str, api: str, name: str, every: float, events: queue.Queue[Event]
-          ) -> subprocess.Popen[str]:
+def start(url: str, api: str, name: str, every: float, events: queue.Queue[Event],
+          folder: Path) -> subprocess.Popen[str]:
+    """A station process; its own data and cache folders, as each bench is its own PC."""
+    home = folder / name
+    home.mkdir()
     process = subprocess.Popen([sys.executable, str(ROOT / "bench" / "site_station.py"), url,
                                 api, name, str(every)], stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
-                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+                               stderr=(home / "stderr.txt").open("w"), text=True, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT),
+                                    "PACKSTATION_DATA_DIR": str(home / "data"),
+                                    "PACKSTATION_CACHE_DIR": str(home / "cache"),
+                                    "PACKSTATION_LOG_DIR": str(home / "log")})
 
     def read() -> None:
         assert process.stdout is not None
@@ -94,7 +101,8 @@ def main() -> None:
     floor = notify_floor(url)
     events: queue.Queue[Event] = queue.Queue()
     names = [f"bench-{n:02d}" for n in range(1, args.stations + 1)]
-    processes = {name: start(url, sandbox.base_url, name, args.every, events)
+    folder = Path(tempfile.mkdtemp(prefix="packstation-site-bench-"))
+    processes = {name: start(url, sandbox.base_url, name, args.every, events, folder)
                  for name in names}
     said: list[Event] = []
     syncer = ""
@@ -135,6 +143,7 @@ def main() -> None:
             if process.poll() is None:
                 process.kill()
     report(said, sandbox, floor, args, killed, takeover, began)
+    print(f"each station's stderr: {folder}/<name>/stderr.txt")
     sandbox.stop()
     cluster.stop("immediate")
 
@@ -143,6 +152,20 @@ def report(said: list[Event], sandbox: SandboxServer, floor: float,
            args: argparse.Namespace, killed: dict[str, float], takeover: list[float],
            began: float) -> None:
     requests = list(sandbox.requests)
+    taken: dict[tuple[str, int], float] = {}
+    took: list[float] = []
+    counts: Counter[str] = Counter()
+    for name, event, _ in said:
+        counts[str(event["e"])] += 1
+        job = event.get("job")
+        if event["e"] == "take" and isinstance(job, int):
+            taken[(name, job)] = float(event["t"])  # type: ignore[arg-type]
+        if event["e"] == "dispatch" and isinstance(job, int) and (name, job) in taken:
+            took.append(float(event["t"]) - taken[(name, job)])  # type: ignore[arg-type]
+    if took:
+        print(f"a job from taken to scanned (its PDFs got): median "
+              f"{statistics.median(took) * 1000:.0f} ms, max {max(took) * 1000:.0f} ms; "
+              f"events: {dict(counts)}")
     packers: dict[int, set[str]] = defaultdict(set)
     seen: dict[int, list[float]] = defaultdict(list)
     for name, event, _ in said:

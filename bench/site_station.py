@@ -99,6 +99,7 @@ async def main(site: str, api: str, name: str, every: float) -> None:
 
 
 async def pack(station: Station, job: Job, name: str, mine: set[int]) -> None:
+    say("take", job=job.id, t=time.time())
     try:
         await station.pdfs.merged_for(job)  # what its print needs
     except Exception as exc:  # a PDF not made yet: packed all the same, said

@@ -318,22 +318,23 @@ async def test_a_dispatch_at_one_bench_is_told_at_another_by_notify(
         site_station(sandbox, site_url, "bench-2")
     told: list[tuple[JobChange, float]] = []
     try:
-        await first.sync.sync_once()
         follower = second.sync
         assert isinstance(follower, SiteSync)
         follower.look_every = 3600.0
         follower.heartbeat = 3600.0
-        await asyncio.to_thread(follower.prime)
+        await asyncio.to_thread(follower.prime)  # an empty site: nothing known yet
         follower.subscribe(lambda changes: told.extend((c, time.monotonic()) for c in changes))
         follower.start()
-        await until(lambda: follower._listener is not None and not told, timeout=5)
+        await first.sync.sync_once()
         pending = await asyncio.to_thread(first.cache.load, ["pending"])
-        await until(lambda: True)
+        await until(lambda: len(told) == len(pending), timeout=10)  # new to it: all of them
+        assert {c.old_status for c, _ in told} == {None}
         saved = time.monotonic()
         assert (await first.jobs.dispatch(pending[0], "TOLD-ELSEWHERE")).ok
         await until(lambda: any(c.job.id == pending[0].id and c.job.status == "dispatched"
                                 for c, _ in told), timeout=10)
-        change, at = next((c, t) for c, t in told if c.job.id == pending[0].id)
+        change, at = next((c, t) for c, t in told if c.job.id == pending[0].id
+                          and c.job.status == "dispatched")
         assert change.old_status == "pending" and change.left_pending
         print(f"\ndispatch saved at bench-1 -> told at bench-2: {(at - saved) * 1000:.0f} ms")
     finally:

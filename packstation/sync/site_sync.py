@@ -141,7 +141,8 @@ class SiteSync:
                 changed = await asyncio.to_thread(self._changes.since, self._seq)
                 self._seq, more = changed.seq, changed.more
                 self.site_synced_at = changed.synced_at or self.site_synced_at
-                statuses = self._statuses or {}
+                statuses = self._statuses
+                assert statuses is not None  # primed above
                 batch = [JobChange(job, statuses.get(job.id)) for job in changed.jobs]
                 statuses.update((job.id, job.status) for job in changed.jobs)
                 if batch:
