@@ -28,6 +28,7 @@ from packstation.store.history import DispatchHistory
 from packstation.store.site_budget import SiteLedger
 from packstation.store.site_database import SiteDatabase, SiteUnreachable
 from packstation.store.site_roles import LeaseLost, SiteLease
+from tests.cups import CupsQueue
 from tests.pg import Cluster, start_cluster
 from tests.test_client import until
 from tests.test_site import site_station
@@ -214,13 +215,15 @@ class _Queue:
 
 
 async def test_the_database_stopped_mid_shift_costs_no_dispatch_and_none_twice(
-        sandbox: SandboxServer) -> None:
-    """``pg_ctl stop -m immediate`` mid-shift, then started again: the dispatch made
-    meanwhile is saved on the station and sent from it, arrives once, and is in the
-    site's history (once) when the database is back; no new job is taken meanwhile."""
+        sandbox: SandboxServer, cups_queue: CupsQueue) -> None:
+    """``pg_ctl stop -m immediate`` mid-shift, then started again: the job in hand still
+    prints, its dispatch made meanwhile is saved on the station and sent from it, arrives
+    once, and is in the site's history (once) when the database is back; no new job is
+    taken meanwhile."""
     cluster = start_cluster()
     url = cluster.new_database()
     bench, other = site_station(sandbox, url, "bench-1"), site_station(sandbox, url, "bench-2")
+    bench.settings.voucher_printer = cups_queue.name
     try:
         await bench.sync.sync_once()
         pending = await asyncio.to_thread(bench.cache.load, ["pending"])
@@ -232,6 +235,8 @@ async def test_the_database_stopped_mid_shift_costs_no_dispatch_and_none_twice(
         assert in_hand is not None
 
         await asyncio.to_thread(cluster.stop, "immediate")
+        printed = await bench.jobs.print_now(in_hand)  # its history unwritten: printed all
+        assert printed.ok, printed.message  # the same
         alone = await bench.jobs.dispatch(in_hand, "DURING-OUTAGE")
         assert alone.ok, alone.message
         assert "on this station" in alone.message and "out of reach" in alone.message

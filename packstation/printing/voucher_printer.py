@@ -8,6 +8,8 @@ disk or the printer. Every attempt, refused ones included, is in the history.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -29,6 +31,9 @@ from packstation.printing.pdf_source import PdfSource
 from packstation.printing.pdfcheck import CheckedPdf, check_pdf, merge_pdfs
 from packstation.printing.printers import DocumentKind, StationPrinters, resolve_printer
 from packstation.store.print_history import PrintHistory
+from packstation.store.site_database import SiteUnreachable
+
+log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 300.0  # a job still queued after this is cancelled and reported
 
@@ -146,6 +151,16 @@ class VoucherPrinter:
             raise
 
     def _record(self, what: _What, receipt: PrintReceipt) -> int:
+        """The print in the history; 0 when a site's database is out of reach (the print
+        stands: the packer's job in hand is printed all the same)."""
+        try:
+            return self._write_record(what, receipt)
+        except SiteUnreachable as exc:
+            log.warning("print of order %s not in the site's history: %s",
+                        what.order_reference, exc)
+            return 0
+
+    def _write_record(self, what: _What, receipt: PrintReceipt) -> int:
         return self.history.record(
             job_id=what.job_id, order_reference=what.order_reference, kind=what.kind.value,
             voucher_ids=what.voucher_ids, pdf_urls=what.urls, printer=receipt.printer,
@@ -156,8 +171,10 @@ class VoucherPrinter:
                     max_poll: float = 2.0) -> PrintReceipt:
         """Follow the spooler until it says printed, failed or stopped; record the end."""
         receipt = await follow_to_end(self.path, receipt, self.queue_limit, poll, max_poll)
-        await asyncio.to_thread(self.history.update, record_id, receipt.state.value,
-                                receipt.detail)
+        if record_id:
+            with contextlib.suppress(SiteUnreachable):  # its end unrecorded, said above
+                await asyncio.to_thread(self.history.update, record_id, receipt.state.value,
+                                        receipt.detail)
         return receipt
 
 
