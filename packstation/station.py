@@ -18,11 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from packstation.api import ApiKey, Job, SmartGiftClient
 from packstation.api.errors import AuthError
@@ -33,6 +31,7 @@ from packstation.config.settings import Settings
 from packstation.logs import set_file_level
 from packstation.sandbox import DEMO_KEY
 from packstation.site import SiteParts, SiteView, connector, first_line
+from packstation.station_views import StationStatus, VoucherPdfs
 from packstation.store.database import Database, Store, database_path
 from packstation.sync.site_sync import SiteSync
 
@@ -41,7 +40,7 @@ if TYPE_CHECKING:
     from packstation.backoffice.agreements import AgreementBook
     from packstation.backoffice.orders import OrderDesk
     from packstation.job_service import JobService
-    from packstation.printing.monitor import PrinterMonitor, PrinterReport
+    from packstation.printing.monitor import PrinterMonitor
     from packstation.printing.pdf_source import PdfSource
     from packstation.printing.voucher_printer import VoucherPrinter
     from packstation.sandbox import SandboxServer
@@ -57,27 +56,6 @@ if TYPE_CHECKING:
 DEMO_AGREEMENTS_EVERY = 30.0  # seconds; a real station looks every five minutes
 
 log = logging.getLogger(__name__)
-
-
-class VoucherPdfs(Protocol):
-    """What the voucher preview may ask of the PDFs: only what is already here."""
-
-    def cached(self, url: str) -> bool: ...
-    async def cached_pdf(self, url: str) -> bytes | None: ...
-    def failure(self, url: str) -> str | None: ...
-    def generating_for(self, url: str) -> float | None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StationStatus:
-    """What the status bar shows, read from memory only (no I/O)."""
-
-    sync_error: str | None
-    offline: bool  # the sync's last error was the network's or Smart Gift's
-    synced_at: datetime | None
-    requests_left: int | None
-    pdfs: str  # the job in hand's PDFs, in a packer's words ("" with none in hand)
-    printers: tuple[PrinterReport, ...]
 
 
 class Station:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from packstation.api import Job
 from packstation.formats import pounds, uk_time
-from packstation.station import VoucherPdfs
+from packstation.station_views import VoucherPdfs
 from packstation.tracking.reading import recognised
 from packstation.ui.plain import plain, safe_link, tooltip
 from packstation.ui.text_scale import enlarged

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from packstation.station import StationStatus
+from packstation.station_views import StationStatus
 from packstation.ui.palette import warning_style
 from packstation.ui.plain import plain
 

@@ -14,7 +14,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import QLabel, QStackedWidget
 
 from packstation.api import Voucher
-from packstation.station import VoucherPdfs
+from packstation.station_views import VoucherPdfs
 from packstation.ui.plain import plain
 from packstation.ui.tasks import WidgetTasks
 
