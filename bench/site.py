@@ -95,7 +95,8 @@ def main() -> None:
     cluster = start_cluster()
     url = cluster.new_database()
     SiteDatabase(url).close()
-    wanted = int(args.stations * args.minutes * 60 / args.every * 1.1) + 20
+    # About 60 % of the sandbox's jobs are pending: enough for every bench, and some.
+    wanted = int(args.stations * args.minutes * 60 / args.every * 2.2) + 20
     sandbox = SandboxServer(jobs=wanted, pdf_delay=2.0, seed=5, rate_limit=60,
                             rate_window=60.0).start()
     floor = notify_floor(url)
