@@ -65,9 +65,10 @@ class Repeating:
             try:
                 await self._work()
             except (ApiError, SiteUnreachable) as exc:  # expected (network, server, key, a
-                # site's database restarting): one line
+                # site's database restarting): one line, and not again while it lasts
+                if str(exc) != self.last_error:
+                    self._log.warning("%s: %s", self._what, exc)
                 self.last_error = str(exc)
-                self._log.warning("%s: %s", self._what, exc)
             except Exception as exc:  # anything else: the traceback, for whoever reads the log
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 self._log.exception("%s failed; trying again at the next round", self._what)

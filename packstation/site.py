@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from packstation.api import Job, SmartGiftClient
     from packstation.job_service import Alone
     from packstation.store.claims import JobClaims
+    from packstation.store.outbox import DispatchOutbox
     from packstation.store.site_budget import SiteLedger
     from packstation.store.site_database import SiteDatabase
     from packstation.store.site_pdfs import SitePdfCache, SitePdfs
@@ -138,28 +139,33 @@ class SiteParts:
     @cached_property
     def own_sender(self) -> OutboxSender:
         from packstation.store.jobs import JobCache
-        from packstation.store.outbox import DispatchOutbox
         from packstation.sync.outbox_sender import OutboxSender
 
-        own = self.own_db
-        return OutboxSender(self._client(), DispatchOutbox(own, self.station), JobCache(own))
+        return OutboxSender(self._client(), self.own_outbox, JobCache(self.own_db))
+
+    @cached_property
+    def own_outbox(self) -> DispatchOutbox:
+        from packstation.store.outbox import DispatchOutbox
+
+        return DispatchOutbox(self.own_db, self.station)
 
     def alone(self) -> Alone:
         from packstation.job_service import Alone
-        from packstation.store.outbox import DispatchOutbox
 
         sender = self.own_sender
-        return Alone(DispatchOutbox(self.own_db, self.station), sender.send_first, sender.poke)
+        return Alone(self.own_outbox, sender.send_first, sender.poke)
 
     @cached_property
     def catch_up(self) -> SiteCatchUp:
         from packstation.store.history import DispatchHistory
         from packstation.store.jobs import JobCache
+        from packstation.store.outbox import DispatchOutbox
         from packstation.sync.site_catch_up import SiteCatchUp
 
         own = self.own_db
         return SiteCatchUp(DispatchHistory(own), JobCache(own), DispatchHistory(self.db),
-                           self._cache, self.station)
+                           self._cache, self.station, local_outbox=self.own_outbox,
+                           site_outbox=DispatchOutbox(self.db, self.station))
 
     def start(self) -> None:
         self.own_sender.start()

@@ -24,6 +24,7 @@ from packstation.api.site_budget import SiteBudget
 from packstation.job_service import NO_NEW_JOB
 from packstation.sandbox import SandboxServer
 from packstation.scanning.flow import PackingFlow
+from packstation.store.database import DatabaseError
 from packstation.store.history import DispatchHistory
 from packstation.store.site_budget import SiteLedger
 from packstation.store.site_database import SiteDatabase, SiteUnreachable
@@ -382,18 +383,19 @@ def test_the_sites_pdfs_are_bounded_and_an_oversized_row_is_never_read(
 
     db = SiteDatabase(site_url)
     try:
-        pdfs = SitePdfs(db, "bench-1", max_bytes=3_000)
+        pdfs = SitePdfs(db, "bench-1", max_bytes=10**9)  # no eviction by chance meanwhile
         for n in range(5):
             pdfs.put(f"https://pdf.example/{n}", b"%PDF" + bytes(996))
             db.execute("UPDATE voucher_pdfs SET used_at = now() + ? * interval '1 s'"
                        " WHERE url = ?", (n, f"https://pdf.example/{n}"))
+        pdfs.max_bytes = 3_000
         assert pdfs.evict() == 2 and pdfs.stats() == (3, 3_000)
         assert pdfs.get("https://pdf.example/0") is None  # the least recently used went
         assert pdfs.get("https://pdf.example/4") is not None
         # A row made too big by hand (or by a hostile hand) is a miss, not a huge read.
-        db.execute("UPDATE voucher_pdfs SET size = ? WHERE url = 'https://pdf.example/4'",
-                   (PDF_MAX_BYTES + 1,))
-        assert pdfs.get("https://pdf.example/4") is None
+        db.execute("UPDATE voucher_pdfs SET data = ?, size = 10 WHERE url ="
+                   " 'https://pdf.example/4'", (bytes(PDF_MAX_BYTES + 1),))
+        assert pdfs.get("https://pdf.example/4") is None  # its size column not believed
         pdfs.put("https://pdf.example/big", bytes(PDF_MAX_BYTES + 1))
         assert "https://pdf.example/big" not in pdfs
     finally:
@@ -419,3 +421,142 @@ async def test_only_the_syncer_looks_at_agreements_in_the_background(
     finally:
         await first.aclose()
         await second.aclose()
+
+
+def test_a_pc_frozen_mid_transaction_does_not_stop_the_site_syncing(site_url: str) -> None:
+    """Its transaction (and the lease row it locked) ends after 5 s idle; then another
+    station takes the lease as usual."""
+    frozen, other = SiteDatabase(site_url), SiteDatabase(site_url)
+    thawed, locked = threading.Event(), threading.Event()
+    try:
+        first, second = SiteLease(frozen, "bench-1"), SiteLease(other, "bench-2")
+        assert first.hold()
+        outcome: list[BaseException | None] = []
+
+        def mid_write() -> None:
+            try:
+                with frozen.transaction() as sql:
+                    first.check(sql)  # the row locked FOR SHARE, then the PC freezes
+                    locked.set()
+                    thawed.wait(30)
+                    sql.execute("SELECT 1")
+                outcome.append(None)
+            except Exception as exc:
+                outcome.append(exc)
+
+        writer = threading.Thread(target=mid_write)
+        writer.start()
+        assert locked.wait(10)
+        started = time.monotonic()
+        other.execute("UPDATE site_roles SET expires_at = clock_timestamp() - interval '1 s'")
+        assert second.hold()  # within the lock timeout: the frozen transaction was ended
+        assert time.monotonic() - started > 4  # ...by the server, after 5 s idle
+        thawed.set()
+        writer.join(10)
+        assert outcome and outcome[0] is not None  # what the frozen PC wrote: nothing
+    finally:
+        thawed.set()
+        frozen.close()
+        other.close()
+
+
+def test_a_busy_pool_is_not_a_lost_site(site_url: str) -> None:
+    db = SiteDatabase(site_url, size=1)
+    release = threading.Event()
+    busy = threading.Thread(target=lambda: db.execute("SELECT pg_sleep(5)"))
+    try:
+        busy.start()
+        with pytest.raises(DatabaseError) as caught:
+            db.execute("SELECT 1")  # no connection free within 3 s
+        assert not isinstance(caught.value, SiteUnreachable) and "busy" in str(caught.value)
+        assert db.lost == ""
+    finally:
+        release.set()
+        busy.join(10)
+        db.close()
+
+
+def test_a_full_refresh_of_unchanged_jobs_tells_nobody_anything(site_url: str) -> None:
+    from packstation.store.jobs import JobCache
+    from packstation.store.site_changes import SiteChanges
+    from tests.test_store import job
+
+    db = SiteDatabase(site_url)
+    try:
+        cache = JobCache(db)
+        cache.store([job(i) for i in range(1, 6)], 1.0)
+        seq = SiteChanges(db).start().seq
+        cache.store([job(i) for i in range(1, 6)], 2.0)  # fetched again, the same
+        assert SiteChanges(db).since(seq).jobs == []
+        cache.store([job(1, status="dispatched")], 3.0)
+        assert [j.id for j in SiteChanges(db).since(seq).jobs] == [1]
+    finally:
+        db.close()
+
+
+class _FullForBackground:
+    def take(self, limit: int, held: int = 0, priority: int = 0) -> float:
+        return 30.0 if held else 0.0
+
+
+async def test_a_sync_the_site_holds_back_never_holds_up_a_packer() -> None:
+    budget = SiteBudget(RateBudget(), _FullForBackground())
+    background = asyncio.ensure_future(budget.acquire(Priority.BACKGROUND))
+    await asyncio.sleep(0)
+    await asyncio.wait_for(budget.acquire(Priority.INTERACTIVE), 1.0)  # goes at once
+    assert not background.done()
+    background.cancel()
+
+
+async def test_a_change_smart_gift_has_already_is_not_sent_again(
+        site_url: str, sandbox: SandboxServer) -> None:
+    """A site's entry whose change a station sent alone while the site was lost (and
+    carried in since): taken over, found done, dropped unsent and not in the history
+    twice."""
+    from packstation.api import ApiKey, SmartGiftClient
+    from packstation.sandbox import DEMO_KEY
+    from packstation.store.jobs import JobCache
+    from packstation.store.outbox import DispatchOutbox
+    from packstation.sync.outbox_sender import OutboxSender
+    from tests.test_store import job
+
+    db = SiteDatabase(site_url)
+    try:
+        JobCache(db).store([job(3, status="dispatched", tracking_reference="ALONE-3")], 9.0)
+        outbox = DispatchOutbox(db, "bench-2")
+        outbox.add(3, "dispatched", "ALONE-3")
+        async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
+                                   max_retries=0) as client:
+            await OutboxSender(client, outbox, JobCache(db)).drain()
+        assert [r for r in sandbox.requests if r.method == "PUT"] == []
+        assert outbox.for_job(3) is None and DispatchHistory(db).for_job(3) == []
+    finally:
+        db.close()
+
+
+async def test_a_change_refused_while_the_site_was_lost_is_shown_at_every_bench(
+        site_url: str, tmp_path: Path) -> None:
+    from packstation.store.database import Database
+    from packstation.store.jobs import JobCache
+    from packstation.store.outbox import DispatchOutbox, OutboxState
+    from packstation.sync.site_catch_up import SiteCatchUp
+
+    own, db = Database(tmp_path / "own.sqlite3"), SiteDatabase(site_url)
+    try:
+        own_outbox, site_outbox = DispatchOutbox(own, "bench-1"), DispatchOutbox(db, "bench-1")
+        entry = own_outbox.add(5, "dispatched", "REFUSED-5")
+        claimed = own_outbox.claim(entry.id)
+        assert claimed is not None
+        own_outbox.needs_attention(claimed, "Smart Gift: not valid for this carrier")
+        catch_up = SiteCatchUp(DispatchHistory(own), JobCache(own), DispatchHistory(db),
+                               JobCache(db), "bench-1", local_outbox=own_outbox,
+                               site_outbox=site_outbox)
+        await catch_up.carry()
+        kept = site_outbox.for_job(5)
+        assert kept is not None and kept.state is OutboxState.ATTENTION
+        assert kept.tracking_reference == "REFUSED-5" and "not valid" in kept.last_error
+        assert own_outbox.for_job(5) is None
+        assert site_outbox.counts() == (1, 1)  # one kept, and it needs a person
+    finally:
+        own.close()
+        db.close()

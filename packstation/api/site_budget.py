@@ -1,9 +1,9 @@
-"""A site's request budget: this process's ``RateBudget`` and then the site's ledger.
+"""A site's request budget: the site's ledger, and then this process's ``RateBudget``.
 
-The local budget still orders this process's requests (a packer's first) and obeys what
-the server's headers say of the key (they count every station's requests). Then the
-site's ledger (``store.site_budget.SiteLedger``, kept in PostgreSQL) must have room for
-one more in its window: the stations together never go over the key's limit. A ledger
+The site's ledger (``store.site_budget.SiteLedger``, kept in PostgreSQL) must have room
+for one more request in its window: the stations together never go over the key's
+limit. Then the local budget still obeys what the server's headers say of the key (they
+count every station's requests). A ledger
 that cannot be reached (the site database is lost) is not waited for: this station then
 keeps to ``ALONE_LIMIT`` requests a minute of its own, a share small enough that a site
 of stations all cut off at once stays within the key's limit, and only for people's
@@ -64,12 +64,11 @@ class SiteBudget:
         return self.local.blocked_for()
 
     async def acquire(self, priority: Priority = Priority.NORMAL) -> None:
+        # The site's turn first: a request waiting for the site holds no place in this
+        # process's budget (before the first answer, one request at a time), so a
+        # packer's dispatch never waits behind a sync the site holds back.
+        await self._site_turn(priority)
         await self.local.acquire(priority)
-        try:
-            await self._site_turn(priority)
-        except BaseException:
-            await self.local.release(None, None)  # never sent
-            raise
 
     async def release(self, headers: Mapping[str, str] | None, status: int | None) -> None:
         await self.local.release(headers, status)

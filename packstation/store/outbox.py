@@ -285,6 +285,25 @@ class DispatchOutbox:
                             (entry.job_id, entry.status, entry.tracking_reference,
                              self.station, entry.created_at.isoformat(), _now()))
 
+    def keep_for_attention(self, entry: OutboxEntry) -> bool:
+        """A change refused elsewhere (a station's own outbox, while its site was lost)
+        kept here for a person to decide, as refused; False (nothing kept) if this job
+        already has a change here."""
+        return bool(self._db.fetch(
+            "INSERT INTO outbox (job_id, status, tracking_reference, state, attempts,"
+            " last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (job_id) DO NOTHING RETURNING id",
+            (entry.job_id, entry.status, entry.tracking_reference,
+             OutboxState.ATTENTION.value, entry.attempts, entry.last_error,
+             entry.created_at.isoformat(), _now())))
+
+    def settled_elsewhere(self, entry: OutboxEntry) -> None:
+        """Smart Gift has it already (confirmed to another outbox): the entry goes, and
+        no second line in the history."""
+        self._db.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
+                         " tracking_reference IS NOT DISTINCT FROM ?",
+                         (entry.id, entry.status, entry.tracking_reference))
+
     def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
         # Only while we still hold the lease: a late answer never overwrites a takeover.
         self._db.execute(f"UPDATE outbox SET {assignments}, lease_owner = '', lease_until = 0,"

@@ -126,6 +126,11 @@ SITE_MIGRATIONS: Final[tuple[str, ...]] = (
     -- order: a station that read up to N has missed nothing below N.
     CREATE FUNCTION jobs_number_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        -- The same job fetched again (a full refresh): no change to tell anyone.
+        IF TG_OP = 'UPDATE' AND NEW.status = OLD.status AND NEW.body = OLD.body THEN
+            NEW.change_seq := OLD.change_seq;
+            RETURN NEW;
+        END IF;
         PERFORM pg_advisory_xact_lock(7303518);
         NEW.change_seq := nextval('jobs_change_seq');
         RETURN NEW;
@@ -272,7 +277,7 @@ class SiteDatabase:
     dialect: Dialect = PostgresDialect()
     lost: str = ""  # why the site cannot be reached ("" when it can)
 
-    def __init__(self, url: str, password: str | None = None, *, size: int = 4,
+    def __init__(self, url: str, password: str | None = None, *, size: int = 6,
                  timeout: float = 10.0, migrate: bool = True) -> None:
         from psycopg_pool import ConnectionPool  # 60 ms: only for a site
 
@@ -286,7 +291,10 @@ class SiteDatabase:
                     "application_name": "packstation",
                     # A frozen server or a pulled cable ends a call, never hangs a bench:
                     # statements and locks bounded, dead peers noticed within seconds.
-                    "options": "-c statement_timeout=15000 -c lock_timeout=10000",
+                    # A PC frozen mid-transaction (a closed lid, SIGSTOP) loses it in 5 s,
+                    # and with it the locks that would stop the site syncing.
+                    "options": "-c statement_timeout=15000 -c lock_timeout=10000"
+                               " -c idle_in_transaction_session_timeout=5000",
                     "keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5,
                     "keepalives_count": 3, "tcp_user_timeout": 15000}
         # A connection from the pool within seconds, or the site counts as lost (the
@@ -354,6 +362,20 @@ class SiteDatabase:
             self._pool.check()  # the connections from before the outage are dropped
             self.lost = ""
 
+    def _gone(self, exc: BaseException) -> DatabaseError:
+        """What to raise for ``exc`` from the pool or the server: ``SiteUnreachable`` when
+        the server is gone; a busy pool (every connection in use) is not a lost site."""
+        from psycopg_pool import PoolTimeout
+
+        if isinstance(exc, PoolTimeout):
+            try:
+                self.connect().close()
+            except Exception as probe:
+                return SiteUnreachable(self._lost_because(probe))
+            return DatabaseError(f"The site database at {self.path} is busy: no connection "
+                                 "was free in time. Try again.")
+        return SiteUnreachable(self._lost_because(exc))
+
     def _lost_because(self, exc: BaseException) -> str:
         self.lost = (str(exc) if isinstance(exc, SiteUnreachable) else
                      f"The site database at {self.path} cannot be reached ({_reason(exc)}).")
@@ -367,7 +389,7 @@ class SiteDatabase:
                 return _run(connection, sql, parameters)
         except Exception as exc:
             if unreachable(exc):
-                raise SiteUnreachable(self._lost_because(exc)) from None
+                raise self._gone(exc) from None
             raise
 
     def fetch(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
@@ -386,7 +408,7 @@ class SiteDatabase:
                 yield _Transaction(connection)
         except Exception as exc:
             if unreachable(exc):
-                raise SiteUnreachable(self._lost_because(exc)) from None
+                raise self._gone(exc) from None
             raise
 
     def close(self) -> None:

@@ -35,7 +35,7 @@ class SitePdfs:
 
     def get(self, url: str) -> bytes | None:
         row = self._db.execute(
-            "UPDATE voucher_pdfs SET used_at = now() WHERE url = ? AND size <= ?"
+            "UPDATE voucher_pdfs SET used_at = now() WHERE url = ? AND octet_length(data) <= ?"
             " RETURNING data", (url, PDF_MAX_BYTES)).fetchone()
         return None if row is None else bytes(row[0])
 

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 LEASE_MARGIN = 60.0  # seconds a lease outlasts the request deadline (budget, disk, slack)
 IDLE_CHECK = 3600.0  # with nothing waiting, look again this often anyway
+FAILED_ROUND_AGAIN = 5.0  # a round that failed (the store out of reach) is tried again
 
 
 class SendOutcome(StrEnum):
@@ -167,6 +168,17 @@ class OutboxSender:
         self._tell(OutboxEvent(entry, SendOutcome.DONE, job=job))
         return SendOutcome.DONE
 
+    def _done_already(self, entry: OutboxEntry) -> bool:
+        """Smart Gift already has this change, as the cache knows (a sync, or a station
+        that sent it alone while the site was lost and carried it in since): the entry
+        goes unsent. Sending it again would be harmless, but is a request."""
+        job = self._cache.get(entry.job_id)
+        if job is None or (job.status, job.tracking_reference) != (
+                entry.status, entry.tracking_reference):
+            return False
+        self._outbox.settled_elsewhere(entry)
+        return True
+
     async def _attention(self, entry: OutboxEntry, message: str) -> SendOutcome:
         await asyncio.to_thread(self._outbox.needs_attention, entry, message)
         self._tell(OutboxEvent(entry, SendOutcome.ATTENTION, message))
@@ -177,7 +189,9 @@ class OutboxSender:
         while True:
             entry = await asyncio.to_thread(self._outbox.claim_next, lease=self.lease)
             if entry is not None:
-                await self.send_one(entry)
+                # Claimed, not a packer's fresh one (that goes at once: send_first).
+                if not await asyncio.to_thread(self._done_already, entry):
+                    await self.send_one(entry)
                 continue
             if deadline is None:
                 return
@@ -196,8 +210,12 @@ class OutboxSender:
         self._loop.wake()
 
     async def _round(self) -> None:
-        await self.drain()
-        self._next_due = await asyncio.to_thread(self._outbox.next_due_at)
+        try:
+            await self.drain()
+            self._next_due = await asyncio.to_thread(self._outbox.next_due_at)
+        except Exception:  # the store out of reach: look again soon, not at once, not in
+            self._next_due = time.time() + FAILED_ROUND_AGAIN  # an hour
+            raise
 
     def _until_next_due(self) -> float:
         if self._next_due is None:

@@ -17,6 +17,7 @@ from typing import Final
 from packstation.background import Repeating
 from packstation.store.history import DispatchHistory
 from packstation.store.jobs import JobCache
+from packstation.store.outbox import DispatchOutbox, OutboxState
 
 LOOK_EVERY: Final = 5.0
 
@@ -26,7 +27,11 @@ log = logging.getLogger(__name__)
 class SiteCatchUp:
     def __init__(self, local_history: DispatchHistory, local_cache: JobCache,
                  site_history: DispatchHistory, site_cache: JobCache, station: str, *,
+                 local_outbox: DispatchOutbox | None = None,
+                 site_outbox: DispatchOutbox | None = None,
                  look_every: float = LOOK_EVERY) -> None:
+        self._local_outbox = local_outbox
+        self._site_outbox = site_outbox
         self._local_history = local_history
         self._local_cache = local_cache
         self._site_history = site_history
@@ -49,11 +54,26 @@ class SiteCatchUp:
                     self._site_cache.store([job], _epoch(row.confirmed_at))
             copied += self._site_history.copy_in(rows, self.station)
             self._local_history.mark_copied([row.id for row in rows])
+        self._carry_refused()
         if copied:
             log.info("%d change(s) confirmed while the site was lost are in its history now",
                      copied)
         self.carried += copied
         return copied
+
+    def _carry_refused(self) -> None:
+        """A change Smart Gift refused while the site was lost: into the site's outbox, where
+        every bench's "Changes waiting" shows it for a person to decide."""
+        if self._local_outbox is None or self._site_outbox is None:
+            return
+        for entry in self._local_outbox.entries():
+            if entry.state is OutboxState.ATTENTION:
+                if not self._site_outbox.keep_for_attention(entry):
+                    log.warning("job %s: a change refused while the site was lost is kept on "
+                                "this station only (the site has another change for it)",
+                                entry.job_id)
+                    continue
+                self._local_outbox.discard(entry.id)
 
     def start(self) -> None:
         self._loop.start()
