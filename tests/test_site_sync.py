@@ -10,6 +10,7 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -42,9 +43,11 @@ class Child:
     """A station process whose printed lines are read as they come."""
 
     def __init__(self, *args: str) -> None:
+        # What it said went wrong, if it fails; closed in stop().
+        self.errors = tempfile.TemporaryFile("w+")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.site_station_child", *args], cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            stdout=subprocess.PIPE, stderr=self.errors, text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)})
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -59,7 +62,10 @@ class Child:
         ends = time.monotonic() + timeout
         while True:
             left = ends - time.monotonic()
-            assert left > 0, f"{wanted!r} never came"
+            if left <= 0:
+                self.errors.seek(0)
+                raise AssertionError(f"{wanted!r} never came; its stderr ends:\n"
+                                     f"{self.errors.read()[-3000:]}")
             try:
                 line = self.lines.get(timeout=left)
             except queue.Empty:
@@ -72,6 +78,7 @@ class Child:
             os.kill(self.process.pid, signal.SIGCONT)
             self.process.kill()
         self.process.wait(timeout=10)
+        self.errors.close()
 
 
 @pytest.fixture
@@ -123,6 +130,8 @@ def test_the_site_ledger_never_lets_a_window_hold_more_than_the_limit(site_url: 
         assert 0 < wait <= 62.0  # until the oldest spend leaves the window
         state = benches[1].state()
         assert state.spent == 20 and sum(state.by_station.values()) == 20
+        benches[2].record(3)  # sent alone while the site was lost: counted once back
+        assert benches[0].state().by_station["bench-2"] == 6 + 3
     finally:
         db.close()
 
@@ -139,8 +148,19 @@ def test_background_work_leaves_the_last_of_the_window_to_people(site_url: str) 
 
 
 class _LostLedger:
+    """The site's ledger out of reach until ``back``; then it counts what it is told."""
+
+    def __init__(self) -> None:
+        self.back = False
+        self.recorded = 0
+
     def take(self, limit: int, held: int = 0, priority: int = 0) -> float:
-        raise SiteUnreachable("the site database at postgresql://site cannot be reached")
+        if not self.back:
+            raise SiteUnreachable("the site database at postgresql://site cannot be reached")
+        return 0.0
+
+    def record(self, count: int) -> None:
+        self.recorded += count
 
 
 async def test_a_budget_whose_ledger_is_lost_keeps_to_a_small_share_alone() -> None:
@@ -155,6 +175,11 @@ async def test_a_budget_whose_ledger_is_lost_keeps_to_a_small_share_alone() -> N
     await asyncio.sleep(0)
     assert not fourth.done()  # a fourth within the minute waits
     fourth.cancel()
+    ledger = budget.ledger
+    assert isinstance(ledger, _LostLedger)
+    ledger.back = True  # the site answers again: the three sent alone are counted there
+    await budget.acquire(Priority.INTERACTIVE)
+    assert ledger.recorded == 3 and budget.alone_since is None
 
 
 def test_a_killed_syncer_is_replaced_within_the_takeover_time(
@@ -497,6 +522,9 @@ def test_a_full_refresh_of_unchanged_jobs_tells_nobody_anything(site_url: str) -
 class _FullForBackground:
     def take(self, limit: int, held: int = 0, priority: int = 0) -> float:
         return 30.0 if held else 0.0
+
+    def record(self, count: int) -> None:
+        pass
 
 
 async def test_a_sync_the_site_holds_back_never_holds_up_a_packer() -> None:

@@ -33,6 +33,10 @@ class Ledger(Protocol):
         """0.0: one request may go (counted); else seconds until one may (blocking)."""
         ...
 
+    def record(self, count: int) -> None:
+        """``count`` requests sent just now without asking (blocking)."""
+        ...
+
 
 class SiteBudget:
     """``RateBudget``'s surface, for ``SmartGiftClient(budget=...)``."""
@@ -91,10 +95,24 @@ class SiteBudget:
                     self.alone_since = time.monotonic()
                 await self._alone_turn()
                 return
-            self.alone_since = None
+            if self.alone_since is not None:
+                await self._back_from_alone()
             if wait <= 0:
                 return
             await asyncio.sleep(wait)
+
+    async def _back_from_alone(self) -> None:
+        """The site's ledger answers again: what this station sent alone in the last
+        window is counted there now, so the others leave room for it."""
+        self.alone_since = None
+        now = time.monotonic()
+        recent = sum(1 for sent in self._alone if sent > now - _ALONE_WINDOW)
+        self._alone.clear()
+        if recent:
+            try:
+                await asyncio.to_thread(self.ledger.record, recent)
+            except Exception as exc:  # gone again: the next request finds out
+                log.info("requests sent alone not counted by the site: %s", str(exc)[:200])
 
     async def _alone_turn(self) -> None:
         while True:

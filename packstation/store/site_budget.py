@@ -64,6 +64,12 @@ class SiteLedger:
                             " ? * interval '1 s'", (_KEEP,))
         return 0.0
 
+    def record(self, count: int) -> None:
+        """``count`` requests this station sent just now without the ledger (its site's
+        database was out of reach): counted from now, as if just sent."""
+        self._db.executemany("INSERT INTO budget_spends (station, priority) VALUES (?, 0)",
+                             [(self.station,)] * max(0, min(count, 1000)))
+
     def state(self) -> BudgetState:
         rows = self._db.execute(
             "SELECT station, count(*) FROM budget_spends WHERE at > clock_timestamp() -"
