@@ -158,3 +158,24 @@ def test_an_unreadable_cached_job_is_skipped_and_logged(
     db.execute("UPDATE jobs SET body = ? WHERE id = 2", ('{"id": "not a number"}',))
     assert [j.id for j in cache.load()] == [1]  # the other jobs are still shown
     assert "a cached job was skipped, unreadable" in caplog.text and "id" in caplog.text
+
+
+def test_processes_opening_a_new_database_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """The window and a command (or a site's station and its own fallback) started
+    together on a PC: each may find the schema behind, one takes each step."""
+    import subprocess
+    import sys
+
+    from packstation.store.database import MIGRATIONS
+
+    path = tmp_path / "shared.sqlite3"
+    script = ("import sys; from packstation.store.database import Database;"
+              " Database(sys.argv[1]).close()")
+    root = Path(__file__).parent.parent
+    for _ in range(3):
+        path.unlink(missing_ok=True)
+        openers = [subprocess.Popen([sys.executable, "-c", script, str(path)], cwd=root,
+                                    stderr=subprocess.PIPE, text=True) for _ in range(6)]
+        errors = [p.communicate(timeout=60)[1] for p in openers]
+        assert [p.returncode for p in openers] == [0] * 6, errors
+        assert Database(path).version == len(MIGRATIONS)

@@ -271,8 +271,16 @@ class Database:
                 f"The local database {self.path} was written by a newer packstation "
                 f"(schema {current}, this one knows {len(MIGRATIONS)}); update packstation.")
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            self._connection.executescript(
-                f"BEGIN; {script}; PRAGMA user_version = {version}; COMMIT;")
+            try:
+                self._connection.executescript(
+                    f"BEGIN IMMEDIATE; {script}; PRAGMA user_version = {version}; COMMIT;")
+            except sqlite3.OperationalError:
+                # Another process (the window and a command started together) may have
+                # taken this step between our look and our lock: then it is done.
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
+                if self.version < version:
+                    raise
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> Result:
         with self.lock:
