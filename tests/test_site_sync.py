@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,10 +46,13 @@ class Child:
     def __init__(self, *args: str) -> None:
         # What it said went wrong, if it fails; closed in stop().
         self.errors = tempfile.TemporaryFile("w+")  # noqa: SIM115
+        self.home = tempfile.mkdtemp(prefix="station-")  # each bench its own PC's folders
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.site_station_child", *args], cwd=ROOT,
             stdout=subprocess.PIPE, stderr=self.errors, text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+            env={**os.environ, "PYTHONPATH": str(ROOT),
+                 "PACKSTATION_DATA_DIR": os.path.join(self.home, "data"),
+                 "PACKSTATION_CACHE_DIR": os.path.join(self.home, "cache")})
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -79,6 +83,7 @@ class Child:
             self.process.kill()
         self.process.wait(timeout=10)
         self.errors.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 @pytest.fixture
