@@ -359,10 +359,11 @@ async def test_a_dispatch_at_one_bench_is_told_at_another_by_notify(
         follower.look_every = 3600.0
         follower.heartbeat = 3600.0
         await asyncio.to_thread(follower.prime)  # an empty site: nothing known yet
+        await first.sync.sync_once()  # bench-1 syncs (and holds the syncer lease)
+        pending = await asyncio.to_thread(first.cache.load, ["pending"])
+        assert pending
         follower.subscribe(lambda changes: told.extend((c, time.monotonic()) for c in changes))
         follower.start()
-        await first.sync.sync_once()
-        pending = await asyncio.to_thread(first.cache.load, ["pending"])
         await until(lambda: len(told) == len(pending), timeout=10)  # new to it: all of them
         assert {c.old_status for c, _ in told} == {None}
         saved = time.monotonic()
