@@ -1,5 +1,5 @@
 """A headless station of a site, with the real core (Station, SiteSync, JobService),
-for the tests and bench/site.py.
+for tests/test_site_sync.py (bench/site.py has its own: bench/site_station.py).
 
     python -m tests.site_station_child SITE_URL API_URL NAME serve [SYNC_INTERVAL]
         runs the station's background work; prints "syncer" / "follower" as its role
@@ -47,7 +47,9 @@ async def report_rounds(sync: SiteSync) -> None:
 
 
 async def main(site: str, api: str, name: str, mode: str, rest: list[str]) -> None:
-    interval = float(rest[0]) if mode == "serve" and rest else 1.0
+    # Every 2 s: often enough to see a thawed syncer sync alongside, and 30 a minute
+    # leaves the key's budget room (a sync held back would only slow the test).
+    interval = float(rest[0]) if mode == "serve" and rest else 2.0
     made = station(site, api, name, interval)
     sync = made.sync
     assert isinstance(sync, SiteSync)

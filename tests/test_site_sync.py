@@ -225,7 +225,7 @@ def test_a_frozen_syncer_is_replaced_and_once_thawed_does_not_sync_alongside(
         thawed = time.monotonic()
         os.kill(first.process.pid, signal.SIGCONT)
         first.expect("follower", timeout=30)  # its heartbeat finds the lease taken
-        # bench-2 syncs on (each sync about a second apart); bench-1 never once more.
+        # bench-2 syncs on (each sync 2 s apart); bench-1 never once more.
         while len(_syncs(sandbox, "bench-2", thawed)) < 3:
             second.expect("synced")
         assert _syncs(sandbox, "bench-1", thawed) == []

@@ -254,7 +254,7 @@ class Database:
         self._connection.row_factory = sqlite3.Row
         self.lock = threading.RLock()
         with self.lock:
-            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._write_ahead_log()
             # FULL: a commit survives a kicked power strip, not only a crashed process.
             self._connection.execute("PRAGMA synchronous=FULL")
             self._connection.execute("PRAGMA foreign_keys=ON")
@@ -263,6 +263,18 @@ class Database:
     @property
     def version(self) -> int:
         return int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def _write_ahead_log(self) -> None:
+        """WAL mode; another process turning it on for a new file at the same moment
+        makes SQLite say "locked" at once, without waiting: asked again, for up to 5 s."""
+        for attempt in range(50):
+            try:
+                self._connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     def _migrate(self) -> None:
         current = self.version
