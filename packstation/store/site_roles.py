@@ -67,7 +67,8 @@ class SiteLease:
                 " RETURNING term", (self.role, self.station, self.lease_for, mine, mine)
             ).fetchone()
         except Exception:
-            self._drop()
+            # Not renewed: it runs out on its own clock (still_mine), but its term is kept,
+            # so a database back within the lease renews it rather than waiting it out.
             raise
         if row is None:
             self._drop()

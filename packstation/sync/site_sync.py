@@ -114,10 +114,8 @@ class SiteSync:
 
     async def _heartbeat(self) -> None:
         held = False
-        try:
+        try:  # a failure is said by the loop; this station syncs nothing meanwhile
             held = await asyncio.to_thread(self.lease.hold)
-        except Exception:
-            raise  # said by the loop; this station syncs nothing meanwhile
         finally:
             self._became(held)
 
