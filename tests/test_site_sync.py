@@ -549,6 +549,7 @@ async def test_a_change_smart_gift_has_already_is_not_sent_again(
     twice."""
     from packstation.api import ApiKey, SmartGiftClient
     from packstation.sandbox import DEMO_KEY
+    from packstation.store.history import Confirmed
     from packstation.store.jobs import JobCache
     from packstation.store.outbox import DispatchOutbox
     from packstation.sync.outbox_sender import OutboxSender
@@ -556,14 +557,22 @@ async def test_a_change_smart_gift_has_already_is_not_sent_again(
 
     db = SiteDatabase(site_url)
     try:
-        JobCache(db).store([job(3, status="dispatched", tracking_reference="ALONE-3")], 9.0)
+        cache = JobCache(db)
+        cache.store([job(3, status="dispatched", tracking_reference="ALONE-3"),
+                     job(4, status="dispatched", tracking_reference="LOST-ANSWER-4")], 9.0)
+        history = DispatchHistory(db)
+        history.copy_in([Confirmed(1, 3, "dispatched", "ALONE-3", "bench-1", "t", "t")],
+                        "bench-1")  # carried in from bench-1's own outbox
         outbox = DispatchOutbox(db, "bench-2")
         outbox.add(3, "dispatched", "ALONE-3")
+        outbox.add(4, "dispatched", "LOST-ANSWER-4")  # sent, its answer lost, synced since
         async with SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY), budget=RateBudget(),
                                    max_retries=0) as client:
-            await OutboxSender(client, outbox, JobCache(db)).drain()
+            await OutboxSender(client, outbox, cache).drain()
         assert [r for r in sandbox.requests if r.method == "PUT"] == []
-        assert outbox.for_job(3) is None and DispatchHistory(db).for_job(3) == []
+        assert outbox.for_job(3) is None and outbox.for_job(4) is None
+        assert [r.station for r in history.for_job(3)] == ["bench-1"]  # not twice
+        assert [r.tracking_reference for r in history.for_job(4)] == ["LOST-ANSWER-4"]
     finally:
         db.close()
 

@@ -298,11 +298,22 @@ class DispatchOutbox:
              entry.created_at.isoformat(), _now())))
 
     def settled_elsewhere(self, entry: OutboxEntry) -> None:
-        """Smart Gift has it already (confirmed to another outbox): the entry goes, and
-        no second line in the history."""
-        self._db.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
-                         " tracking_reference IS NOT DISTINCT FROM ?",
-                         (entry.id, entry.status, entry.tracking_reference))
+        """Smart Gift has it already (a send whose answer was lost, seen since by a sync;
+        or confirmed to a station's own outbox and carried in): the entry goes, into the
+        history unless the history has that change already."""
+        with self._db.transaction() as sql:
+            gone = sql.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
+                               " tracking_reference IS NOT DISTINCT FROM ? RETURNING id",
+                               (entry.id, entry.status, entry.tracking_reference)).fetchone()
+            if gone is not None:
+                sql.execute(
+                    "INSERT INTO dispatch_history (job_id, status, tracking_reference,"
+                    " station, saved_at, confirmed_at) SELECT ?, ?, ?, ?, ?, ? WHERE NOT"
+                    " EXISTS (SELECT 1 FROM dispatch_history WHERE job_id = ? AND status = ?"
+                    " AND tracking_reference IS NOT DISTINCT FROM ?)",
+                    (entry.job_id, entry.status, entry.tracking_reference, self.station,
+                     entry.created_at.isoformat(), _now(), entry.job_id, entry.status,
+                     entry.tracking_reference))
 
     def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
         # Only while we still hold the lease: a late answer never overwrites a takeover.
