@@ -39,6 +39,7 @@ class SiteCatchUp:
         self.station = station
         self.look_every = look_every
         self.carried = 0  # changes copied into the site since start
+        self._said: set[int] = set()  # own entries the site could not take, said once
         self._loop = Repeating(self.carry, lambda: self.look_every, log, "site catch-up")
 
     async def carry(self) -> int:
@@ -69,9 +70,11 @@ class SiteCatchUp:
         for entry in self._local_outbox.entries():
             if entry.state is OutboxState.ATTENTION:
                 if not self._site_outbox.keep_for_attention(entry):
-                    log.warning("job %s: a change refused while the site was lost is kept on "
-                                "this station only (the site has another change for it)",
-                                entry.job_id)
+                    if entry.id not in self._said:  # once, not at every look
+                        self._said.add(entry.id)
+                        log.warning("job %s: a change refused while the site was lost is "
+                                    "kept on this station only (the site has another change"
+                                    " for it)", entry.job_id)
                     continue
                 self._local_outbox.discard(entry.id)
 
