@@ -275,15 +275,7 @@ class DispatchOutbox:
     def sent(self, entry: OutboxEntry) -> None:
         """Confirmed by Smart Gift: the entry goes into the history (store the returned job
         before this)."""
-        with self._db.transaction() as sql:
-            gone = sql.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
-                               " tracking_reference IS NOT DISTINCT FROM ? RETURNING id",
-                               (entry.id, entry.status, entry.tracking_reference)).fetchone()
-            if gone is not None:
-                sql.execute("INSERT INTO dispatch_history (job_id, status, tracking_reference,"
-                            " station, saved_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?)",
-                            (entry.job_id, entry.status, entry.tracking_reference,
-                             self.station, entry.created_at.isoformat(), _now()))
+        self._into_history(entry, unless_recorded=False)
 
     def keep_for_attention(self, entry: OutboxEntry) -> bool:
         """A change refused elsewhere (a station's own outbox, while its site was lost)
@@ -301,19 +293,26 @@ class DispatchOutbox:
         """Smart Gift has it already (a send whose answer was lost, seen since by a sync;
         or confirmed to a station's own outbox and carried in): the entry goes, into the
         history unless the history has that change already."""
+        self._into_history(entry, unless_recorded=True)
+
+    def _into_history(self, entry: OutboxEntry, *, unless_recorded: bool) -> None:
+        """The entry out of the outbox and into the history, in one transaction (an entry
+        changed or gone meanwhile: nothing); ``unless_recorded``: not if the history has
+        this change already."""
+        change = (entry.job_id, entry.status, entry.tracking_reference)
         with self._db.transaction() as sql:
             gone = sql.execute("DELETE FROM outbox WHERE id = ? AND status = ? AND"
                                " tracking_reference IS NOT DISTINCT FROM ? RETURNING id",
                                (entry.id, entry.status, entry.tracking_reference)).fetchone()
-            if gone is not None:
-                sql.execute(
-                    "INSERT INTO dispatch_history (job_id, status, tracking_reference,"
-                    " station, saved_at, confirmed_at) SELECT ?, ?, ?, ?, ?, ? WHERE NOT"
-                    " EXISTS (SELECT 1 FROM dispatch_history WHERE job_id = ? AND status = ?"
-                    " AND tracking_reference IS NOT DISTINCT FROM ?)",
-                    (entry.job_id, entry.status, entry.tracking_reference, self.station,
-                     entry.created_at.isoformat(), _now(), entry.job_id, entry.status,
-                     entry.tracking_reference))
+            if gone is None:
+                return
+            new = (" WHERE NOT EXISTS (SELECT 1 FROM dispatch_history WHERE job_id = ? AND"
+                   " status = ? AND tracking_reference IS NOT DISTINCT FROM ?)"
+                   if unless_recorded else "")
+            sql.execute("INSERT INTO dispatch_history (job_id, status, tracking_reference,"
+                        " station, saved_at, confirmed_at) SELECT ?, ?, ?, ?, ?, ?" + new,
+                        (*change, self.station, entry.created_at.isoformat(), _now(),
+                         *(change if unless_recorded else ())))
 
     def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
         # Only while we still hold the lease: a late answer never overwrites a takeover.
