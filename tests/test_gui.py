@@ -17,12 +17,15 @@ from packstation.ui.main_window import MainWindow
 from tests.gui import fill_cache, make_station, open_window, scan, synced_window, wait
 
 
-def test_queue_loads_oldest_first_with_counts(window: MainWindow) -> None:
+def test_queue_loads_in_leave_by_order_with_counts(window: MainWindow) -> None:
     rows = [window.proxy.index(r, 0).data(Qt.ItemDataRole.UserRole + 1)
             for r in range(window.proxy.rowCount())]
     assert rows and all(job.status == "pending" for job in rows)
-    received = [job.received_at for job in rows]
-    assert received == sorted(received)
+    assert window.station is not None
+    rule = window.station.settings.leave_by_rule()
+    keys = [rule.order_key(job) for job in rows]  # leave-by day, then received
+    assert keys == sorted(keys)
+    assert [job.received_at for job in rows] != sorted(job.received_at for job in rows)
     assert window.tabs.tabText(0) == f"Pending ({len(rows)})"
 
 

@@ -134,13 +134,19 @@ def test_the_delivery_page_lists_the_methods_seen_and_a_change_takes_effect(
     assert not page.carriers[internal].isEnabled()  # internal: no carrier to choose
     assert not dialog.continuous.isChecked()  # the tests' station packs one job at a time
     dialog.continuous.setChecked(True)
+    assert page.transits[row].maximum() == 20  # bounded
+    page.transits[row].setValue(3)
+    dialog.holiday_region.setCurrentIndex(dialog.holiday_region.findData("scotland"))
+    dialog.sign_in_required.setChecked(True)
     dialog.save()
     assert window.station is not None and window.scans is not None
     qtbot.waitUntil(lambda: "Gift Box" in Settings.load().delivery_methods, timeout=5_000)
     saved = Settings.load()
     assert saved.delivery_methods["Gift Box"] == DeliveryMethod("Gift Box", Tracking.CARRIER,
-                                                                "dpd")
-    assert saved.continuous_packing
+                                                                "dpd", transit_days=3)
+    assert saved.continuous_packing and saved.sign_in_required
+    assert saved.holiday_region == "scotland"
+    assert window.model.rule.region == "scotland"  # the queue re-ordered at once
     assert window.scans.method("Gift Box").carrier == "dpd"  # in effect at once
 
 

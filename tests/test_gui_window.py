@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from packstation.api import Job
 from packstation.sandbox import SandboxServer
+from packstation.ui.job_queue_model import LEAVE_BY
 from packstation.ui.main_window import MainWindow
 from packstation.ui.palette import warning_colour
 from tests.cups import CupsQueue
@@ -188,26 +191,46 @@ def test_warning_colour_is_readable_on_light_and_dark_themes(base: str) -> None:
     assert _contrast(warning_colour(palette), QColor(base)) >= 4.5
 
 
-def test_due_jobs_are_marked_in_the_palettes_warning_colour(qtbot: QtBot,
-                                                            window: MainWindow) -> None:
+def test_overdue_and_due_today_jobs_are_marked_in_words_and_readable_colours(
+        qtbot: QtBot, window: MainWindow) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
+    model = window.model
+    model.now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)  # a Wednesday
+    before = model.due_counts()
+    model.upsert([Job.from_json({"id": 990001, "status": "pending", "vouchers": [],
+                                 "order_reference": "LATE", "delivery_date": "2026-12-02"}),
+                  Job.from_json({"id": 990002, "status": "pending", "vouchers": [],
+                                 "order_reference": "TODAY", "delivery_date": "2026-12-03"}),
+                  Job.from_json({"id": 990003, "status": "pending", "vouchers": [],
+                                 "order_reference": "LATER", "delivery_date": "2026-12-09"})])
+    late, today, later = (model.row_of(i) for i in (990001, 990002, 990003))
+    assert late is not None and today is not None and later is not None
+    assert model.index(late, LEAVE_BY).data().startswith("OVERDUE Tue 01 Dec")
+    assert model.index(today, LEAVE_BY).data().startswith("TODAY Wed 02 Dec")
+    assert model.index(later, LEAVE_BY).data() == "Tue 08 Dec"
+    assert model.index(later, LEAVE_BY).data(Qt.ItemDataRole.ForegroundRole) is None
+    today_count, overdue_count = model.due_counts()
+    assert (today_count, overdue_count) == (before[0] + 1, before[1] + 1)
+    window._show_counts()  # as after every change to the queue
+    assert f"{today_count} due today, {overdue_count} overdue" in window.windowTitle()
+    assert window.status.due.text() == f"{today_count} due today · {overdue_count} overdue"
     saved = app.palette()
-    dark = QPalette(saved)
-    for role, colour in ((QPalette.ColorRole.Window, "#202020"),
-                         (QPalette.ColorRole.Base, "#1e1e1e"),
-                         (QPalette.ColorRole.Text, "#eeeeee")):
-        dark.setColor(role, QColor(colour))
-    try:
-        app.setPalette(dark)
-        rows = [r for r in range(window.model.rowCount())
-                if window.model.index(r, 7).data(Qt.ItemDataRole.ToolTipRole)]
-        assert rows, "the seed data has jobs due today or earlier"
-        mark = window.model.index(rows[0], 7).data(Qt.ItemDataRole.ForegroundRole)
-        assert _contrast(mark, QColor("#1e1e1e")) >= 4.5
-        assert window.model.index(rows[0], 7).data(Qt.ItemDataRole.FontRole).bold()
-    finally:
-        app.setPalette(saved)
+    for base, text in (("#1e1e1e", "#eeeeee"), ("#ffffff", "#000000")):
+        palette = QPalette(saved)
+        for role, colour in ((QPalette.ColorRole.Window, base),
+                             (QPalette.ColorRole.Base, base), (QPalette.ColorRole.Text, text)):
+            palette.setColor(role, QColor(colour))
+        try:
+            app.setPalette(palette)
+            marks = [model.index(row, LEAVE_BY).data(Qt.ItemDataRole.ForegroundRole)
+                     for row in (late, today)]
+            assert marks[0] != marks[1]  # overdue red, today amber
+            for mark in marks:
+                assert _contrast(mark, QColor(base)) >= 4.5
+            assert model.index(late, LEAVE_BY).data(Qt.ItemDataRole.FontRole).bold()
+        finally:
+            app.setPalette(saved)
 
 
 def unnamed_controls(root: QWidget) -> list[str]:

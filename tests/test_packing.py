@@ -99,6 +99,9 @@ def test_twenty_jobs_are_packed_with_one_scan_each_and_nothing_else(
         packed.append((job, parcel))
         job = following
     assert len({j.id for j, _ in packed}) == 20  # twenty different jobs
+    rule = window.station.settings.leave_by_rule()  # in the order they must leave
+    keys = [rule.order_key(j) for j, _ in packed]
+    assert keys == sorted(keys)
     for done, parcel in packed:  # each sent with the parcel number, not the label barcode
         qtbot.waitUntil(lambda d=done: sandbox.state.job(d.id)["status"]  # type: ignore[index]
                         == "dispatched", timeout=10_000)

@@ -143,6 +143,17 @@ def _tracking() -> str:
             f"{dpd.numbers[0].number}, an EAN-13 as a product code")
 
 
+def _bank_holidays() -> str:
+    from datetime import date
+
+    from packstation.leave_by import LeaveByRule
+
+    boxing = LeaveByRule("scotland").holiday(date(2026, 12, 28))
+    if not boxing:
+        raise RuntimeError("the holidays package's UK calendar is missing")
+    return f"28 Dec 2026 in Scotland is {boxing}"
+
+
 def _log() -> str:
     from packstation.logs import log_file
 
@@ -163,6 +174,7 @@ CHECKS: list[tuple[str, Callable[[], str], bool]] = [
     ("sandbox", _sandbox, True),
     ("labels", _labels, True),
     ("tracking", _tracking, True),
+    ("bank holidays", _bank_holidays, True),
     ("sounds", _sounds, False),
     ("keyring", _keyring, False),
     ("log", _log, False),

@@ -4,7 +4,8 @@ Jobs name their method (``delivery_method_name``) but carry no id, so a record i
 found by that name; the id is kept when an agreement tells it. ``tracking`` says what
 a dispatch scan must be: a ``carrier``'s number (of the ``carrier`` expected, if one
 is named), an ``internal`` reference of the provider's, or nothing (``untracked``).
-Later fields (transit days, courier booking) are added here.
+``transit_days``: working days from leaving the bench to the door (the "leave by" day,
+``packstation.leave_by``). Later fields (courier booking) are added here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from packstation.tracking.carriers import CARRIERS
 
 MAX_METHODS = 500  # far more than any provider has; a hostile file cannot grow the dialog
 MAX_NAME = 200
+DEFAULT_TRANSIT_DAYS = 1
+MAX_TRANSIT_DAYS = 20  # working days (as leave_by's bound)
 
 
 class Tracking(StrEnum):
@@ -38,6 +41,7 @@ class DeliveryMethod:
     tracking: Tracking = Tracking.CARRIER
     carrier: str = ""  # expected carrier's id (tracking.carriers); "" when none is named
     id: int | None = None
+    transit_days: int = DEFAULT_TRANSIT_DAYS
 
     @property
     def carrier_name(self) -> str:
@@ -50,7 +54,7 @@ class DeliveryMethod:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "tracking": self.tracking.value, "carrier": self.carrier,
-                "id": self.id}
+                "id": self.id, "transit_days": self.transit_days}
 
 
 def method_from_json(raw: Any) -> DeliveryMethod | None:
@@ -71,7 +75,11 @@ def method_from_json(raw: Any) -> DeliveryMethod | None:
     if isinstance(method_id, bool) or not isinstance(method_id, int) \
             or not 0 < method_id < 2**53:
         method_id = None
-    return DeliveryMethod(name, tracking, carrier, method_id)
+    transit = raw.get("transit_days", DEFAULT_TRANSIT_DAYS)
+    if isinstance(transit, bool) or not isinstance(transit, int) \
+            or not 0 <= transit <= MAX_TRANSIT_DAYS:
+        transit = DEFAULT_TRANSIT_DAYS  # hand-edited into nonsense: the default
+    return DeliveryMethod(name, tracking, carrier, method_id, transit)
 
 
 def methods_from_json(raw: Any) -> dict[str, DeliveryMethod]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from packstation.api.limits import MB, Limits
 from packstation.config.delivery import DeliveryMethod, methods_from_json
+from packstation.leave_by import DEFAULT_REGION, REGIONS, LeaveByRule
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "log_level": ("debug", "info", "warning", "error"),
     "print_path": ("auto", "cups", "qt"),
     "scan_end_key": ("enter", "tab"),
+    "holiday_region": tuple(REGIONS),
 }
 
 
@@ -123,11 +125,21 @@ class Settings:
     # password is in the keyring, never here) and this station's name in it.
     site_url: str = ""  # empty: this station alone, on its own SQLite
     station_name: str = ""  # empty: the computer's name
+    # Whose bank holidays are not working days ("leave by"): england-wales, scotland or
+    # northern-ireland.
+    holiday_region: str = DEFAULT_REGION
+    # Whether a packer must scan their badge (or pick their name) before packing; when
+    # not, an unsigned scan is the station's (issue 18).
+    sign_in_required: bool = False
 
     def delivery_method(self, name: str | None) -> DeliveryMethod:
         """The record for a job's method; an unknown one: a carrier's number, none named."""
         name = name or ""
         return self.delivery_methods.get(name) or DeliveryMethod(name)
+
+    def leave_by_rule(self) -> LeaveByRule:
+        return LeaveByRule(self.holiday_region,
+                           lambda name: self.delivery_method(name).transit_days)
 
     def station(self) -> str:
         """This station's name on its site."""

@@ -11,13 +11,19 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
     QLabel,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from packstation.config.delivery import TRACKING_WORDS, DeliveryMethod, Tracking
+from packstation.config.delivery import (
+    MAX_TRANSIT_DAYS,
+    TRACKING_WORDS,
+    DeliveryMethod,
+    Tracking,
+)
 from packstation.plaintext import cell
 from packstation.tracking.carriers import CARRIERS
 from packstation.ui.plain import plain
@@ -30,16 +36,20 @@ class DeliveryMethodsPage(QWidget):
         intro = plain(QLabel(
             "What a dispatch scan must be for each delivery method: a carrier's tracking "
             "number (checked, and sent as the carrier's own number), any reference of your "
-            "own, or none (untracked post: scan DISPATCHED)."))
+            "own, or none (untracked post: scan DISPATCHED). Transit: working days from the bench "
+            "to the door; a job must leave that many working days before its delivery "
+            "date."))
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(methods), 3)
+        self.table = QTableWidget(len(methods), 4)
         self.table.setAccessibleName("Delivery methods")
-        self.table.setHorizontalHeaderLabels(["Delivery method", "Dispatch with", "Carrier"])
+        self.table.setHorizontalHeaderLabels(["Delivery method", "Dispatch with", "Carrier",
+                                              "Transit (working days)"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.kinds: list[QComboBox] = []
         self.carriers: list[QComboBox] = []
+        self.transits: list[QSpinBox] = []
         for row, method in enumerate(methods):
             self.table.setItem(row, 0, QTableWidgetItem(cell(method.name)))
             kind = QComboBox()
@@ -58,8 +68,14 @@ class DeliveryMethodsPage(QWidget):
             carrier.setEnabled(method.tracking is not Tracking.INTERNAL)
             self.table.setCellWidget(row, 1, kind)
             self.table.setCellWidget(row, 2, carrier)
+            transit = QSpinBox()  # bounded: a typo cannot make a job leave a month early
+            transit.setAccessibleName(f"Transit days of {method.name}")
+            transit.setRange(0, MAX_TRANSIT_DAYS)
+            transit.setValue(method.transit_days)
+            self.table.setCellWidget(row, 3, transit)
             self.kinds.append(kind)
             self.carriers.append(carrier)
+            self.transits.append(transit)
         empty = plain(QLabel("No delivery methods seen yet: they appear once jobs arrive."))
         empty.setVisible(not methods)
         layout = QVBoxLayout(self)
@@ -69,9 +85,10 @@ class DeliveryMethodsPage(QWidget):
 
     def records(self) -> dict[str, DeliveryMethod]:
         chosen = {}
-        for method, kind, carrier in zip(self.methods, self.kinds, self.carriers, strict=True):
+        for method, kind, carrier, transit in zip(self.methods, self.kinds, self.carriers,
+                                                  self.transits, strict=True):
             tracking = Tracking(kind.currentData())
             chosen[method.name] = DeliveryMethod(
                 method.name, tracking, "" if tracking is Tracking.INTERNAL
-                else str(carrier.currentData()), method.id)
+                else str(carrier.currentData()), method.id, transit.value())
         return chosen

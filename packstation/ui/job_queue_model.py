@@ -22,13 +22,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from packstation.api import Job
-from packstation.api.fields import uk_zone
 from packstation.formats import pounds, uk_time
-from packstation.ui.palette import warning_colour
+from packstation.leave_by import LeaveByRule, Urgency, uk_today
+from packstation.ui.palette import due_colour, warning_colour
 
 Index = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_VIEWS = ("pending", "dispatched", "delivered", "cancelled", "all")
+LEAVE_BY = 11  # the column; shown first (QueuePanel moves it), the queue's order
+_URGENT_TEXT = {Urgency.OVERDUE: "OVERDUE ", Urgency.TODAY: "TODAY "}
+_URGENT_TIP = {Urgency.OVERDUE: "Overdue: its leave-by day has passed. Pack and dispatch it"
+                                " first.",
+               Urgency.TODAY: "Must leave today."}
 
 
 def age_text(received: datetime | None, now: datetime) -> str:
@@ -39,12 +44,6 @@ def age_text(received: datetime | None, now: datetime) -> str:
         return f"{max(minutes, 0)} min"
     hours = minutes // 60
     return f"{hours} h" if hours < 48 else f"{hours // 24} d"
-
-
-def due(job: Job, now: datetime) -> bool:
-    """Delivery date today or past (UK days): send it first."""
-    return bool(job.delivery_date and job.status == "pending" and
-                job.delivery_date.astimezone(uk_zone()).date() <= now.astimezone(uk_zone()).date())
 
 
 def search_text(job: Job) -> str:
@@ -59,7 +58,7 @@ def search_text(job: Job) -> str:
 class JobQueueModel(QAbstractTableModel):
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "Order", "Company", "Option", "Recipient", "Postcode", "Vouchers", "Value",
-        "Delivery", "Received", "Age", "Packing at")
+        "Delivery", "Received", "Age", "Packing at", "Leave by")
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -68,7 +67,8 @@ class JobQueueModel(QAbstractTableModel):
         self._search: list[str] = []
         self._held: dict[int, str] = {}  # job id -> another station of the site holding it
         self.now = datetime.now(UTC)
-        self.sort_column, self.sort_order = 8, Qt.SortOrder.AscendingOrder  # oldest first
+        self.rule = LeaveByRule()  # the settings' (set_rule)
+        self.sort_column, self.sort_order = LEAVE_BY, Qt.SortOrder.AscendingOrder
 
     # -- Qt's model interface --------------------------------------------------------
 
@@ -93,15 +93,17 @@ class JobQueueModel(QAbstractTableModel):
             return job
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(job, column)
-        if column == 7 and due(job, self.now):
-            if role == Qt.ItemDataRole.ToolTipRole:
-                return "Delivery date is today or past: pack and dispatch this one first."
-            if role == Qt.ItemDataRole.ForegroundRole:
-                return warning_colour()
-            if role == Qt.ItemDataRole.FontRole:  # not by colour alone
-                font = QFont()
-                font.setBold(True)
-                return font
+        if column == LEAVE_BY:
+            urgency = self.urgency(job)
+            if urgency in _URGENT_TIP:
+                if role == Qt.ItemDataRole.ToolTipRole:
+                    return _URGENT_TIP[urgency]
+                if role == Qt.ItemDataRole.ForegroundRole:
+                    return warning_colour() if urgency is Urgency.OVERDUE else due_colour()
+                if role == Qt.ItemDataRole.FontRole:  # and in words: not by colour alone
+                    font = QFont()
+                    font.setBold(True)
+                    return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (5, 6):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -123,14 +125,52 @@ class JobQueueModel(QAbstractTableModel):
         if column == 6:
             return pounds(job.total_value)
         if column == 7:
-            return ("⚑ " if due(job, self.now) else "") + uk_time(job.delivery_date)
+            return uk_time(job.delivery_date)
+        if column == LEAVE_BY:
+            day = self.rule.leave_by(job)
+            return "" if day is None else \
+                _URGENT_TEXT.get(self.urgency(job), "") + day.strftime("%a %d %b")
         if column == 8:
             return uk_time(job.received_at)
         if column == 10:
             return self._held.get(job.id, "")
         return age_text(job.received_at, self.now)
 
+    def urgency(self, job: Job) -> Urgency:
+        """Overdue or due today, for a pending job (one gone has left)."""
+        if job.status != "pending":
+            return Urgency.LATER
+        return self.rule.urgency(job, uk_today(self.now))
+
+    def due_counts(self) -> tuple[int, int]:
+        """(due today, overdue) among the pending jobs."""
+        today = overdue = 0
+        for job in self._jobs:
+            urgency = self.urgency(job)
+            today += urgency is Urgency.TODAY
+            overdue += urgency is Urgency.OVERDUE
+        return today, overdue
+
+    def new_minute(self) -> bool:
+        """The clock moved on (asked every second): ages redrawn once a minute; True when
+        the UK day changed, so what is due today or overdue has changed too."""
+        now = datetime.now(UTC)
+        if (now - self.now).total_seconds() < 60:
+            return False
+        day_changed = uk_today(now) != uk_today(self.now)
+        self.now = now
+        if self._jobs:
+            self.dataChanged.emit(self.index(0, 9), self.index(len(self._jobs) - 1, LEAVE_BY))
+        return day_changed
+
+    def set_rule(self, rule: LeaveByRule) -> None:
+        """New settings (region, transit days): the queue put in its new order."""
+        self.rule = rule
+        self.sort(self.sort_column, self.sort_order)
+
     def _sort_value(self, job: Job, column: int) -> Any:
+        if column == LEAVE_BY:
+            return self.rule.order_key(job)
         stamp = {7: job.delivery_date, 8: job.received_at, 9: job.received_at}.get(column)
         if column in (7, 8, 9):
             return stamp.timestamp() if stamp else float("inf")

@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         self._loaded = False
         self._counting = False
         self._fetching = False  # the first sync's busy bar is showing
+        self._due = (0, 0)  # pending jobs due today, overdue
+        self._new_agreements = 0
         self.setWindowTitle(f"packstation {__version__}")
 
         self.queue = QueuePanel(self)
@@ -189,11 +191,21 @@ class MainWindow(QMainWindow):
 
     def show_waiting(self, new_agreements: int) -> None:
         """New agreements wait for a price: flagged where a manager looks anyway."""
-        title = f"packstation {__version__}"
-        waiting = f"{new_agreements} new agreement{'s' if new_agreements != 1 else ''}"
-        self.setWindowTitle(f"{title} — {waiting} to price" if new_agreements else title)
+        self._new_agreements = new_agreements
+        self._show_title()
         self.work.show_new_agreements(new_agreements)
         self.status.show_waiting(new_agreements)
+
+    def _show_title(self) -> None:
+        """What must leave (and agreements to price) where it shows even minimised."""
+        parts = [f"packstation {__version__}"]
+        today, overdue = self._due
+        if today or overdue:
+            parts.append(f"{today} due today, {overdue} overdue")
+        if self._new_agreements:
+            waiting = self._new_agreements
+            parts.append(f"{waiting} new agreement{'s' if waiting != 1 else ''} to price")
+        self.setWindowTitle(" — ".join(parts))
 
     def show_agreements(self) -> None:
         self.work.show_agreements()
@@ -208,6 +220,8 @@ class MainWindow(QMainWindow):
         if self.station is not None:
             self.station.apply_settings(settings)
         self.scan_field.tab_ends_scan = settings.scan_end_key == "tab"
+        self.model.set_rule(settings.leave_by_rule())
+        self._show_counts()
         if settings.sounds != self.sounds.enabled:
             self.sounds.close()
             self.sounds = ScanSounds(settings.sounds, parent=self)
@@ -318,6 +332,9 @@ class MainWindow(QMainWindow):
 
     def _show_counts(self) -> None:
         self.queue.show_counts()
+        self._due = self.model.due_counts()
+        self.status.show_due(*self._due)
+        self._show_title()
 
     def current_job(self) -> Job | None:
         return self.queue.current_job()
@@ -334,6 +351,8 @@ class MainWindow(QMainWindow):
         self.job_view.show_job(job, verified)
 
     def _tick(self) -> None:
+        if self.model.new_minute():  # a new day: another "leave by" is today
+            self._show_counts()
         self.job_view.preview.poll()
         self.office.show_state()
         self.desk.tick()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 _RED_ON_LIGHT, _RED_ON_DARK = QColor("#b3261e"), QColor("#ff8a80")
+_AMBER_ON_LIGHT, _AMBER_ON_DARK = QColor("#8a4b00"), QColor("#ffc46b")
 
 
 def is_dark(palette: QPalette | None = None) -> bool:
@@ -23,3 +24,8 @@ def warning_colour(palette: QPalette | None = None) -> QColor:
 
 def warning_style() -> str:
     return f"color: {warning_colour().name()}; font-weight: bold;"
+
+
+def due_colour(palette: QPalette | None = None) -> QColor:
+    """Amber: must leave today (red is for overdue)."""
+    return _AMBER_ON_DARK if is_dark(palette) else _AMBER_ON_LIGHT

@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import Job
-from packstation.ui.job_queue_model import JOB_ROLE, STATUS_VIEWS, JobFilterProxy, JobQueueModel
+from packstation.ui.job_queue_model import (
+    JOB_ROLE,
+    LEAVE_BY,
+    STATUS_VIEWS,
+    JobFilterProxy,
+    JobQueueModel,
+)
 
 
 class QueuePanel(QWidget):
@@ -35,6 +41,7 @@ class QueuePanel(QWidget):
         self.table.setAccessibleName("Job queue")
         self.table.setModel(self.proxy)
         header = self.table.horizontalHeader()
+        header.moveSection(LEAVE_BY, 0)  # the queue's order, read first
         header.setSortIndicatorShown(True)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
         header.sortIndicatorChanged.connect(self.model.sort)

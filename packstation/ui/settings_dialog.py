@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from packstation.api import ApiKey
 from packstation.config.delivery import DeliveryMethod
 from packstation.config.settings import Settings
+from packstation.leave_by import REGIONS
 from packstation.logs import log_file
 from packstation.printing.model import LABEL_SIZES
 from packstation.station_setup import StationSetup
@@ -185,12 +186,19 @@ class SettingsDialog(QDialog):
         self.serial_baud = combo("Serial speed", [(str(b), b) for b in BAUDS], s.serial_baud)
         self.continuous = QCheckBox("After a dispatch, put the next job in hand and print it")
         self.continuous.setChecked(s.continuous_packing)
+        self.sign_in_required = QCheckBox("Packers must sign in (scan their badge or pick "
+                                          "their name) before packing")
+        self.sign_in_required.setChecked(s.sign_in_required)
+        self.holiday_region = combo("Bank holidays of", [(words, key) for key, (_, words)
+                                                         in REGIONS.items()], s.holiday_region)
         self.scanner_test_button = QPushButton("Test the scanner…")
         self.scanner_test_button.clicked.connect(self.test_scanner)
         form.addRow("The scanner ends each scan with:", self.end_key)
         form.addRow("Serial (COM) scanner:", self.serial_port)
         form.addRow("Serial speed (baud):", self.serial_baud)
         form.addRow("Continuous packing:", self.continuous)
+        form.addRow("Sign-in:", self.sign_in_required)
+        form.addRow("Bank holidays of:", self.holiday_region)
         form.addRow("", self.scanner_test_button)
         return page
 
@@ -235,6 +243,8 @@ class SettingsDialog(QDialog):
             log_level=self.log_level.currentData(),
             sync_interval=float(self.sync_interval.value()),
             continuous_packing=self.continuous.isChecked(),
+            sign_in_required=self.sign_in_required.isChecked(),
+            holiday_region=self.holiday_region.currentData(),
             site_url=self.site_url.text().strip(),
             station_name=self.station_name.text().strip(),
             delivery_methods={**self.settings.delivery_methods, **self.delivery.records()},

@@ -35,10 +35,14 @@ class StationStatusBar(QStatusBar):
         self.outbox_flag.setFlat(True)
         self.outbox_flag.setAccessibleName("Changes waiting to be sent")
         self.outbox_flag.hide()
+        self.due = plain(QLabel())  # "4 due today · 2 overdue"; red when any are overdue
+        self.due.setAccessibleName("Due to leave")
+        self.due.hide()
         self.site = plain(QLabel())  # "Site packing: 3 stations"; red when it is lost
         self.site.setAccessibleName("Site")
         self.site.hide()
         self.addWidget(self.connection, 1)
+        self.addPermanentWidget(self.due)
         self.addPermanentWidget(self.site)
         self.addPermanentWidget(self.outbox_flag)
         self.addPermanentWidget(self.agreements_flag)
@@ -79,6 +83,11 @@ class StationStatusBar(QStatusBar):
                               + (f", {syncer} syncs" if syncer else ""))
         self.site.setStyleSheet(warning_style() if lost else "")
         self.site.show()
+
+    def show_due(self, today: int, overdue: int) -> None:
+        self.due.setText(f"{today} due today · {overdue} overdue")
+        self.due.setStyleSheet(warning_style() if overdue else "")
+        self.due.setVisible(bool(today or overdue))
 
     def show_outbox(self, waiting: int, attention: int) -> None:
         if attention:
