@@ -64,11 +64,13 @@ class SiteView:
 
 class SiteParts:
     def __init__(self, db: SiteDatabase, station: str, api_url: str,
-                 client: Callable[[], SmartGiftClient]) -> None:
+                 client: Callable[[], SmartGiftClient],
+                 packer: Callable[[], str] = lambda: "") -> None:
         from packstation.store.jobs import JobCache
 
         self.db = db
         self.station = station
+        self.packer = packer  # who is packing: recorded with a dispatch saved alone too
         self.api_url = api_url
         self._client = client
         self._cache = JobCache(db)
@@ -147,7 +149,7 @@ class SiteParts:
     def own_outbox(self) -> DispatchOutbox:
         from packstation.store.outbox import DispatchOutbox
 
-        return DispatchOutbox(self.own_db, self.station)
+        return DispatchOutbox(self.own_db, self.station, self.packer)
 
     def alone(self) -> Alone:
         from packstation.job_service import Alone

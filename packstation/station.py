@@ -40,14 +40,17 @@ if TYPE_CHECKING:
     from packstation.backoffice.agreements import AgreementBook
     from packstation.backoffice.orders import OrderDesk
     from packstation.job_service import JobService
+    from packstation.packers import SignIn
     from packstation.printing.monitor import PrinterMonitor
     from packstation.printing.pdf_source import PdfSource
     from packstation.printing.voucher_printer import VoucherPrinter
     from packstation.sandbox import SandboxServer
     from packstation.scanning.handler import ScanHandler
+    from packstation.shift import ShiftReport
     from packstation.store.claims import JobClaims
     from packstation.store.jobs import JobCache, JobChange
     from packstation.store.outbox import DispatchOutbox
+    from packstation.store.packers import PackerRoster
     from packstation.store.print_history import PrintHistory
     from packstation.sync.job_sync import JobSync
     from packstation.sync.outbox_review import OutboxReview
@@ -145,7 +148,8 @@ class Station:
         parts = self.__dict__.get("_site")
         if parts is None:
             parts = self.__dict__["_site"] = SiteParts(
-                db, self.settings.station(), self.api_url, lambda: self.client)
+                db, self.settings.station(), self.api_url, lambda: self.client,
+                self.sign_in.who)
         return parts
 
     @cached_property
@@ -158,13 +162,36 @@ class Station:
     def outbox(self) -> DispatchOutbox:
         from packstation.store.outbox import DispatchOutbox
 
-        return DispatchOutbox(self.db, self.settings.station() if self.site else "")
+        return DispatchOutbox(self.db, self.settings.station(), self.sign_in.who)
 
     @cached_property
     def history(self) -> PrintHistory:
         from packstation.store.print_history import PrintHistory
 
-        return PrintHistory(self.db)
+        return PrintHistory(self.db, self.sign_in.attribution)
+
+    @cached_property
+    def sign_in(self) -> SignIn:
+        """Who is packing here: every scan, print and dispatch is recorded with them."""
+        from packstation.packers import SignIn
+
+        return SignIn(self.settings.station(), lambda: self.settings.sign_in_required)
+
+    @cached_property
+    def packers(self) -> PackerRoster:
+        """The supervisor's list of packers and their badges (the site's on a site)."""
+        from packstation.store.packers import PackerRoster
+
+        return PackerRoster(self.db)
+
+    @cached_property
+    def shift(self) -> ShiftReport:
+        """The day at a glance (the Today tab, ``report shift``): no request to Smart Gift."""
+        from packstation.shift import ShiftReport
+        from packstation.store.shift_records import ShiftRecords
+
+        return ShiftReport(ShiftRecords(self.db), self.cache,
+                           lambda: self.settings.leave_by_rule())
 
     @cached_property
     def pdfs(self) -> PdfSource:
@@ -224,7 +251,8 @@ class Station:
         from packstation.store.scan_log import ScanLog
 
         site = self.site
-        return JobService(self.outbox, ScanLog(self.db), printer=lambda: self.printer,
+        return JobService(self.outbox, ScanLog(self.db, self.sign_in.attribution),
+                          printer=lambda: self.printer,
                           poke_sender=self.sender.poke, send_first=self.sender.send_first,
                           lease=lambda: self.sender.lease, claims=self.claims,
                           alone=site.alone() if site is not None else None)
@@ -276,7 +304,8 @@ class Station:
         from packstation.scanning.handler import ScanHandler
 
         return ScanHandler(self.cache, self.jobs, settings=lambda: self.settings,
-                           methods=self.delivery_method, pdfs_ready=self.pdfs.ready)
+                           methods=self.delivery_method, pdfs_ready=self.pdfs.ready,
+                           sign_in=self.sign_in, roster=self.packers)
 
     def delivery_method(self, name: str | None) -> DeliveryMethod:
         """How a job's method is sent: its settings record; the demo's when the demo has

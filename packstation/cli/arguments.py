@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable
+from datetime import date
 
 from packstation.api.fields import MAX_ID
 
@@ -49,3 +50,14 @@ def bounded_float(low: float, high: float, what: str = "seconds") -> Callable[[s
 
     parse.__name__ = what
     return parse
+
+
+def report_date(text: str) -> date:
+    """A day to report on: YYYY-MM-DD, within ten years of today (beyond is a typo)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a date (YYYY-MM-DD)") from None
+    if abs((day - date.today()).days) > 3660:
+        raise argparse.ArgumentTypeError(f"{day} is more than ten years away")
+    return day

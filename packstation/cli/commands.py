@@ -48,10 +48,16 @@ _HANDLERS: dict[tuple[str, str | None], str] = {
     ("prints", "list"): "printing_commands:prints_list",
     ("printers", None): "printing_commands:printers_command",
     ("printers", "assign"): "printing_commands:printers_command",
+    ("report", "shift"): "shift_commands:report_shift",
+    ("packers", "list"): "shift_commands:packers_command",
+    ("packers", "add"): "shift_commands:packers_command",
+    ("packers", "remove"): "shift_commands:packers_command",
+    ("packers", "badges"): "shift_commands:packers_command",
 }
 # Commands that send nothing to Smart Gift: no key needed, none loaded.
 _LOCAL = {("outbox", "list"), ("outbox", "discard"), ("outbox", "retry"), ("prints", "list"),
-          ("printers", None), ("printers", "assign")}
+          ("printers", None), ("printers", "assign"), ("report", "shift"), ("packers", "list"),
+          ("packers", "add"), ("packers", "remove"), ("packers", "badges")}
 
 Handler = Callable[[Station, argparse.Namespace], Awaitable[int]]
 

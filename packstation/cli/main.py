@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from packstation import __version__
 from packstation.api import ApiError
-from packstation.cli.arguments import bounded_float, bounded_int, identifier
+from packstation.cli.arguments import bounded_float, bounded_int, identifier, report_date
 from packstation.logs import setup_logging
 
 EXIT_OK, EXIT_USAGE, EXIT_AUTH, EXIT_REJECTED, EXIT_FAILED = 0, 2, 3, 4, 5
@@ -152,6 +152,28 @@ def build_parser() -> argparse.ArgumentParser:
     site.add_parser("password", help="store the site database's password in the keyring")
     site.add_parser("status", help="the stations, the jobs in hand, the shared outbox")
     site.add_parser("leave", help="work alone again, on this station's own database")
+
+    report = sub.add_parser("report", help="how the day went").add_subparsers(
+        dest="action", required=True)
+    p = report.add_parser("shift", help="the shift's figures (from this station's records, "
+                                        "or the site's)")
+    p.add_argument("--date", type=report_date, default=None, help="YYYY-MM-DD (default today)")
+    p.add_argument("--station", default=None, help="one station's work only")
+    p.add_argument("--packer", default=None, help="one packer's work only")
+    written = p.add_mutually_exclusive_group()
+    written.add_argument("--csv", metavar="FILE", help="write the figures as CSV")
+    written.add_argument("--pdf", metavar="FILE", help="write a one-page A4 PDF with its chart")
+
+    packers = sub.add_parser("packers", help="the packers and their badges").add_subparsers(
+        dest="action", required=True)
+    packers.add_parser("list", help="the packers and their badge codes")
+    p = packers.add_parser("add", help="add a packer (a badge code is made up unless given)")
+    p.add_argument("name")
+    p.add_argument("--badge", default=None, help="the badge code (capitals and digits)")
+    p = packers.add_parser("remove", help="take a packer off the list")
+    p.add_argument("name")
+    p = packers.add_parser("badges", help="write every packer's badge to a PDF to print")
+    p.add_argument("file")
 
     p = sub.add_parser("sandbox", help="run the sandbox server alone")
     p.add_argument("--port", type=bounded_int(0, 65535, "a port"), default=8765)

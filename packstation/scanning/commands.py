@@ -2,7 +2,8 @@
 
 Each carries ``COMMAND_PREFIX``, which no order reference, voucher code or tracking
 number can have (``api.models.tracking_problem`` refuses it as a reference), so a
-command is never taken as anything else. Later badges reuse the prefix. The
+command is never taken as anything else. Packers' badges reuse the prefix
+(``BADGE_PREFIX`` and the packer's code). The
 characters are the same on UK, US and German keyboards, so a scanner set to the
 wrong layout still types them right.
 """
@@ -36,6 +37,20 @@ MEANINGS = {
     Command.DISPATCHED: "Dispatch the job in hand with no reference (untracked post).",
     Command.WRONG_LABEL: "The next scan replaces the last dispatched job's tracking number.",
 }
+
+
+BADGE_PREFIX = COMMAND_PREFIX + "BADGE-"
+
+
+def badge_barcode(code: str) -> str:
+    return BADGE_PREFIX + code
+
+
+def badge_code(text: str) -> str | None:
+    """The packer's code a badge scan carries, or None when ``text`` is no badge."""
+    if not text.upper().startswith(BADGE_PREFIX):
+        return None
+    return text[len(BADGE_PREFIX):].strip().upper()
 
 
 def barcode(command: Command) -> str:

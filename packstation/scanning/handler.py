@@ -20,14 +20,18 @@ from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
 from packstation.job_service import SEND_FIRST, EarlySend, JobService, Saved
-from packstation.scanning.commands import Command
+from packstation.packers import SignIn
+from packstation.scanning.commands import Command, badge_code
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
 from packstation.store.jobs import JobCache
 from packstation.store.outbox import DispatchOutbox
+from packstation.store.packers import PackerRoster
 from packstation.store.site_database import SiteUnreachable
 
 T = TypeVar("T")
+SIGN_IN_FIRST = ("Sign in first: scan your badge, or pick your name at the top of the "
+                 "window. This station asks who is packing.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +129,8 @@ class ScanHandler:
     replacing: Job | None = None  # WRONG LABEL scanned: the next scan is this job's label
     _previous_job: int | None = None  # the job in hand at the previous scan
     _in_hand: Job | None = None  # at the scan being finished
+    sign_in: SignIn | None = None  # who is packing here (None: nobody asks)
+    roster: PackerRoster | None = None  # whose badge is whose
 
     def __post_init__(self) -> None:
         self.known = KnownJobs(self.cache, self.jobs.outbox)
@@ -204,7 +210,24 @@ class ScanHandler:
                         replace: bool, early: EarlySend | None = None
                         ) -> tuple[ScanMeaning, Saved | None]:
         """In a worker, under WRONG LABEL: the scan read as the label of ``replacing``."""
+        first = self._who_first(raw)
+        if first is not None:
+            return first, None
         return interpret(raw, replacing, self.known, self.method, previous, True), None
+
+    def _who_first(self, raw: str) -> ScanMeaning | None:
+        """In a worker: a badge (whose, from the list), or a refusal while sign-in is
+        required and nobody is signed in (nothing is read, saved or sent); else None."""
+        text = clean(raw)
+        code = badge_code(text)
+        if code is not None:
+            roster = self.roster
+            found = _unless_lost(lambda: roster.by_badge(code), None) \
+                if roster is not None and code else None
+            return ScanMeaning(ScanKind.BADGE, text, packer=found)
+        if text and self.sign_in is not None and self.sign_in.needed():
+            return ScanMeaning(ScanKind.REFUSED, text, message=SIGN_IN_FIRST)
+        return None
 
     def _read(self, raw: str, in_hand: Job | None, previous: str, confirmed: bool,
               replace: bool, early: EarlySend | None = None
@@ -212,6 +235,9 @@ class ScanHandler:
         """In a worker: what the scan means, and a dispatch that needs no question saved
         in the same trip (each trip to a worker is a wait on the packer's clock), its
         send started (``early``) as the commit begins."""
+        first = self._who_first(raw)
+        if first is not None:
+            return first, None
         meaning = interpret(raw, in_hand, self.known, self.method, previous)
         if meaning.kind is ScanKind.DISPATCH and meaning.job is not None \
                 and (confirmed or not meaning.confirm):
@@ -241,6 +267,8 @@ class ScanHandler:
             return ScanOutcome(True, "", meaning)
         if kind is ScanKind.COMMAND:
             return await self._command(meaning, queue)
+        if kind is ScanKind.BADGE:
+            return self._badge(meaning)
         if kind in (ScanKind.REFUSED, ScanKind.WRONG_VOUCHER):
             return ScanOutcome(False, meaning.message, meaning)
         assert job is not None
@@ -312,6 +340,19 @@ class ScanHandler:
         if saved.ok:
             self.replacing = None
         return ScanOutcome(saved.ok, f"Corrected: {saved.message}", meaning)
+
+    def _badge(self, meaning: ScanMeaning) -> ScanOutcome:
+        packer = meaning.packer
+        if packer is None or self.sign_in is None:
+            return ScanOutcome(False, "That badge is on no packer of this station's list "
+                                      "(Station > Packers).", meaning)
+        before = self.sign_in.packer
+        self.sign_in.sign_in(packer)
+        if before is not None and before != packer:
+            return ScanOutcome(True, f"{packer.name} is packing now (was {before.name}).",
+                               meaning)
+        return ScanOutcome(True, f"{packer.name} signed in at {self.sign_in.station}.",
+                           meaning)
 
     async def _command(self, meaning: ScanMeaning, queue: QueueOrder) -> ScanOutcome:
         command, job = meaning.command, meaning.job

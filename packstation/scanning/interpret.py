@@ -19,6 +19,7 @@ from typing import Protocol
 from packstation.api import Job
 from packstation.api.models import MAX_TRACKING_REFERENCE
 from packstation.config.delivery import DeliveryMethod
+from packstation.packers import Packer
 from packstation.scanning import commands
 from packstation.scanning.commands import Command
 from packstation.scanning.tracking_scan import judge
@@ -32,6 +33,7 @@ class ScanKind(StrEnum):
     COMMAND = "command"
     IGNORED = "ignored"  # empty after cleaning
     REFUSED = "refused"  # too long, no tracking number, or unknown with no job in hand
+    BADGE = "badge"  # a packer's badge: signs them in
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class ScanMeaning:
     confirm: str = ""  # non-empty: ask the packer this before acting
     command: Command | None = None
     reference: str | None = None  # DISPATCH: what is sent (the normalised number)
+    packer: Packer | None = None  # BADGE: whose it is (None: not on the list)
 
 
 class JobLookup(Protocol):

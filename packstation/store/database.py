@@ -133,6 +133,25 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX dispatch_history_job ON dispatch_history(job_id);
     """,
+    # 8: who packed (issue 18): the packers' list, and every scan, print and dispatch
+    # recorded with its packer and station; the shift's figures read them by time.
+    """
+    CREATE TABLE packers (
+        name TEXT NOT NULL,
+        badge TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX packers_name ON packers(lower(name));
+    ALTER TABLE scan_log ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scan_log ADD COLUMN station TEXT NOT NULL DEFAULT '';
+    ALTER TABLE print_history ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE print_history ADD COLUMN station TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dispatch_history ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    CREATE INDEX scan_log_at ON scan_log(at);
+    CREATE INDEX print_history_created ON print_history(created_at);
+    CREATE INDEX dispatch_history_confirmed ON dispatch_history(confirmed_at);
+    """,
 )
 
 

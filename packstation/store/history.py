@@ -25,16 +25,17 @@ class Confirmed:
     station: str
     saved_at: str
     confirmed_at: str
+    packer: str = ""
 
 
-_COLUMNS = "id, job_id, status, tracking_reference, station, saved_at, confirmed_at"
+_COLUMNS = "id, job_id, status, tracking_reference, station, saved_at, confirmed_at, packer"
 
 
 def _confirmed(row: Sequence[Any]) -> Confirmed:
     values = tuple(row)
     return Confirmed(int(values[0]), int(values[1]), str(values[2]),
                      None if values[3] is None else str(values[3]), str(values[4]),
-                     str(values[5]), str(values[6]))
+                     str(values[5]), str(values[6]), str(values[7]))
 
 
 class DispatchHistory:
@@ -66,9 +67,9 @@ class DispatchHistory:
             for row in rows:
                 added += len(sql.execute(
                     "INSERT INTO dispatch_history (job_id, status, tracking_reference,"
-                    " station, saved_at, confirmed_at, origin, copied) VALUES"
-                    " (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (origin) DO NOTHING RETURNING id",
+                    " station, saved_at, confirmed_at, origin, copied, packer) VALUES"
+                    " (?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (origin) DO NOTHING RETURNING id",
                     (row.job_id, row.status, row.tracking_reference, row.station or
                      from_station, row.saved_at, row.confirmed_at,
-                     f"{from_station}/{row.id}/{row.confirmed_at}")).fetchall())
+                     f"{from_station}/{row.id}/{row.confirmed_at}", row.packer)).fetchall())
         return added

@@ -71,6 +71,7 @@ class OutboxEntry:
     created_at: datetime
     lease_owner: str = ""
     lease_until: float = 0.0
+    packer: str = ""  # who scanned it (or the station, standing in): into the history
 
     def same_change(self, status: str, tracking_reference: str | None) -> bool:
         return (self.status, self.tracking_reference) == (status, tracking_reference)
@@ -114,7 +115,7 @@ def _entry(row: sqlite3.Row) -> OutboxEntry:
     return OutboxEntry(row["id"], row["job_id"], row["status"], row["tracking_reference"],
                        OutboxState(row["state"]), row["attempts"], row["next_attempt_at"],
                        row["last_error"], datetime.fromisoformat(row["created_at"]),
-                       row["lease_owner"], row["lease_until"])
+                       row["lease_owner"], row["lease_until"], row["packer"])
 
 
 def check_change(status: str, tracking_reference: str | None) -> None:
@@ -134,9 +135,11 @@ def _busy(entry: OutboxEntry) -> str:
 
 
 class DispatchOutbox:
-    def __init__(self, db: Store, station: str = "") -> None:
+    def __init__(self, db: Store, station: str = "",
+                 packer: Callable[[], str] = lambda: "") -> None:
         self._db = db
         self.station = station  # written into the history with each confirmed change
+        self.packer = packer  # who is packing as a change is saved (packers.SignIn.who)
 
     def add(self, job_id: int, status: str, tracking_reference: str | None = None, *,
             replace: bool = False) -> OutboxEntry:
@@ -192,17 +195,20 @@ class DispatchOutbox:
                         "confirm to replace it.", existing)
                 sql.execute("UPDATE outbox SET status = ?, tracking_reference = ?, state = ?,"
                             " attempts = 0, next_attempt_at = 0, last_error = '',"
-                            " lease_owner = '', lease_until = 0, updated_at = ? WHERE id = ?",
+                            " lease_owner = '', lease_until = 0, updated_at = ?, packer = ?"
+                            " WHERE id = ?",
                             (status, tracking_reference, OutboxState.PENDING.value, now,
-                             existing.id))
+                             self.packer(), existing.id))
             else:
                 if not replace:
                     self._check_not_done(sql, job_id, status, tracking_reference)
                 if not sql.execute("INSERT INTO outbox (job_id, status, tracking_reference,"
-                                   " state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
+                                   " state, created_at, updated_at, packer) VALUES"
+                                   " (?, ?, ?, ?, ?, ?, ?)"
                                    " ON CONFLICT (job_id) DO NOTHING RETURNING id",
                                    (job_id, status, tracking_reference,
-                                    OutboxState.PENDING.value, now, now)).fetchall():
+                                    OutboxState.PENDING.value, now, now,
+                                    self.packer())).fetchall():
                     return None  # another bench's, committed first: read it again
             if lease is not None:
                 sql.execute("UPDATE outbox SET state = ?, attempts = attempts + 1,"
@@ -283,11 +289,11 @@ class DispatchOutbox:
         already has a change here."""
         return bool(self._db.fetch(
             "INSERT INTO outbox (job_id, status, tracking_reference, state, attempts,"
-            " last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " last_error, created_at, updated_at, packer) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (job_id) DO NOTHING RETURNING id",
             (entry.job_id, entry.status, entry.tracking_reference,
              OutboxState.ATTENTION.value, entry.attempts, entry.last_error,
-             entry.created_at.isoformat(), _now())))
+             entry.created_at.isoformat(), _now(), entry.packer)))
 
     def settled_elsewhere(self, entry: OutboxEntry) -> None:
         """Smart Gift has it already (a send whose answer was lost, seen since by a sync;
@@ -310,9 +316,9 @@ class DispatchOutbox:
                    " status = ? AND tracking_reference IS NOT DISTINCT FROM ?)"
                    if unless_recorded else "")
             sql.execute("INSERT INTO dispatch_history (job_id, status, tracking_reference,"
-                        " station, saved_at, confirmed_at) SELECT ?, ?, ?, ?, ?, ?" + new,
-                        (*change, self.station, entry.created_at.isoformat(), _now(),
-                         *(change if unless_recorded else ())))
+                        " station, saved_at, confirmed_at, packer) SELECT ?, ?, ?, ?, ?, ?, ?"
+                        + new, (*change, self.station, entry.created_at.isoformat(), _now(),
+                                entry.packer, *(change if unless_recorded else ())))
 
     def _settle(self, entry: OutboxEntry, assignments: str, values: tuple[object, ...]) -> None:
         # Only while we still hold the lease: a late answer never overwrites a takeover.
