@@ -61,6 +61,7 @@ async def shoot(app: QApplication) -> None:
         OUT.mkdir(exist_ok=True)
         window.grab().save(str(OUT / "main-window.png"))
         await shoot_dpd_scan(window, station)
+        await shoot_today(window, station)
         await shoot_settings(station, sandbox.base_url)
         await shoot_back_office(window, station)
         window.close()
@@ -85,6 +86,49 @@ async def shoot_dpd_scan(window: MainWindow, station: Station) -> None:
         await asyncio.sleep(0.05)
     await asyncio.sleep(0.5)
     window.grab().save(str(OUT / "dpd-scan.png"))
+
+
+async def scan(window: MainWindow, text: str) -> None:
+    before = window.banner.text()
+    window.scan_field.setText(text)
+    window.scan_field.returnPressed.emit()
+    for _ in range(200):
+        if window.banner.text() != before:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+
+
+async def shoot_today(window: MainWindow, station: Station) -> None:
+    """Two packers sign in by badge and pack; a wrong voucher on the way; the Today tab,
+    and the shift report's page."""
+    from packstation.printing.shift_sheet import shift_pdf
+    from packstation.scanning.commands import badge_barcode
+
+    station.apply_settings(replace(station.settings, delivery_methods={
+        m.name: replace(m, tracking=Tracking.INTERNAL) for m in DEMO_METHODS}))
+    packers = [await asyncio.to_thread(station.packers.add, name)
+               for name in ("Aisha Khan", "Ben Ode")]
+    window.picker.reload() if window.picker else None
+    for packer, jobs in zip(packers, (4, 3), strict=True):
+        await scan(window, badge_barcode(packer.badge))
+        for n in range(jobs):
+            if n == 1:  # a voucher of another job: refused, counted
+                other = next(j for j in (window.model.job(r)
+                                         for r in range(window.model.rowCount()))
+                             if j.status == "pending" and j.vouchers
+                             and j.id != (window.current_job() or j).id)
+                await scan(window, other.vouchers[0].code or "")
+            await scan(window, f"BENCH-{packer.badge}-{n}")
+    window.work.show_today()
+    assert window.today is not None
+    while window.today.last is None or window.today.last.dispatched < 8:
+        window.today.work_happened()
+        await asyncio.sleep(0.2)
+    await asyncio.sleep(0.5)
+    window.grab().save(str(OUT / "today.png"))
+    page = shift_pdf(window.today.last, station.settings.station())
+    pdf_page_image(page, 80).save(str(OUT / "shift-report.png"))
 
 
 def shoot_command_sheet() -> None:

@@ -94,12 +94,8 @@ class ShiftReport:
                  rule: Callable[[], LeaveByRule]) -> None:
         self._records, self._cache, self._rule = records, cache, rule
 
-    def figures(self, day: date | None = None, station: str | None = None,
-                packer: str | None = None, now: datetime | None = None) -> ShiftFigures:
-        today = uk_today(now)
-        day = day or today
-        zone = uk_zone()
-        start, end = day_bounds(day)
+    def queue_counts(self, today: date) -> tuple[int, int, int]:
+        """(pending, due today, overdue) of the cached queue."""
         rule = self._rule()
         due_today = overdue = 0
         pending = self._cache.load(["pending"])
@@ -107,6 +103,18 @@ class ShiftReport:
             urgency = rule.urgency(job, today)
             due_today += urgency is Urgency.TODAY
             overdue += urgency is Urgency.OVERDUE
+        return len(pending), due_today, overdue
+
+    def figures(self, day: date | None = None, station: str | None = None,
+                packer: str | None = None, now: datetime | None = None,
+                queue: tuple[int, int, int] | None = None) -> ShiftFigures:
+        """``queue``: (pending, due today, overdue) when the caller holds the queue already
+        (the window): not read again."""
+        today = uk_today(now)
+        day = day or today
+        zone = uk_zone()
+        start, end = day_bounds(day)
+        pending, due_today, overdue = queue or self.queue_counts(today)
         dispatches = self._records.dispatches(start, end, station, packer)
         per_hour: dict[int, dict[str, int]] = {}
         for done in dispatches:
@@ -121,7 +129,7 @@ class ShiftReport:
         scans = self._records.scan_counts(start, end, station, packer)
         prints = self._records.print_counts(start, end, station, packer)
         return ShiftFigures(
-            day, station, packer, len(pending), due_today, overdue, len(dispatches),
+            day, station, packer, pending, due_today, overdue, len(dispatches),
             per_hour, statistics.median(spans) if spans else None, percentile(spans, 0.9),
             len(spans), scans.wrong_voucher, scans.refused_tracking, prints.reprints,
             prints.failures)

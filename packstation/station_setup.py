@@ -9,6 +9,7 @@ so the window stays responsive while a key is being checked.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ from packstation.api import (
 from packstation.api.secret import origin_of
 from packstation.config import keys
 from packstation.config.settings import Settings
+from packstation.packers import Packer
 from packstation.printing.discovery import system_discovery
 from packstation.printing.errors import PrintError
 from packstation.printing.model import PrintState
@@ -108,6 +110,13 @@ class StationSetup:
     async def print_command_sheet(self, printer: str, paper: str = "A4") -> tuple[bool, str]:
         return await self._print(command_sheet_pdf(paper), printer,
                                  "packstation command barcodes", paper)
+
+    async def print_badges(self, packers: Sequence[Packer], printer: str,
+                           paper: str = "A4") -> tuple[bool, str]:
+        from packstation.printing.badges import badges_pdf
+
+        data = await asyncio.to_thread(badges_pdf, packers, paper, self.settings.station())
+        return await self._print(data, printer, "packstation badges", paper)
 
     async def _print(self, data: bytes, printer: str, title: str,
                      paper: str) -> tuple[bool, str]:

@@ -53,6 +53,7 @@ SURFACE = {
     "watch_jobs", "watch_sending", "watch_key_refusals",  # what happened
     "jobs", "scan_handler", "agreements", "orders", "outbox_review", "prefetch",  # to do
     "use_key", "refresh_now", "check_printers", "apply_settings", "start", "aclose",
+    "sign_in", "packers", "shift",  # who is packing, the list of packers, the day's figures
 }
 
 

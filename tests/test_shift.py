@@ -199,7 +199,8 @@ def test_the_packers_list_refuses_what_cannot_be_a_packer(tmp_path: Path) -> Non
     for name, badge, says in (("", None, "needs a name"), ("x" * 61, None, "at most"),
                               ("dev patel", None, "already Dev Patel's"),
                               ("Eve", made.badge, "already Dev Patel's"),
-                              ("Eve", "AB-1", "badge code"), ("Eve", "É1", "badge code"), ("Eve", "A" * 21, "badge code"),
+                              ("Eve", "AB-1", "badge code"), ("Eve", "É1", "badge code"),
+                              ("Eve", "A" * 21, "badge code"),
                               ("Eve\x1b[31m", None, "printable")):
         with pytest.raises(PackerError, match=says):
             roster.add(name, badge)

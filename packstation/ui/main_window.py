@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QToolButton,
@@ -35,6 +36,7 @@ from packstation.ui.focus import ScanFocusKeeper
 from packstation.ui.job_actions import JobActions
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
+from packstation.ui.packers_view import PackerPicker, PackersDialog
 from packstation.ui.plain import plain
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.saved_changes import SavedChanges
@@ -47,6 +49,7 @@ from packstation.ui.sounds import ScanSounds
 from packstation.ui.status_bar import StationStatusBar
 from packstation.ui.tasks import WidgetTasks
 from packstation.ui.text_scale import apply_text_scale
+from packstation.ui.today_view import TodayWatch
 from packstation.ui.work_area import WorkArea
 
 LOAD_SLICE = 500
@@ -101,6 +104,10 @@ class MainWindow(QMainWindow):
         self.jobs = JobActions(station.jobs if station else None, self.queue, self.banner,
                                self.status, self.dialogs, self.tasks, self,
                                self._printer_trouble, self.on_scan)
+        # The day at a glance and who is packing (a station's records: no requests).
+        self.today = TodayWatch(station, self.tasks, self._queue_counts,
+                                lambda: self.work.showing_today) if station else None
+        self.picker = PackerPicker(station, self.tasks) if station else None
         self._layout()
         self.desk = ScanDesk(scans, self.queue, self.banner, self.sounds, self.dialogs, self,
                              self.run, self._show_scanned, self.scan_field.setFocus,
@@ -119,12 +126,21 @@ class MainWindow(QMainWindow):
             station.watch_sending(self.changes.event)
             station.watch_sending(self.desk.sending_event)
             station.watch_key_refusals(self.auth_failed)
+        if self.today is not None and station is not None:
+            station.watch_sending(self.today.work_happened)
+        if self.picker is not None:
+            self.picker.reload()
 
     def _layout(self) -> None:
         self.work = WorkArea(self.queue, self.job_view, self.office.view, self.office.detail,
-                             self.scan_field)
+                             self.scan_field, self.today.summary if self.today else None,
+                             self.today.chart if self.today else None)
+        top = QHBoxLayout()
+        top.addWidget(self.origin_label, 1)
+        if self.picker is not None:
+            top.addWidget(self.picker)
         layout = QVBoxLayout()
-        layout.addWidget(self.origin_label)
+        layout.addLayout(top)
         layout.addWidget(self.notice_label)
         layout.addWidget(self.work, 1)
         layout.addWidget(self.scan_field)
@@ -147,6 +163,8 @@ class MainWindow(QMainWindow):
                 ("&Back office", "New order…", "Ctrl+N", self.office.open_new_order),
                 ("&Back office", "Recent orders…", "Ctrl+Shift+N",
                  self.office.open_recent_orders),
+                ("&Station", "Today", "Ctrl+T", self.work.show_today),
+                ("&Station", "Packers…", "Ctrl+Shift+K", self.open_packers),
                 ("&Station", "Refresh", "F5", self.refresh_now),
                 ("&Station", "Changes waiting to be sent…", "Ctrl+Shift+O", self.changes.open),
                 ("&Station", "Search", "Ctrl+F", self.search.setFocus),
@@ -183,6 +201,10 @@ class MainWindow(QMainWindow):
             self.station.watch_jobs(self.jobs_changed, on=False)
             self.station.watch_sending(self.changes.event, on=False)
             self.station.watch_key_refusals(self.auth_failed, on=False)
+        if self.today is not None and self.station is not None:
+            self.station.watch_sending(self.today.work_happened, on=False)
+        if self.picker is not None:
+            self.picker.close_watch()
         self.office.close()
         if self.serial is not None:
             self.serial.close()
@@ -330,7 +352,13 @@ class MainWindow(QMainWindow):
                 f"Order {gone.job.order_reference or gone.job.id} was {gone.job.status} "
                 "elsewhere (another station or the dashboard).")
 
+    def _queue_counts(self) -> tuple[int, int, int]:
+        """(pending, due today, overdue), as the queue shows them."""
+        return (self.model.counts()["pending"], *self.model.due_counts())
+
     def _show_counts(self) -> None:
+        if self.today is not None:
+            self.today.work_happened()
         self.queue.show_counts()
         self._due = self.model.due_counts()
         self.status.show_due(*self._due)
@@ -354,6 +382,8 @@ class MainWindow(QMainWindow):
         if self.model.new_minute():  # a new day: another "leave by" is today
             self._show_counts()
         self.job_view.preview.poll()
+        if self.today is not None:
+            self.today.tick()
         self.office.show_state()
         self.desk.tick()
         if self.station is not None and not self._counting:
@@ -389,6 +419,16 @@ class MainWindow(QMainWindow):
 
     def on_scan(self, text: str) -> None:
         self.desk.on_scan(text)
+        if self.today is not None:
+            self.today.work_happened()
+
+    def open_packers(self) -> None:
+        if self.station is None or self.dialogs.of_type(PackersDialog):
+            return
+        dialog = PackersDialog(self.station, self.setup, self.tasks, self)
+        if self.picker is not None:
+            dialog.changed.connect(self.picker.reload)
+        self.dialogs.show(dialog)
 
     def _show_scanned(self, job: Job) -> None:
         self.work.show_jobs()  # a scanned job is shown, whatever was

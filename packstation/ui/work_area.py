@@ -16,18 +16,23 @@ from packstation.ui.scan_bar import ScanField
 
 class WorkArea(QSplitter):
     def __init__(self, queue: QueuePanel, job_view: QWidget, agreements: AgreementsView,
-                 agreement: AgreementDetail, scan_field: ScanField) -> None:
+                 agreement: AgreementDetail, scan_field: ScanField,
+                 today: QWidget | None = None, chart: QWidget | None = None) -> None:
         super().__init__()
         self.queue = queue
         self.agreements = agreements
+        self.today = today
         self.scan_field = scan_field
         self.sides = QTabWidget()
-        self.sides.setAccessibleName("Jobs and agreements")
+        self.sides.setAccessibleName("Jobs, agreements and today")
         self.sides.addTab(queue, "&Jobs")
         self.sides.addTab(agreements, "A&greements")
         self.details = QStackedWidget()
         self.details.addWidget(job_view)
         self.details.addWidget(agreement)
+        if today is not None and chart is not None:  # the day at a glance, and its chart
+            self.sides.addTab(today, "T&oday")
+            self.details.addWidget(chart)
         self.sides.currentChanged.connect(self._side_changed)
         self.addWidget(self.sides)
         self.addWidget(self.details)
@@ -35,13 +40,21 @@ class WorkArea(QSplitter):
 
     def _side_changed(self, index: int) -> None:
         self.details.setCurrentIndex(index)
-        self.scan_field.navigation = self.queue.table if index == 0 else self.agreements.table
+        self.scan_field.navigation = self.agreements.table if index == 1 else self.queue.table
 
     def show_jobs(self) -> None:
         self.sides.setCurrentWidget(self.queue)
 
     def show_agreements(self) -> None:
         self.sides.setCurrentWidget(self.agreements)
+
+    def show_today(self) -> None:
+        if self.today is not None:
+            self.sides.setCurrentWidget(self.today)
+
+    @property
+    def showing_today(self) -> bool:
+        return self.today is not None and self.sides.currentWidget() is self.today
 
     @property
     def showing_agreements(self) -> bool:

@@ -1,0 +1,78 @@
+"""The window's Today tab and who is packing: a badge scanned at the scan field signs a
+packer in, the top of the window says so, and the day's figures follow the work."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from packstation.sandbox import SandboxServer
+from packstation.scanning.commands import badge_barcode
+from packstation.store.history import DispatchHistory
+from packstation.ui.main_window import MainWindow
+from tests.gui import scan
+from tests.test_gui_window import unnamed_controls
+
+
+def test_a_badge_signs_in_and_the_today_tab_follows_the_work(
+        qtbot: QtBot, window: MainWindow, sandbox: SandboxServer) -> None:
+    station = window.station
+    assert station is not None and window.today is not None and window.picker is not None
+    aisha = station.packers.add("Aisha Khan")
+    ben = station.packers.add("Ben <b>Ode</b>")  # shown as typed, never as markup
+    window.picker.reload()
+    qtbot.waitUntil(lambda: window.picker is not None and window.picker.combo.count() == 3,
+                    timeout=5_000)
+    assert window.picker.combo.currentText() == f"Nobody ({station.sign_in.station})"
+
+    scan(qtbot, window, badge_barcode(aisha.badge))
+    qtbot.waitUntil(lambda: "Aisha Khan signed in" in window.banner.text(), timeout=5_000)
+    assert window.picker.combo.currentText() == "Aisha Khan"
+    assert station.sign_in.who() == "Aisha Khan"
+
+    window.select_row(0)
+    job = window.current_job()
+    assert job is not None
+    scan(qtbot, window, "BENCH-TODAY-1")
+    qtbot.waitUntil(lambda: station.outbox.for_job(job.id) is None
+                    and station.cache.status_of(job.id) == "dispatched"
+                    and "BENCH-TODAY-1" in window.banner.text(), timeout=10_000)
+
+    # Picking a name at the top signs that packer in (the mouse's way, for no badge).
+    index = window.picker.combo.findText("Ben <b>Ode</b>")
+    window.picker.combo.setCurrentIndex(index)
+    window.picker.combo.activated.emit(index)
+    assert station.sign_in.who() == "Ben <b>Ode</b>"
+    assert ben.badge
+
+    qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.work.showing_today
+    summary, chart = window.today.summary, window.today.chart
+    qtbot.waitUntil(lambda: summary.values["dispatched"].text() == "1", timeout=10_000)
+    assert chart.shown == [("Aisha Khan", [1])]
+    qtbot.waitUntil(lambda: summary.values["pending"].text()
+                    == str(window.model.counts()["pending"]), timeout=10_000)
+    assert summary.values["overdue"].text() == str(window.model.due_counts()[1])
+    assert "Aisha Khan 1" in summary.packers.text()
+    assert unnamed_controls(window) == []
+
+    # The next dispatch (Ben's) shows once the tab is back, without a refresh asked for.
+    window.select_row(0)
+    second = window.current_job()
+    assert second is not None and second.id != job.id
+    scan(qtbot, window, "BENCH-TODAY-2")
+    qtbot.waitUntil(lambda: DispatchHistory(station.db).count() == 2
+                    and "BENCH-TODAY-2" in window.banner.text(), timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: summary.values["dispatched"].text() == "2", timeout=15_000)
+    qtbot.waitUntil(lambda: dict(chart.shown) == {"Aisha Khan": [1], "Ben <b>Ode</b>": [1]},
+                    timeout=10_000)
+    # Reading the figures again and again asks Smart Gift nothing.
+    today = window.today
+    reads, sent = today.reads, len(sandbox.requests)
+    for _ in range(3):
+        today.work_happened()
+        today.tick()
+        qtbot.waitUntil(lambda: not today._reading, timeout=5_000)
+    assert today.reads >= reads + 3
+    assert len(sandbox.requests) == sent
