@@ -3,6 +3,8 @@ packer in, the top of the window says so, and the day's figures follow the work.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -10,6 +12,9 @@ from packstation.sandbox import SandboxServer
 from packstation.scanning.commands import badge_barcode
 from packstation.store.history import DispatchHistory
 from packstation.ui.main_window import MainWindow
+from packstation.ui.packers_view import PackersDialog
+from tests.barcodes import barcodes_in_pdf
+from tests.cups import CupsQueue
 from tests.gui import scan
 from tests.test_gui_window import unnamed_controls
 
@@ -76,3 +81,45 @@ def test_a_badge_signs_in_and_the_today_tab_follows_the_work(
         qtbot.waitUntil(lambda: not today._reading, timeout=5_000)
     assert today.reads >= reads + 3
     assert len(sandbox.requests) == sent
+
+
+def test_the_packers_dialog_adds_refuses_removes_and_prints_badges_that_scan(
+        qtbot: QtBot, window: MainWindow, cups_queue: CupsQueue) -> None:
+    station = window.station
+    assert station is not None and window.picker is not None
+    window.apply_settings(replace(station.settings, voucher_printer=cups_queue.name))
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window.dialogs.of_type(PackersDialog)
+    assert isinstance(dialog, PackersDialog)
+    assert unnamed_controls(dialog) == []
+    qtbot.keyClicks(dialog.name, "Aisha Khan")
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=5_000)
+    assert dialog.name.text() == ""
+    qtbot.keyClicks(dialog.name, "aisha khan")  # taken: said, nothing saved, text kept
+    qtbot.keyClicks(dialog.badge, "BEN01")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "already Aisha Khan's" in dialog.result_label.text(),
+                    timeout=5_000)
+    assert dialog.list.count() == 1 and dialog.name.text() == "aisha khan"
+    assert dialog.result_label.textFormat() == Qt.TextFormat.PlainText
+    dialog.name.setText("Ben Ode")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=5_000)
+    # The picker at the top knows them at once.
+    qtbot.waitUntil(lambda: window.picker is not None and window.picker.combo.count() == 3,
+                    timeout=5_000)
+    before = set(cups_queue.outputs_titled("packstation badges"))
+    qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "badges" in dialog.result_label.text(), timeout=30_000)
+    [sheet] = set(cups_queue.outputs_titled("packstation badges")) - before
+    qtbot.waitUntil(lambda: sheet.stat().st_size > 0 and sheet.read_bytes().rstrip()
+                    .endswith(b"%%EOF"), timeout=10_000)
+    decoded = sorted(text for text, _ in barcodes_in_pdf(sheet.read_bytes())[0])
+    assert decoded == sorted(badge_barcode(p.badge) for p in dialog.packers)
+    assert badge_barcode("BEN01") in decoded
+    dialog.list.setCurrentRow(0)  # Aisha Khan, in name order
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=5_000)
+    assert [p.name for p in station.packers.all()] == ["Ben Ode"]

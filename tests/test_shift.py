@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Set
-from datetime import UTC, datetime
+from collections.abc import Callable, Set
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,15 +16,16 @@ from pypdf import PdfReader
 from packstation.api import Job
 from packstation.api.fields import uk_zone
 from packstation.config.delivery import DeliveryMethod, Tracking
-from packstation.leave_by import uk_today
+from packstation.leave_by import LeaveByRule, uk_today
 from packstation.packers import PackerError
 from packstation.printing.errors import PrintError
 from packstation.printing.shift_sheet import shift_csv, shift_pdf
 from packstation.sandbox import SandboxServer
 from packstation.scanning.commands import Command, badge_barcode, barcode
 from packstation.scanning.handler import SIGN_IN_FIRST
-from packstation.shift import ShiftFigures, percentile
+from packstation.shift import ShiftFigures, day_bounds, percentile
 from packstation.station import Station
+from packstation.store.database import Store
 from packstation.store.history import DispatchHistory
 from tests.cups import CupsQueue
 from tests.gui import make_station
@@ -225,3 +226,53 @@ def test_a_name_a_spreadsheet_would_run_is_kept_as_text() -> None:
     rows = list(csv.reader(io.StringIO(shift_csv(figures))))
     assert ["Packer", "'=HYPERLINK(1)"] in rows
     assert ["09:00", "'=HYPERLINK(1)", "1"] in rows
+
+
+def test_the_records_and_figures_on_each_engine(engine: Callable[[], Store]) -> None:
+    """Two benches writing to one store (a site's PostgreSQL, or SQLite): each line keeps
+    its packer and station, and the figures can be read for either or both."""
+    from packstation.packers import SignIn
+    from packstation.shift import ShiftReport
+    from packstation.store.jobs import JobCache
+    from packstation.store.outbox import DispatchOutbox
+    from packstation.store.packers import PackerRoster
+    from packstation.store.print_history import PrintHistory
+    from packstation.store.scan_log import ScanLog
+    from packstation.store.shift_records import ShiftRecords
+    from tests.test_store import job
+
+    db = engine()
+    roster = PackerRoster(db)
+    aisha = roster.add("Aisha Khan")
+    with pytest.raises(PackerError):
+        PackerRoster(engine()).add("AISHA KHAN")  # another bench, the same list
+    JobCache(db).store([job(i) for i in range(1, 5)], 1.0)
+    benches = {name: SignIn(name) for name in ("bench-1", "bench-2")}
+    benches["bench-1"].sign_in(aisha)
+    for name, sign_in in benches.items():
+        outbox = DispatchOutbox(db, name, sign_in.who)
+        log = ScanLog(db, sign_in.attribution)
+        prints = PrintHistory(db, sign_in.attribution)
+        job_id = 1 if name == "bench-1" else 2
+        log.record("000000", "wrong voucher", "Wrong voucher", job_id)
+        log.record("HELLO", "refused", "Not a DPD number", job_id)
+        log.record("$$PS-NOPE", "refused", "Not a command", None)  # no job: not counted
+        for outcome in ("printed", "printed", "failed"):
+            prints.record(job_id=job_id, order_reference=None, kind="vouchers",
+                          voucher_ids=[], pdf_urls=[], printer="P", path="cups",
+                          spool_job_id=None, pages=1, copies=1, outcome=outcome)
+        outbox.sent(outbox.add(job_id, "dispatched", f"REF-{job_id}"))
+    report = ShiftReport(ShiftRecords(db), JobCache(db), LeaveByRule)
+    both = report.figures()
+    assert both.dispatched == 2 and both.wrong_voucher_scans == 2
+    assert both.refused_tracking_scans == 2 and both.reprints == 4 and both.print_failures == 2
+    assert sorted(both.packers) == ["Aisha Khan", "bench-2"]
+    assert both.timed_jobs == 2 and both.pending == 4  # the sender stores the job: not here
+    one = report.figures(station="bench-2")
+    assert one.dispatched == 1 and one.packers == ["bench-2"] and one.print_failures == 1
+    hers = report.figures(packer="Aisha Khan")
+    assert hers.dispatched == 1 and hers.reprints == 2 and hers.wrong_voucher_scans == 1
+    assert ShiftRecords(db).names(*day_bounds(uk_today())) == (
+        ["bench-1", "bench-2"], ["Aisha Khan", "bench-2"])
+    yesterday = report.figures(day=uk_today() - timedelta(days=1))
+    assert yesterday.dispatched == 0 and yesterday.per_hour == {}

@@ -31,12 +31,12 @@ from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
 from packstation.ui.back_office import BackOffice
+from packstation.ui.day_desk import DayDesk, WindowTitle
 from packstation.ui.dialogs import OpenDialogs, about_box
 from packstation.ui.focus import ScanFocusKeeper
 from packstation.ui.job_actions import JobActions
 from packstation.ui.job_view import JobView
 from packstation.ui.key_prompt import KeyPrompt
-from packstation.ui.packers_view import PackerPicker, PackersDialog
 from packstation.ui.plain import plain
 from packstation.ui.queue_panel import QueuePanel
 from packstation.ui.saved_changes import SavedChanges
@@ -49,7 +49,6 @@ from packstation.ui.sounds import ScanSounds
 from packstation.ui.status_bar import StationStatusBar
 from packstation.ui.tasks import WidgetTasks
 from packstation.ui.text_scale import apply_text_scale
-from packstation.ui.today_view import TodayWatch
 from packstation.ui.work_area import WorkArea
 
 LOAD_SLICE = 500
@@ -71,8 +70,7 @@ class MainWindow(QMainWindow):
         self._loaded = False
         self._counting = False
         self._fetching = False  # the first sync's busy bar is showing
-        self._due = (0, 0)  # pending jobs due today, overdue
-        self._new_agreements = 0
+        self.title = WindowTitle(self)
         self.setWindowTitle(f"packstation {__version__}")
 
         self.queue = QueuePanel(self)
@@ -105,9 +103,10 @@ class MainWindow(QMainWindow):
                                self.status, self.dialogs, self.tasks, self,
                                self._printer_trouble, self.on_scan)
         # The day at a glance and who is packing (a station's records: no requests).
-        self.today = TodayWatch(station, self.tasks, self._queue_counts,
-                                lambda: self.work.showing_today) if station else None
-        self.picker = PackerPicker(station, self.tasks) if station else None
+        self.day = DayDesk(station, self.tasks, self.dialogs, self.setup, self.model,
+                           lambda: self.work.showing_today, self) if station else None
+        self.today = self.day.today if self.day else None
+        self.picker = self.day.picker if self.day else None
         self._layout()
         self.desk = ScanDesk(scans, self.queue, self.banner, self.sounds, self.dialogs, self,
                              self.run, self._show_scanned, self.scan_field.setFocus,
@@ -126,10 +125,6 @@ class MainWindow(QMainWindow):
             station.watch_sending(self.changes.event)
             station.watch_sending(self.desk.sending_event)
             station.watch_key_refusals(self.auth_failed)
-        if self.today is not None and station is not None:
-            station.watch_sending(self.today.work_happened)
-        if self.picker is not None:
-            self.picker.reload()
 
     def _layout(self) -> None:
         self.work = WorkArea(self.queue, self.job_view, self.office.view, self.office.detail,
@@ -201,10 +196,8 @@ class MainWindow(QMainWindow):
             self.station.watch_jobs(self.jobs_changed, on=False)
             self.station.watch_sending(self.changes.event, on=False)
             self.station.watch_key_refusals(self.auth_failed, on=False)
-        if self.today is not None and self.station is not None:
-            self.station.watch_sending(self.today.work_happened, on=False)
-        if self.picker is not None:
-            self.picker.close_watch()
+        if self.day is not None:
+            self.day.close()
         self.office.close()
         if self.serial is not None:
             self.serial.close()
@@ -213,21 +206,10 @@ class MainWindow(QMainWindow):
 
     def show_waiting(self, new_agreements: int) -> None:
         """New agreements wait for a price: flagged where a manager looks anyway."""
-        self._new_agreements = new_agreements
-        self._show_title()
+        self.title.new_agreements = new_agreements
+        self.title.show()
         self.work.show_new_agreements(new_agreements)
         self.status.show_waiting(new_agreements)
-
-    def _show_title(self) -> None:
-        """What must leave (and agreements to price) where it shows even minimised."""
-        parts = [f"packstation {__version__}"]
-        today, overdue = self._due
-        if today or overdue:
-            parts.append(f"{today} due today, {overdue} overdue")
-        if self._new_agreements:
-            waiting = self._new_agreements
-            parts.append(f"{waiting} new agreement{'s' if waiting != 1 else ''} to price")
-        self.setWindowTitle(" — ".join(parts))
 
     def show_agreements(self) -> None:
         self.work.show_agreements()
@@ -274,6 +256,7 @@ class MainWindow(QMainWindow):
                                 demo=station.demo, parent=self, methods=methods)
         dialog.saved.connect(self._settings_saved)
         dialog.key_replaced.connect(self.key_replaced)
+        dialog.packers_requested.connect(self.open_packers)
         self.dialogs.show(dialog)
 
     def _settings_saved(self, settings: Settings) -> None:
@@ -352,17 +335,13 @@ class MainWindow(QMainWindow):
                 f"Order {gone.job.order_reference or gone.job.id} was {gone.job.status} "
                 "elsewhere (another station or the dashboard).")
 
-    def _queue_counts(self) -> tuple[int, int, int]:
-        """(pending, due today, overdue), as the queue shows them."""
-        return (self.model.counts()["pending"], *self.model.due_counts())
-
     def _show_counts(self) -> None:
-        if self.today is not None:
-            self.today.work_happened()
+        if self.day is not None:
+            self.day.work_happened()
         self.queue.show_counts()
-        self._due = self.model.due_counts()
-        self.status.show_due(*self._due)
-        self._show_title()
+        self.title.due = self.model.due_counts()
+        self.status.show_due(*self.title.due)
+        self.title.show()
 
     def current_job(self) -> Job | None:
         return self.queue.current_job()
@@ -382,8 +361,8 @@ class MainWindow(QMainWindow):
         if self.model.new_minute():  # a new day: another "leave by" is today
             self._show_counts()
         self.job_view.preview.poll()
-        if self.today is not None:
-            self.today.tick()
+        if self.day is not None:
+            self.day.tick()
         self.office.show_state()
         self.desk.tick()
         if self.station is not None and not self._counting:
@@ -419,16 +398,12 @@ class MainWindow(QMainWindow):
 
     def on_scan(self, text: str) -> None:
         self.desk.on_scan(text)
-        if self.today is not None:
-            self.today.work_happened()
+        if self.day is not None:
+            self.day.work_happened()
 
     def open_packers(self) -> None:
-        if self.station is None or self.dialogs.of_type(PackersDialog):
-            return
-        dialog = PackersDialog(self.station, self.setup, self.tasks, self)
-        if self.picker is not None:
-            dialog.changed.connect(self.picker.reload)
-        self.dialogs.show(dialog)
+        if self.day is not None:
+            self.day.open_packers()
 
     def _show_scanned(self, job: Job) -> None:
         self.work.show_jobs()  # a scanned job is shown, whatever was

@@ -64,6 +64,7 @@ def combo(name: str, items: Sequence[tuple[str, object]], current: object) -> QC
 class SettingsDialog(QDialog):
     saved = Signal(Settings)
     key_replaced = Signal(ApiKey)
+    packers_requested = Signal()  # the list of packers is the station's data: its dialog
 
     def __init__(self, settings: Settings, setup: StationSetup, api_url: str,
                  printers: list[str], demo: bool = False,
@@ -189,6 +190,8 @@ class SettingsDialog(QDialog):
         self.sign_in_required = QCheckBox("Packers must sign in (scan their badge or pick "
                                           "their name) before packing")
         self.sign_in_required.setChecked(s.sign_in_required)
+        self.packers_button = QPushButton("Packers and badges…")
+        self.packers_button.clicked.connect(self.packers_requested)
         self.holiday_region = combo("Bank holidays of", [(words, key) for key, (_, words)
                                                          in REGIONS.items()], s.holiday_region)
         self.scanner_test_button = QPushButton("Test the scanner…")
@@ -198,6 +201,7 @@ class SettingsDialog(QDialog):
         form.addRow("Serial speed (baud):", self.serial_baud)
         form.addRow("Continuous packing:", self.continuous)
         form.addRow("Sign-in:", self.sign_in_required)
+        form.addRow("", self.packers_button)
         form.addRow("Bank holidays of:", self.holiday_region)
         form.addRow("", self.scanner_test_button)
         return page
