@@ -39,7 +39,8 @@ def _bank_holidays(region: str) -> Any:
     with _calendars_lock:
         found = _calendars.get(subdivision)
         if found is None:
-            import holidays  # ~30 ms: only once a queue is ordered
+            # ~0.4 s (the import and the GB calendar): warm_up() in a worker first.
+            import holidays
 
             found = holidays.country_holidays("GB", subdiv=subdivision)
             _calendars[subdivision] = found
@@ -66,6 +67,13 @@ class LeaveByRule:
         with _calendars_lock:  # a year's first lookup fills it in: one thread at a time
             name = holidays.get(day)
         return str(name) if name else None
+
+    def warm_up(self) -> None:
+        """The region's bank holidays loaded (blocking: call it in a worker before the
+        UI thread orders a queue with this rule)."""
+        today = uk_today()
+        for year in (today.year - 1, today.year, today.year + 1):
+            self.holiday(date(year, 6, 1))
 
     def working(self, day: date) -> bool:
         return day.weekday() < 5 and self.holiday(day) is None

@@ -50,12 +50,13 @@ class ShiftFigures:
 
     def rows(self) -> list[tuple[str, str]]:
         """Every figure as (what, value), in the order the report shows them."""
+        now = "" if self.day == uk_today() else " (now, not that day)"  # the queue's state
         return [("Day", self.day.isoformat()),
                 ("Station", self.station or "all"),
                 ("Packer", self.packer or "all"),
                 ("Pending now", str(self.pending)),
-                ("Due today", str(self.due_today)),
-                ("Overdue", str(self.overdue)),
+                ("Due today" + now, str(self.due_today)),
+                ("Overdue" + now, str(self.overdue)),
                 ("Dispatched", str(self.dispatched)),
                 ("Time per job, median", duration(self.median_seconds)),
                 ("Time per job, 90th percentile", duration(self.p90_seconds)),

@@ -392,3 +392,38 @@ def test_jobs_pdf_never_writes_through_a_planted_link(cli, tmp_path: Path) -> No
     assert not planted.is_symlink() and planted.read_bytes().startswith(b"%PDF-")  # ...replaced
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
         f"job-{job['id']}-voucher-{v['id']}.pdf" for v in job["vouchers"])  # no leftovers
+
+
+def test_packers_and_the_shift_report_from_the_command_line(  # type: ignore[no-untyped-def]
+        cli, tmp_path: Path) -> None:
+    code, out, _ = cli("packers", "add", "Aisha Khan", "--badge", "AISHA")
+    assert code == 0 and "badge AISHA" in out
+    code, _, err = cli("packers", "add", "aisha khan")
+    assert code == 2 and "already Aisha Khan's" in err
+    code, out, _ = cli("packers", "add", "Ben\x1b[31m Ode")
+    assert code == 2
+    code, out, _ = cli("packers", "list")
+    assert code == 0 and "Aisha Khan" in out and "AISHA" in out
+    badges = tmp_path / "badges.pdf"
+    assert cli("packers", "badges", str(badges))[0] == 0
+    assert badges.read_bytes().startswith(b"%PDF")
+    code, out, _ = cli("report", "shift", "--packer", "AISHA KHAN")
+    assert code == 0 and "Aisha Khan" in out and "Dispatched" in out
+    report = tmp_path / "shift.pdf"
+    assert cli("report", "shift", "--pdf", str(report))[0] == 0
+    assert len(pypdf.PdfReader(report).pages) == 1
+    sheet = tmp_path / "shift.csv"
+    assert cli("report", "shift", "--csv", str(sheet), "--date", "2026-01-05")[0] == 0
+    assert "Day,2026-01-05" in sheet.read_text(encoding="utf-8")
+    # A folder, or nowhere to write: said, and nothing left behind.
+    code, _, err = cli("report", "shift", "--csv", str(tmp_path))
+    assert code == 1 and "is a folder" in err
+    code, _, err = cli("report", "shift", "--pdf", str(tmp_path / "no" / "x.pdf"))
+    assert code == 1 and "Cannot write" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["badges.pdf", "shift.csv",
+                                                          "shift.pdf"]
+    with pytest.raises(SystemExit) as caught:
+        cli("report", "shift", "--date", "someday")
+    assert caught.value.code == 2
+    assert cli("packers", "remove", "AISHA KHAN")[0] == 0
+    assert cli("packers", "remove", "Nobody")[0] == 1

@@ -8,9 +8,11 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from packstation.api import Job
 from packstation.sandbox import SandboxServer
 from packstation.scanning.commands import badge_barcode
 from packstation.store.history import DispatchHistory
+from packstation.ui.job_queue_model import JobQueueModel
 from packstation.ui.main_window import MainWindow
 from packstation.ui.packers_view import PackersDialog
 from tests.barcodes import barcodes_in_pdf
@@ -54,7 +56,7 @@ def test_a_badge_signs_in_and_the_today_tab_follows_the_work(
     assert window.work.showing_today
     summary, chart = window.today.summary, window.today.chart
     qtbot.waitUntil(lambda: summary.values["dispatched"].text() == "1", timeout=10_000)
-    assert chart.shown == [("Aisha Khan", [1])]
+    assert _totals(chart.shown) == {"Aisha Khan": 1}
     qtbot.waitUntil(lambda: summary.values["pending"].text()
                     == str(window.model.counts()["pending"]), timeout=10_000)
     assert summary.values["overdue"].text() == str(window.model.due_counts()[1])
@@ -70,7 +72,7 @@ def test_a_badge_signs_in_and_the_today_tab_follows_the_work(
                     and "BENCH-TODAY-2" in window.banner.text(), timeout=10_000)
     qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: summary.values["dispatched"].text() == "2", timeout=15_000)
-    qtbot.waitUntil(lambda: dict(chart.shown) == {"Aisha Khan": [1], "Ben <b>Ode</b>": [1]},
+    qtbot.waitUntil(lambda: _totals(chart.shown) == {"Aisha Khan": 1, "Ben <b>Ode</b>": 1},
                     timeout=10_000)
     # Reading the figures again and again asks Smart Gift nothing.
     today = window.today
@@ -81,6 +83,11 @@ def test_a_badge_signs_in_and_the_today_tab_follows_the_work(
         qtbot.waitUntil(lambda: not today._reading, timeout=5_000)
     assert today.reads >= reads + 3
     assert len(sandbox.requests) == sent
+
+
+def _totals(shown: list[tuple[str, list[int]]]) -> dict[str, int]:
+    """Per packer, whatever hours the test ran across."""
+    return {name: sum(counts) for name, counts in shown}
 
 
 def test_the_packers_dialog_adds_refuses_removes_and_prints_badges_that_scan(
@@ -123,3 +130,37 @@ def test_the_packers_dialog_adds_refuses_removes_and_prints_badges_that_scan(
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=5_000)
     assert [p.name for p in station.packers.all()] == ["Ben Ode"]
+
+
+def _dated(job_id: int, delivery: str, received: str = "2026-11-20T09:00:00Z") -> Job:
+    return Job.from_json({"id": job_id, "status": "pending", "vouchers": [],
+                          "order_reference": f"R{job_id}", "delivery_date": delivery,
+                          "received_at": received})
+
+
+def _in_order(model: JobQueueModel) -> bool:
+    keys = [model.rule.order_key(model.job(r)) for r in range(model.rowCount())]
+    return keys == sorted(keys)
+
+
+def test_the_queue_stays_in_leave_by_order_as_pages_load_and_jobs_arrive(
+        qtbot: QtBot) -> None:
+    model = JobQueueModel()
+    # The cache is read oldest received first, 500 at a time: the latest received
+    # must leave first here.
+    jobs = [_dated(i, f"2026-12-{28 - i // 50:02d}", f"2026-11-{1 + i // 50:02d}T09:00:00Z")
+            for i in range(1, 1201)]
+    model.set_jobs(jobs[:500])
+    for start in range(500, 1200, 500):
+        model.upsert(jobs[start:start + 500])
+    assert model.rowCount() == 1200 and _in_order(model)
+    assert model.job(0) == min(jobs, key=model.rule.order_key)  # the most urgent on top
+    assert model.job(0).id > 500  # ... which came in the last page
+    # A sync brings a new overdue job: it goes to the top, not the bottom.
+    late = _dated(99_999, "2026-11-25")
+    model.upsert([late])
+    assert model.row_of(late.id) == 0 and _in_order(model)
+    # A job whose delivery date changed moves to its new place.
+    moved = _dated(1, "2026-11-26")
+    model.upsert([moved])
+    assert model.row_of(1) == 1 and _in_order(model)

@@ -93,16 +93,24 @@ async def test_a_scripted_shift_gives_its_figures(station: Station) -> None:
     for n, job in enumerate(others[1:3]):
         assert (await handler.handle(job.order_reference or "", None, queue)).ok
         assert (await handler.handle(f"BENCH-B-{n}", job, queue)).dispatched
+    # WRONG LABEL, then a badge: the packer changes, the correction still waits for
+    # the right label (and takes it).
+    assert (await handler.handle(barcode(Command.WRONG_LABEL), None, queue)).ok
+    said = await handler.handle(badge_barcode(ben.badge), None, queue)
+    assert said.ok and "Still waiting for the right label" in said.message
+    assert handler.replacing is not None and handler.replacing.id == others[2].id
+    fixed = await handler.handle("BENCH-B-1-FIXED", None, queue, confirmed=True)
+    assert fixed.ok and "Corrected" in fixed.message, fixed.message
     # A print that fails: the printer is not there.
     with pytest.raises(PrintError):
         await station.printer.print_job(others[3], printer="no-such-printer")
 
     history = DispatchHistory(station.db)
     for _ in range(200):  # the sends' answers recorded (each within SEND_FIRST or so)
-        if history.count() == 4:
+        if history.count() == 5:
             break
         await asyncio.sleep(0.05)
-    assert history.count() == 4
+    assert history.count() == 5  # four dispatches and one correction
     figures = await asyncio.to_thread(station.shift.figures)
     assert figures.day == uk_today()
     assert figures.dispatched == 4
@@ -276,3 +284,55 @@ def test_the_records_and_figures_on_each_engine(engine: Callable[[], Store]) -> 
         ["bench-1", "bench-2"], ["Aisha Khan", "bench-2"])
     yesterday = report.figures(day=uk_today() - timedelta(days=1))
     assert yesterday.dispatched == 0 and yesterday.per_hour == {}
+
+
+def test_one_packer_of_a_name_whatever_its_case_and_however_many_benches_add_it(
+        engine: Callable[[], Store]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from packstation.store.packers import PackerRoster
+
+    PackerRoster(engine()).add("Élise")
+    for again in ("élise", "ÉLISE", " Élise "):
+        with pytest.raises(PackerError, match="already Élise's"):
+            PackerRoster(engine()).add(again)
+    rosters = [PackerRoster(engine()) for _ in range(4)]  # four benches, one list
+
+    def add_all(roster: PackerRoster) -> list[str]:
+        said = []
+        for n in range(25):
+            try:
+                roster.add(f"Packer {n}")
+                said.append("added")
+            except PackerError:
+                said.append("refused")
+        return said
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = [o for said in pool.map(add_all, rosters) for o in said]
+    assert outcomes.count("added") == 25 and outcomes.count("refused") == 75
+    assert len(rosters[0].all()) == 26
+    assert rosters[0].remove("élise") and rosters[0].by_name("ÉLISE") is None
+
+
+def test_the_report_page_holds_many_long_names_and_every_hour() -> None:
+    """Ten packers (the chart shows seven and "others"), names of the longest allowed,
+    24 hours: every piece of text starts on the page and the names are cut to fit."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    names = [f"Packer {n} " + "Llewellyn-Jones" * 4 for n in range(9)] + ["X" * 60]
+    per_hour = {h: {n: (h + i) % 4 + 1 for i, n in enumerate(names)} for h in range(24)}
+    figures = ShiftFigures(uk_today(), None, "Y" * 60, 5, 1, 2, 100, per_hour)
+    page = PdfReader(io.BytesIO(shift_pdf(figures, "bench-1"))).pages[0]
+    width = float(page.mediabox[2])
+    placed: list[tuple[float, str, float]] = []
+
+    def seen(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            placed.append((cm[4] + tm[4] * cm[0], text, size * (tm[0] or 1) * cm[0]))
+
+    text = page.extract_text(visitor_text=seen)
+    assert "3 others" in text and "…" in text
+    for x, piece, size in placed:
+        assert x >= 0, piece
+        assert x + stringWidth(piece, "Helvetica", size or 8) * 0.9 <= width, piece

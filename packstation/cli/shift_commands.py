@@ -18,17 +18,40 @@ from packstation.plaintext import cell
 from packstation.station import Station
 
 
+class CannotWrite(Exception):
+    pass
+
+
 def _write(path: str, data: bytes) -> None:
-    """Whole or not at all: a report half written over an old one is worse than none."""
+    """Whole or not at all: a report half written over an old one is worse than none.
+    CannotWrite says why, in words, with nothing left behind."""
     target = Path(path)
+    if target.is_dir():
+        raise CannotWrite(f"{cell(path)} is a folder: give a file name.")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CannotWrite(f"Cannot write {cell(path)}: {exc.strerror or exc}.") from None
 
 
 async def report_shift(station: Station, args: argparse.Namespace) -> int:
+    try:
+        return await _report_shift(station, args)
+    except CannotWrite as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _report_shift(station: Station, args: argparse.Namespace) -> int:
+    packer = args.packer
+    if packer:  # as the list spells it, whatever case was typed
+        known = await asyncio.to_thread(station.packers.by_name, packer)
+        packer = known.name if known is not None else packer
     figures = await asyncio.to_thread(station.shift.figures, args.date, args.station,
-                                      args.packer)
+                                      packer)
     if args.csv:
         from packstation.printing.shift_sheet import shift_csv
 
@@ -78,4 +101,7 @@ async def packers_command(station: Station, args: argparse.Namespace) -> int:
     except PackerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except CannotWrite as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0

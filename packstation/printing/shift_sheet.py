@@ -11,6 +11,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from packstation import __version__
@@ -21,6 +22,15 @@ from packstation.shift import ShiftFigures
 PACKER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
                   "#F0E442", "#000000")
 MAX_CHART_PACKERS = len(PACKER_COLOURS)  # more: the rest are summed as "others"
+
+
+def _clip(text: str, font: str, size: float, width: float) -> str:
+    """``text`` cut (with "…") to ``width`` points: a long name stays on the page."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def _safe_cell(text: str) -> str:
@@ -73,6 +83,7 @@ def _chart(figures: ShiftFigures, width: float, height: float, font: str,
     chart.data = [tuple(s) for s in series]
     chart.categoryAxis.categoryNames = [f"{h:02d}" for h in hours]
     chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 7 if len(hours) > 12 else 9
     chart.valueAxis.labels.fontName = font
     chart.categoryAxis.style = "stacked"
     chart.valueAxis.valueMin = 0
@@ -90,9 +101,11 @@ def _chart(figures: ShiftFigures, width: float, height: float, font: str,
     legend.fontName = font
     legend.fontSize = 8
     legend.alignment = "right"
+    legend.columnMaximum = len(names)  # one column, within the page's width
     show = prepare if callable(prepare) else str
     legend.colorNamePairs = [(colors.HexColor(PACKER_COLOURS[i % len(PACKER_COLOURS)]),
-                              show(name[:30])) for i, name in enumerate(names)]
+                              _clip(show(name), font, 8, 110))
+                             for i, name in enumerate(names)]
     drawing.add(legend)
     return drawing
 
@@ -115,8 +128,9 @@ def shift_pdf(figures: ShiftFigures, site: str = "") -> bytes:
     for what, value in figures.rows()[1:]:
         canvas.setFont(regular, 11)
         canvas.drawString(margin, y, what)
-        text = prepare(value)
-        canvas.setFont(bold, _fit(text, bold, 11, width / 2 - margin))
+        size = _fit(prepare(value), bold, 11, width / 2 - margin)
+        text = _clip(prepare(value), bold, size, width / 2 - margin)
+        canvas.setFont(bold, size)
         canvas.drawString(width / 2, y, text)
         y -= 16
     y -= 10

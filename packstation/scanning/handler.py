@@ -183,7 +183,9 @@ class ScanHandler:
         confirmed, replace, replacing = begun.confirmed, begun.replace, begun.replacing
         try:
             meaning, saved = await begun.read
-            if replacing is not None:
+            if replacing is not None and meaning.kind is ScanKind.BADGE:
+                pass  # another packer takes over: the right label is still awaited
+            elif replacing is not None:
                 if meaning.kind in (ScanKind.DISPATCH, ScanKind.REFUSED):
                     outcome = await self._replace(replacing, meaning, confirmed)
                 else:  # an order, a voucher, a command: WRONG LABEL is over
@@ -348,11 +350,13 @@ class ScanHandler:
                                       "(Station > Packers).", meaning)
         before = self.sign_in.packer
         self.sign_in.sign_in(packer)
+        waiting = (f" Still waiting for the right label of order "
+                   f"{self.replacing.order_reference}." if self.replacing is not None else "")
         if before is not None and before != packer:
-            return ScanOutcome(True, f"{packer.name} is packing now (was {before.name}).",
-                               meaning)
-        return ScanOutcome(True, f"{packer.name} signed in at {self.sign_in.station}.",
-                           meaning)
+            return ScanOutcome(True, f"{packer.name} is packing now (was {before.name})."
+                                     + waiting, meaning)
+        return ScanOutcome(True, f"{packer.name} signed in at {self.sign_in.station}."
+                                 + waiting, meaning)
 
     async def _command(self, meaning: ScanMeaning, queue: QueueOrder) -> ScanOutcome:
         command, job = meaning.command, meaning.job

@@ -30,6 +30,7 @@ Index = QModelIndex | QPersistentModelIndex
 JOB_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_VIEWS = ("pending", "dispatched", "delivered", "cancelled", "all")
 LEAVE_BY = 11  # the column; shown first (QueuePanel moves it), the queue's order
+_INSERT_ONE_BY_ONE = 20  # new rows from a sync; more (a page loading): one sort
 _URGENT_TEXT = {Urgency.OVERDUE: "OVERDUE ", Urgency.TODAY: "TODAY "}
 _URGENT_TIP = {Urgency.OVERDUE: "Overdue: its leave-by day has passed. Pack and dispatch it"
                                 " first.",
@@ -219,17 +220,26 @@ class JobQueueModel(QAbstractTableModel):
         self.endResetModel()
 
     def upsert(self, jobs: Iterable[Job]) -> None:
-        """Change rows in place and add new ones: selection and scroll stay put."""
-        new = []
+        """Change rows in place and add new ones, each where the queue's order puts it:
+        selection and scroll stay put. A big batch (a page of the queue loading) is added
+        at the end and the rows put in order once."""
+        new: list[Job] = []
+        moved = False
+        column = self.sort_column
         for job in jobs:
             row = self._row_of.get(job.id)
             if row is None:
                 new.append(job)
                 continue
+            moved = moved or self._sort_value(self._jobs[row], column) \
+                != self._sort_value(job, column)
             self._jobs[row] = job
             self._search[row] = search_text(job)
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
-        if new:
+        if new and not moved and len(new) <= _INSERT_ONE_BY_ONE:
+            for job in new:
+                self._insert_in_order(job)
+        elif new:
             start = len(self._jobs)
             self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
             for offset, job in enumerate(new):
@@ -237,6 +247,22 @@ class JobQueueModel(QAbstractTableModel):
                 self._row_of[job.id] = start + offset
                 self._search.append(search_text(job))
             self.endInsertRows()
+            moved = True
+        if moved:
+            self.sort(self.sort_column, self.sort_order)
+
+    def _insert_in_order(self, job: Job) -> None:
+        key = self._sort_value(job, self.sort_column)
+        descending = self.sort_order == Qt.SortOrder.DescendingOrder
+        row = next((r for r, other in enumerate(self._jobs)
+                    if (self._sort_value(other, self.sort_column) < key) == descending
+                    and self._sort_value(other, self.sort_column) != key),
+                   len(self._jobs))
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._jobs.insert(row, job)
+        self._search.insert(row, search_text(job))
+        self._row_of = {j.id: r for r, j in enumerate(self._jobs)}
+        self.endInsertRows()
 
     def job(self, row: int) -> Job:
         return self._jobs[row]

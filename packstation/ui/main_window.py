@@ -260,8 +260,12 @@ class MainWindow(QMainWindow):
         self.dialogs.show(dialog)
 
     def _settings_saved(self, settings: Settings) -> None:
+        self.run(self._save_settings(settings))
+
+    async def _save_settings(self, settings: Settings) -> None:
+        await asyncio.to_thread(settings.leave_by_rule().warm_up)  # another region's
         self.apply_settings(settings)
-        self.run(self.setup.save(settings))
+        await self.setup.save(settings)
 
     def auth_failed(self, error: AuthError) -> None:
         """A 401/403 from anywhere: ask for the key (once), not a raw error."""
@@ -295,6 +299,7 @@ class MainWindow(QMainWindow):
         jobs: list[Job] = []
         key: tuple[str, int] | None = None
         total = await asyncio.to_thread(self.station.queue_total)
+        await asyncio.to_thread(self.model.rule.warm_up)  # bank holidays: not on the UI
         while True:
             page, key = await asyncio.to_thread(self.station.queue_page, key, LOAD_SLICE)
             if not self._loaded and not jobs:
