@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
             self.sounds = ScanSounds(settings.sounds, parent=self)
             self.desk.sounds = self.sounds
         apply_text_scale(self, settings.text_scale)
+        self.queue.fit_leave_by()
         self._use_serial(settings.serial_port, settings.serial_baud)
 
     def _use_serial(self, port: str, baud: int) -> None:

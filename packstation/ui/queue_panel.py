@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Set
 
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -42,6 +43,7 @@ class QueuePanel(QWidget):
         self.table.setModel(self.proxy)
         header = self.table.horizontalHeader()
         header.moveSection(LEAVE_BY, 0)  # the queue's order, read first
+        self.fit_leave_by()
         header.setSortIndicatorShown(True)
         header.setSortIndicator(self.model.sort_column, self.model.sort_order)
         header.sortIndicatorChanged.connect(self.model.sort)
@@ -68,6 +70,15 @@ class QueuePanel(QWidget):
         layout.addWidget(self.search)
         layout.addWidget(self.tabs)
         layout.addWidget(self.table, 1)
+
+    def fit_leave_by(self) -> None:
+        """The Leave by column as wide as its longest text, in bold as an overdue row's
+        (its day must show, not "OVERDUE T…"): at start and when the text size changes."""
+        bold = self.table.font()
+        bold.setBold(True)
+        self.table.horizontalHeader().resizeSection(
+            LEAVE_BY, QFontMetrics(bold).horizontalAdvance("OVERDUE Wed 30 Nov")
+            + 2 * self.table.fontMetrics().averageCharWidth() + 8)
 
     def show_counts(self) -> None:
         counts = self.model.counts()
