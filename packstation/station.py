@@ -39,7 +39,9 @@ if TYPE_CHECKING:
     from packstation.background import Repeating
     from packstation.backoffice.agreements import AgreementBook
     from packstation.backoffice.orders import OrderDesk
+    from packstation.day_parts import DayParts
     from packstation.job_service import JobService
+    from packstation.manifests import ManifestDesk
     from packstation.packers import SignIn
     from packstation.printing.monitor import PrinterMonitor
     from packstation.printing.pdf_source import PdfSource
@@ -171,27 +173,28 @@ class Station:
         return PrintHistory(self.db, self.sign_in.attribution)
 
     @cached_property
+    def day(self) -> DayParts:
+        """Who is packing, the packers, the day's figures, the manifests."""
+        from packstation.day_parts import DayParts
+
+        return DayParts(lambda: self.db, lambda: self.cache, lambda: self.settings,
+                        self.delivery_method)
+
+    @property
     def sign_in(self) -> SignIn:
-        """Who is packing here: every scan, print and dispatch is recorded with them."""
-        from packstation.packers import SignIn
+        return self.day.sign_in
 
-        return SignIn(self.settings.station(), lambda: self.settings.sign_in_required)
-
-    @cached_property
+    @property
     def packers(self) -> PackerRoster:
-        """The supervisor's list of packers and their badges (the site's on a site)."""
-        from packstation.store.packers import PackerRoster
+        return self.day.packers
 
-        return PackerRoster(self.db)
-
-    @cached_property
+    @property
     def shift(self) -> ShiftReport:
-        """The day at a glance (the Today tab, ``report shift``): no request to Smart Gift."""
-        from packstation.shift import ShiftReport
-        from packstation.store.shift_records import ShiftRecords
+        return self.day.shift
 
-        return ShiftReport(ShiftRecords(self.db), self.cache,
-                           lambda: self.settings.leave_by_rule())
+    @property
+    def manifests(self) -> ManifestDesk:
+        return self.day.manifests
 
     @cached_property
     def pdfs(self) -> PdfSource:

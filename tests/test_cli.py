@@ -427,3 +427,37 @@ def test_packers_and_the_shift_report_from_the_command_line(  # type: ignore[no-
     assert caught.value.code == 2
     assert cli("packers", "remove", "AISHA KHAN")[0] == 0
     assert cli("packers", "remove", "Nobody")[0] == 1
+
+
+def test_manifests_from_the_command_line(  # type: ignore[no-untyped-def]
+        cli, tmp_path: Path) -> None:
+    for job_id, parcel in ((3, "15500000000003"), (4, "15500000000004")):
+        code, out, _ = cli("jobs", "dispatch", str(job_id), "--tracking", parcel)
+        assert code == 0 and "DPD" in out
+    code, out, _ = cli("manifest", "carriers")
+    assert code == 0 and any(line.split()[:3] == ["dpd", "DPD", "2"]
+                             for line in out.splitlines())
+    sheet, page = tmp_path / "m.csv", tmp_path / "m.pdf"
+    code, out, _ = cli("manifest", "close", "DPD", "--csv", str(sheet), "--pdf", str(page))
+    assert code == 0 and "2 parcel(s)" in out
+    manifest_id = out.split("manifest ")[1].split()[0]
+    assert "15500000000003" in sheet.read_text(encoding="utf-8")
+    assert "DPD manifest" in pypdf.PdfReader(page).pages[0].extract_text()
+    code, _, err = cli("manifest", "close", "dpd")
+    assert code == 1 and "Nothing of dpd is waiting" in err
+    code, _, err = cli("manifest", "close", "pigeon")
+    assert code == 1 and "No carrier is called 'pigeon'" in err
+    code, out, _ = cli("manifest", "amend", manifest_id, "--remove", "4", "--reason",
+                       "Left on the bench")
+    assert code == 0 and "1 parcel(s) left" in out
+    code, out, _ = cli("manifest", "show", manifest_id)
+    assert code == 0 and "(amended)" in out and "taken off: Left on the bench" in out
+    code, _, err = cli("manifest", "amend", manifest_id, "--remove", "4", "--reason", "x")
+    assert code == 1 and "not on manifest" in err
+    again = tmp_path / "again.pdf"
+    assert cli("manifest", "reprint", manifest_id, "--pdf", str(again))[0] == 0
+    text = pypdf.PdfReader(again).pages[0].extract_text()
+    assert "AMENDED" in text and "REPRINT" in text and "Left on the bench" in text
+    code, out, _ = cli("manifest", "list")
+    assert code == 0 and manifest_id in out
+    assert cli("manifest", "show", "999")[0] == 1

@@ -53,11 +53,15 @@ _HANDLERS: dict[tuple[str, str | None], str] = {
     ("packers", "add"): "shift_commands:packers_command",
     ("packers", "remove"): "shift_commands:packers_command",
     ("packers", "badges"): "shift_commands:packers_command",
+    **{("manifest", action): "manifest_commands:manifest_command"
+       for action in ("carriers", "close", "list", "show", "reprint", "amend")},
 }
 # Commands that send nothing to Smart Gift: no key needed, none loaded.
 _LOCAL = {("outbox", "list"), ("outbox", "discard"), ("outbox", "retry"), ("prints", "list"),
           ("printers", None), ("printers", "assign"), ("report", "shift"), ("packers", "list"),
-          ("packers", "add"), ("packers", "remove"), ("packers", "badges")}
+          ("packers", "add"), ("packers", "remove"), ("packers", "badges"),
+          *(("manifest", action) for action in ("carriers", "close", "list", "show",
+                                                "reprint", "amend"))}
 
 Handler = Callable[[Station, argparse.Namespace], Awaitable[int]]
 

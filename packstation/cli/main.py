@@ -175,6 +175,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = packers.add_parser("badges", help="write every packer's badge to a PDF to print")
     p.add_argument("file")
 
+    manifest = sub.add_parser("manifest", help="each carrier's parcels at collection"
+                              ).add_subparsers(dest="action", required=True)
+    manifest.add_parser("carriers", help="every carrier, its jobs waiting and cut-off")
+    p = manifest.add_parser("close", help="close a carrier's manifest (its jobs dispatched "
+                                          "and on no earlier one)")
+    p.add_argument("carrier", help="its id: royal-mail, dpd, parcelforce, evri, ...")
+    p.add_argument("--print", action="store_true", help="print it on the voucher printer")
+    p.add_argument("--csv", metavar="FILE")
+    p.add_argument("--pdf", metavar="FILE")
+    manifest.add_parser("list", help="the newest manifests")
+    p = manifest.add_parser("show", help="a manifest's parcels and changes")
+    p.add_argument("id", type=identifier)
+    p = manifest.add_parser("reprint", help="print a manifest again (or --pdf FILE)")
+    p.add_argument("id", type=identifier)
+    p.add_argument("--pdf", metavar="FILE")
+    p = manifest.add_parser("amend", help="take a job off a closed manifest, saying why")
+    p.add_argument("id", type=identifier)
+    p.add_argument("--remove", type=identifier, required=True, metavar="JOB")
+    p.add_argument("--reason", required=True)
+
     p = sub.add_parser("sandbox", help="run the sandbox server alone")
     p.add_argument("--port", type=bounded_int(0, 65535, "a port"), default=8765)
     p.add_argument("--jobs", type=bounded_int(0, 100_000, "a count"), default=40,

@@ -22,7 +22,7 @@ class CannotWrite(Exception):
     pass
 
 
-def _write(path: str, data: bytes) -> None:
+def write_whole(path: str, data: bytes) -> None:
     """Whole or not at all: a report half written over an old one is worse than none.
     CannotWrite says why, in words, with nothing left behind."""
     target = Path(path)
@@ -55,14 +55,14 @@ async def _report_shift(station: Station, args: argparse.Namespace) -> int:
     if args.csv:
         from packstation.printing.shift_sheet import shift_csv
 
-        await asyncio.to_thread(_write, args.csv, shift_csv(figures).encode("utf-8"))
+        await asyncio.to_thread(write_whole, args.csv, shift_csv(figures).encode("utf-8"))
         print(f"Wrote the shift report of {figures.day} to {cell(args.csv)}.")
         return 0
     if args.pdf:
         from packstation.printing.shift_sheet import shift_pdf
 
         data = await asyncio.to_thread(shift_pdf, figures, station.settings.station())
-        await asyncio.to_thread(_write, args.pdf, data)
+        await asyncio.to_thread(write_whole, args.pdf, data)
         print(f"Wrote the shift report of {figures.day} to {cell(args.pdf)}.")
         return 0
     output.table(["FIGURE", "VALUE"], [list(row) for row in figures.rows()])
@@ -93,7 +93,7 @@ async def packers_command(station: Station, args: argparse.Namespace) -> int:
             packers = await asyncio.to_thread(roster.all)
             data = await asyncio.to_thread(badges_pdf, packers, "A4",
                                            station.settings.station())
-            await asyncio.to_thread(_write, args.file, data)
+            await asyncio.to_thread(write_whole, args.file, data)
             print(f"Wrote {len(packers)} badge(s) to {cell(args.file)}.")
         else:
             packers = await asyncio.to_thread(roster.all)

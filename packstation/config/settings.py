@@ -84,6 +84,21 @@ def _site_url_ok(url: str) -> bool:
     return True
 
 
+def cutoffs_from_json(raw: Any) -> dict[str, str]:
+    """Carrier id -> "HH:MM"; an unknown carrier or a time that is none: dropped."""
+    from packstation.tracking.carriers import CARRIERS
+
+    if not isinstance(raw, dict):
+        return {}
+    found = {}
+    for carrier, text in list(raw.items())[:len(CARRIERS)]:
+        if carrier in CARRIERS and isinstance(text, str) and len(text) == 5 \
+                and text[2] == ":" and text[:2].isdigit() and text[3:].isdigit() \
+                and int(text[:2]) < 24 and int(text[3:]) < 60:
+            found[carrier] = text
+    return found
+
+
 def config_dir() -> Path:
     override = os.environ.get("PACKSTATION_CONFIG_DIR")
     if override:
@@ -128,6 +143,8 @@ class Settings:
     # Whose bank holidays are not working days ("leave by"): england-wales, scotland or
     # northern-ireland.
     holiday_region: str = DEFAULT_REGION
+    # Each carrier's collection cut-off, "HH:MM" UK time, by the carrier's id (manifests).
+    collection_cutoffs: dict[str, str] = field(default_factory=dict)
     # Whether a packer must scan their badge (or pick their name) before packing; when
     # not, an unsigned scan is the station's (issue 18).
     sign_in_required: bool = False
@@ -177,8 +194,10 @@ class Settings:
         defaults = cls()
         known = {f.name for f in fields(cls)}
         methods = methods_from_json(raw.pop("delivery_methods", None))
+        cutoffs = cutoffs_from_json(raw.pop("collection_cutoffs", None))
         values = {k: v for k, v in raw.items() if k in known and _fits(v, getattr(defaults, k))}
         values["delivery_methods"] = methods
+        values["collection_cutoffs"] = cutoffs
         for name, choices in _CHOICES.items():
             if name in values and values[name] not in choices:
                 del values[name]  # not one we know: the default

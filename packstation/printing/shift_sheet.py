@@ -24,7 +24,7 @@ PACKER_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E0
 MAX_CHART_PACKERS = len(PACKER_COLOURS)  # more: the rest are summed as "others"
 
 
-def _clip(text: str, font: str, size: float, width: float) -> str:
+def clip(text: str, font: str, size: float, width: float) -> str:
     """``text`` cut (with "…") to ``width`` points: a long name stays on the page."""
     if stringWidth(text, font, size) <= width:
         return text
@@ -33,7 +33,7 @@ def _clip(text: str, font: str, size: float, width: float) -> str:
     return text + "…"
 
 
-def _safe_cell(text: str) -> str:
+def safe_cell(text: str) -> str:
     # A name beginning =, +, - or @ is a formula to a spreadsheet: kept as text.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
@@ -42,12 +42,12 @@ def shift_csv(figures: ShiftFigures) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["figure", "value"])
-    writer.writerows((what, _safe_cell(value)) for what, value in figures.rows())
+    writer.writerows((what, safe_cell(value)) for what, value in figures.rows())
     writer.writerow([])
     writer.writerow(["hour", "packer", "dispatched"])
     for hour in figures.hours:
         for packer, count in sorted(figures.per_hour.get(hour, {}).items()):
-            writer.writerow([f"{hour:02d}:00", _safe_cell(packer), count])
+            writer.writerow([f"{hour:02d}:00", safe_cell(packer), count])
     return out.getvalue()
 
 
@@ -104,7 +104,7 @@ def _chart(figures: ShiftFigures, width: float, height: float, font: str,
     legend.columnMaximum = len(names)  # one column, within the page's width
     show = prepare if callable(prepare) else str
     legend.colorNamePairs = [(colors.HexColor(PACKER_COLOURS[i % len(PACKER_COLOURS)]),
-                              _clip(show(name), font, 8, 110))
+                              clip(show(name), font, 8, 110))
                              for i, name in enumerate(names)]
     drawing.add(legend)
     return drawing
@@ -129,7 +129,7 @@ def shift_pdf(figures: ShiftFigures, site: str = "") -> bytes:
         canvas.setFont(regular, 11)
         canvas.drawString(margin, y, what)
         size = _fit(prepare(value), bold, 11, width / 2 - margin)
-        text = _clip(prepare(value), bold, size, width / 2 - margin)
+        text = clip(prepare(value), bold, size, width / 2 - margin)
         canvas.setFont(bold, size)
         canvas.drawString(width / 2, y, text)
         y -= 16

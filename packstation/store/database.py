@@ -152,6 +152,35 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX print_history_created ON print_history(created_at);
     CREATE INDEX dispatch_history_confirmed ON dispatch_history(confirmed_at);
     """,
+    # 9: courier manifests (issue 19): what went to which carrier when; entries are
+    # never deleted (an amendment marks one taken off), a job on one manifest at a time.
+    """
+    CREATE TABLE manifests (
+        id INTEGER PRIMARY KEY,
+        carrier TEXT NOT NULL,
+        collection TEXT NOT NULL DEFAULT '',
+        closed_at TEXT NOT NULL,
+        station TEXT NOT NULL DEFAULT '',
+        packer TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE manifest_entries (
+        id INTEGER PRIMARY KEY,
+        manifest_id INTEGER NOT NULL REFERENCES manifests(id),
+        job_id INTEGER NOT NULL,
+        order_reference TEXT NOT NULL DEFAULT '',
+        tracking_reference TEXT NOT NULL DEFAULT '',
+        recipient TEXT NOT NULL DEFAULT '',
+        postcode TEXT NOT NULL DEFAULT '',
+        value_pence INTEGER NOT NULL DEFAULT 0,
+        dispatched_at TEXT NOT NULL DEFAULT '',
+        removed_at TEXT,
+        removed_reason TEXT,
+        removed_by TEXT
+    );
+    CREATE INDEX manifest_entries_manifest ON manifest_entries(manifest_id);
+    CREATE UNIQUE INDEX manifest_entries_on ON manifest_entries(job_id)
+        WHERE removed_at IS NULL;
+    """,
 )
 
 
