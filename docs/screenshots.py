@@ -129,6 +129,23 @@ async def shoot_today(window: MainWindow, station: Station) -> None:
     window.grab().save(str(OUT / "today.png"))
     page = shift_pdf(window.today.last, station.settings.station())
     pdf_page_image(page, 80).save(str(OUT / "shift-report.png"))
+    await shoot_manifest(station)
+
+
+async def shoot_manifest(station: Station) -> None:
+    """Everything dispatched so far closed as one Royal Mail manifest (the demo's letters
+    and envelopes: their methods are set to Royal Mail here), one job taken off, reprinted."""
+    from packstation.printing.manifest_sheet import manifest_pdf
+
+    station.apply_settings(replace(station.settings, delivery_methods={
+        m.name: replace(m, tracking=Tracking.INTERNAL, carrier="royal-mail")
+        for m in DEMO_METHODS}))
+    desk = station.manifests
+    manifest = await asyncio.to_thread(desk.close, "royal-mail")
+    manifest = await asyncio.to_thread(desk.amend, manifest.id, manifest.on_it[-1].job_id,
+                                       "Parcel damaged: repacked for the next collection")
+    page = manifest_pdf(manifest, reprint=True, site=station.settings.station())
+    pdf_page_image(page, 80).save(str(OUT / "manifest.png"))
 
 
 def shoot_command_sheet() -> None:

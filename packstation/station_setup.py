@@ -118,6 +118,11 @@ class StationSetup:
         data = await asyncio.to_thread(badges_pdf, packers, paper, self.settings.station())
         return await self._print(data, printer, "packstation badges", paper)
 
+    async def print_pdf(self, data: bytes, printer: str, title: str,
+                        paper: str = "A4") -> tuple[bool, str]:
+        """A page the station made (a manifest), to ``printer`` (or the default)."""
+        return await self._print(data, printer, title, paper)
+
     async def _print(self, data: bytes, printer: str, title: str,
                      paper: str) -> tuple[bool, str]:
         try:

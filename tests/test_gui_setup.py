@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import pytest
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 from pytestqt.qtbot import QtBot
 
@@ -138,6 +138,9 @@ def test_the_delivery_page_lists_the_methods_seen_and_a_change_takes_effect(
     page.transits[row].setValue(3)
     dialog.holiday_region.setCurrentIndex(dialog.holiday_region.findData("scotland"))
     dialog.sign_in_required.setChecked(True)
+    assert not page.cutoff_times["dpd"].isEnabled()
+    page.collected["dpd"].setChecked(True)
+    page.cutoff_times["dpd"].setTime(QTime(15, 30))
     dialog.save()
     assert window.station is not None and window.scans is not None
     qtbot.waitUntil(lambda: "Gift Box" in Settings.load().delivery_methods, timeout=5_000)
@@ -146,6 +149,7 @@ def test_the_delivery_page_lists_the_methods_seen_and_a_change_takes_effect(
                                                                 "dpd", transit_days=3)
     assert saved.continuous_packing and saved.sign_in_required
     assert saved.holiday_region == "scotland"
+    assert saved.collection_cutoffs == {"dpd": "15:30"}
     assert window.model.rule.region == "scotland"  # the queue re-ordered at once
     assert window.scans.method("Gift Box").carrier == "dpd"  # in effect at once
 

@@ -9,11 +9,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from packstation.api import Job
+from packstation.printing.manifest_sheet import manifest_barcode
 from packstation.sandbox import SandboxServer
 from packstation.scanning.commands import badge_barcode
 from packstation.store.history import DispatchHistory
 from packstation.ui.job_queue_model import JobQueueModel
 from packstation.ui.main_window import MainWindow
+from packstation.ui.manifest_dialog import ManifestDialog
 from packstation.ui.packers_view import PackersDialog
 from tests.barcodes import barcodes_in_pdf
 from tests.cups import CupsQueue
@@ -164,3 +166,40 @@ def test_the_queue_stays_in_leave_by_order_as_pages_load_and_jobs_arrive(
     moved = _dated(1, "2026-11-26")
     model.upsert([moved])
     assert model.row_of(1) == 1 and _in_order(model)
+
+
+def test_close_manifest_from_the_today_tab_with_a_preview(
+        qtbot: QtBot, window: MainWindow, cups_queue: CupsQueue) -> None:
+    station = window.station
+    assert station is not None and window.today is not None
+    window.apply_settings(replace(station.settings, voucher_printer=cups_queue.name,
+                                  collection_cutoffs={"dpd": "16:00"}))
+    jobs = [window.model.job(r) for r in range(2)]
+    for n, job in enumerate(jobs):  # internal references: no carrier of their own...
+        window.select_job(job)
+        scan(qtbot, window, f"1550000000010{n}")  # ...a DPD number is recognised as DPD
+        qtbot.waitUntil(lambda j=job, n=n: station.cache.status_of(j.id) == "dispatched"
+                        and f"1550000000010{n}" in window.banner.text(), timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    summary = window.today.summary
+    qtbot.waitUntil(lambda: "Next collection: DPD at" in summary.collection.text()
+                    and "2 jobs waiting" in summary.collection.text(), timeout=10_000)
+    qtbot.mouseClick(summary.manifest_button, Qt.MouseButton.LeftButton)
+    dialog = window.dialogs.of_type(ManifestDialog)
+    assert isinstance(dialog, ManifestDialog)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=10_000)
+    assert unnamed_controls(dialog) == []
+    assert dialog.carrier.currentData() == "dpd"  # the busiest first
+    shown = {dialog.table.item(r, 1).text() for r in range(2)}
+    assert shown == {"15500000000100", "15500000000101"}
+    before = set(cups_queue.outputs_titled("packstation manifest"))
+    qtbot.mouseClick(dialog.close_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "closed: 2 parcel(s)" in dialog.summary.text(), timeout=30_000)
+    assert dialog.closed is not None
+    [page] = set(cups_queue.outputs_titled("packstation manifest")) - before
+    qtbot.waitUntil(lambda: page.stat().st_size > 0 and page.read_bytes().rstrip()
+                    .endswith(b"%%EOF"), timeout=10_000)
+    assert (manifest_barcode(dialog.closed.id), "Code128") in barcodes_in_pdf(
+        page.read_bytes())[0]
+    dialog.reject()
+    qtbot.waitUntil(lambda: "0 jobs waiting" in summary.collection.text(), timeout=10_000)

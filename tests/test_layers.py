@@ -54,6 +54,7 @@ SURFACE = {
     "jobs", "scan_handler", "agreements", "orders", "outbox_review", "prefetch",  # to do
     "use_key", "refresh_now", "check_printers", "apply_settings", "start", "aclose",
     "sign_in", "packers", "shift",  # who is packing, the list of packers, the day's figures
+    "manifests",  # each carrier's manifest at collection
 }
 
 

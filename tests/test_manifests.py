@@ -205,3 +205,26 @@ def test_two_stations_closing_at_the_same_moment_make_one_manifest(
     assert len(made) == 1 and len(refused) == 1
     stored = ManifestStore(db).recent()
     assert len(stored) == 1 and stored[0][1] == 40
+
+
+@pytest.mark.parametrize(("region", "now", "carrier", "at"), [
+    ("england-wales", "2026-12-04 15:00", "dpd", "2026-12-04 16:00"),
+    ("england-wales", "2026-12-04 16:30", "royal-mail", "2026-12-04 17:30"),
+    ("england-wales", "2026-12-04 18:00", "dpd", "2026-12-07 16:00"),  # Friday evening
+    ("england-wales", "2026-11-30 09:00", "dpd", "2026-11-30 16:00"),
+    ("scotland", "2026-11-30 09:00", "dpd", "2026-12-01 16:00"),  # St Andrew's Day
+])
+def test_the_next_collection(tmp_path: Path, region: str, now: str, carrier: str,
+                             at: str) -> None:
+    from packstation.api.fields import uk_zone
+    from packstation.leave_by import LeaveByRule
+    from packstation.store.database import Database
+
+    desk = ManifestDesk(ManifestStore(Database(tmp_path / "db.sqlite3")),
+                        lambda name: DeliveryMethod(name or ""),
+                        lambda: {"dpd": "16:00", "royal-mail": "17:30"},
+                        lambda: LeaveByRule(region), "bench-1", lambda: "")
+    moment = datetime.strptime(now, "%Y-%m-%d %H:%M").replace(tzinfo=uk_zone())
+    found = desk.next_collection(moment)
+    assert found is not None and found.waiting == 0
+    assert (found.carrier, found.at.strftime("%Y-%m-%d %H:%M")) == (carrier, at)

@@ -16,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from packstation import __version__
 from packstation.formats import pounds
-from packstation.printing.label import label_fonts
+from packstation.printing.label import _fit, label_fonts
 from packstation.printing.shift_sheet import clip, safe_cell
 from packstation.scanning.commands import COMMAND_PREFIX
 from packstation.store.manifests import Manifest
@@ -74,26 +74,34 @@ def manifest_pdf(manifest: Manifest, *, reprint: bool = False,
                (158 * mm, "Value", 22 * mm))
 
     def head(page: int) -> float:
-        canvas.setFont(bold, 18)
-        marks = (" · AMENDED" if manifest.amended else "") + (" · REPRINT" if reprint else "")
-        canvas.drawString(margin, height - margin - 14,
-                          prepare(f"{carrier} manifest {manifest.id}{marks}"))
-        canvas.setFont(regular, 9)
-        canvas.drawString(margin, height - margin - 30, prepare(clip(
-            f"Collection {manifest.collection or '-'} · closed {manifest.closed_at[:16]} UTC"
-            f" at {manifest.station} by {manifest.packer or manifest.station}"
-            f"{' · ' + site if site else ''} · page {page} of {pages}",
-            regular, 9, width - 2 * margin - 70 * mm)))
         code = Code128(manifest_barcode(manifest.id), barHeight=12 * mm, barWidth=0.33 * mm,
                        humanReadable=False)
-        code.drawOn(canvas, width - margin - code.width, height - margin - 14 * mm)
+        code.drawOn(canvas, width - margin - code.width, height - margin - 12 * mm)
         canvas.setFont("Courier", 7)
-        canvas.drawRightString(width - margin, height - margin - 17 * mm,
+        canvas.drawRightString(width - margin, height - margin - 15 * mm,
                                manifest_barcode(manifest.id))
-        y = height - margin - 24 * mm
+        room = width - 2 * margin - code.width - 6 * mm  # the title never under the bars
+        title = prepare(f"{carrier} manifest {manifest.id}")
+        size = _fit(title, bold, 18, room)
+        canvas.setFont(bold, size)
+        canvas.drawString(margin, height - margin - 14, clip(title, bold, size, room))
+        marks = " · ".join(m for m, on in (("AMENDED", manifest.amended), ("REPRINT", reprint))
+                           if on)
+        if marks:
+            canvas.setFont(bold, 12)
+            canvas.drawString(margin, height - margin - 30, marks)
+        canvas.setFont(regular, 9)
+        for n, line in enumerate((
+                f"Collection {manifest.collection or '-'} · closed "
+                f"{manifest.closed_at[:16].replace('T', ' ')} UTC",
+                f"Page {page} of {pages} · closed at {manifest.station} by "
+                f"{manifest.packer or manifest.station}{' · ' + site if site else ''}")):
+            canvas.drawString(margin, height - margin - 44 - 11 * n,
+                              clip(prepare(line), regular, 9, room))
+        y = height - margin - 28 * mm
         canvas.setFont(bold, 9)
-        for x, title, _ in columns:
-            canvas.drawString(margin + x, y, title)
+        for x, heading, _ in columns:
+            canvas.drawString(margin + x, y, heading)
         canvas.line(margin, y - 3, width - margin, y - 3)
         return y - ROW
 

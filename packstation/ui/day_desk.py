@@ -13,6 +13,7 @@ from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.job_queue_model import JobQueueModel
+from packstation.ui.manifest_dialog import ManifestDialog
 from packstation.ui.packers_view import PackerPicker, PackersDialog
 from packstation.ui.tasks import WidgetTasks
 from packstation.ui.today_view import TodayWatch
@@ -44,6 +45,7 @@ class DayDesk:
         self.today = TodayWatch(station, tasks, self.queue_counts, today_shown)
         self.picker = PackerPicker(station, tasks)
         station.watch_sending(self.today.work_happened)
+        self.today.summary.close_manifest.connect(self.open_manifest)
         self.picker.reload()
 
     def queue_counts(self) -> tuple[int, int, int]:
@@ -61,6 +63,13 @@ class DayDesk:
             return
         dialog = PackersDialog(self.station, self.setup, self.tasks, self.window)
         dialog.changed.connect(self.picker.reload)
+        self.dialogs.show(dialog)
+
+    def open_manifest(self) -> None:
+        if self.dialogs.of_type(ManifestDialog):
+            return
+        dialog = ManifestDialog(self.station, self.setup, self.tasks, self.window)
+        dialog.finished.connect(lambda _: self.work_happened())  # the waiting count
         self.dialogs.show(dialog)
 
     def close(self) -> None:

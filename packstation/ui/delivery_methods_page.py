@@ -6,14 +6,17 @@ what a dispatch scan must be and, for a carrier, which carrier to expect.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHeaderView,
     QLabel,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +33,8 @@ from packstation.ui.plain import plain
 
 
 class DeliveryMethodsPage(QWidget):
-    def __init__(self, methods: list[DeliveryMethod]) -> None:
+    def __init__(self, methods: list[DeliveryMethod],
+                 cutoffs: dict[str, str] | None = None) -> None:
         super().__init__()
         self.methods = methods
         intro = plain(QLabel(
@@ -78,10 +82,40 @@ class DeliveryMethodsPage(QWidget):
             self.transits.append(transit)
         empty = plain(QLabel("No delivery methods seen yet: they appear once jobs arrive."))
         empty.setVisible(not methods)
+        self.collections = QTableWidget(len(CARRIERS), 2)
+        self.collections.setAccessibleName("Collections")
+        self.collections.setHorizontalHeaderLabels(["Collected", "Cut-off (UK time)"])
+        self.collections.setVerticalHeaderLabels(list(CARRIERS.values()))
+        self.collections.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.collected: dict[str, QCheckBox] = {}
+        self.cutoff_times: dict[str, QTimeEdit] = {}
+        for place, (carrier_id, name) in enumerate(CARRIERS.items()):
+            known = (cutoffs or {}).get(carrier_id, "")
+            collected = QCheckBox()
+            collected.setAccessibleName(f"{name} collects")
+            collected.setChecked(bool(known))
+            at = QTimeEdit(QTime.fromString(known, "HH:mm") if known else QTime(16, 0))
+            at.setDisplayFormat("HH:mm")
+            at.setAccessibleName(f"{name}'s cut-off")
+            at.setEnabled(bool(known))
+            collected.toggled.connect(at.setEnabled)
+            self.collections.setCellWidget(place, 0, collected)
+            self.collections.setCellWidget(place, 1, at)
+            self.collected[carrier_id], self.cutoff_times[carrier_id] = collected, at
+        collections_intro = plain(QLabel(
+            "Collections: each carrier that collects here, and its cut-off. The Today tab "
+            "shows the next one and how many jobs wait for its manifest."))
+        collections_intro.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.table)
         layout.addWidget(empty)
+        layout.addWidget(collections_intro)
+        layout.addWidget(self.collections)
+
+    def cutoffs(self) -> dict[str, str]:
+        return {carrier: self.cutoff_times[carrier].time().toString("HH:mm")
+                for carrier, box in self.collected.items() if box.isChecked()}
 
     def records(self) -> dict[str, DeliveryMethod]:
         chosen = {}

@@ -83,7 +83,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._connection_page(), "Connection")
         tabs.addTab(self._printing_page(printers), "Printing")
         tabs.addTab(self._scanner_page(), "Scanner")
-        self.delivery = DeliveryMethodsPage(methods or [])
+        self.delivery = DeliveryMethodsPage(methods or [], self.settings.collection_cutoffs)
         tabs.addTab(self.delivery, "Delivery")
         tabs.addTab(self._display_page(), "Display and sound")
         self.result_label = plain(QLabel())
@@ -252,6 +252,7 @@ class SettingsDialog(QDialog):
             site_url=self.site_url.text().strip(),
             station_name=self.station_name.text().strip(),
             delivery_methods={**self.settings.delivery_methods, **self.delivery.records()},
+            collection_cutoffs=self.delivery.cutoffs(),
         )
 
     def save(self) -> None:

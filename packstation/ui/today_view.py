@@ -20,14 +20,17 @@ from PySide6.QtCharts import (
     QStackedBarSeries,
     QValueAxis,
 )
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPainter
-from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from packstation.leave_by import uk_today
+from packstation.manifests import Collection
 from packstation.printing.shift_sheet import PACKER_COLOURS, chart_series
 from packstation.shift import ShiftFigures, duration
 from packstation.station import Station
 from packstation.store.site_database import SiteUnreachable
+from packstation.tracking.carriers import CARRIERS
 from packstation.ui.palette import warning_style
 from packstation.ui.plain import plain
 from packstation.ui.tasks import WidgetTasks
@@ -40,7 +43,10 @@ _FIGURES = (("pending", "Pending"), ("due_today", "Due today"), ("overdue", "Ove
 
 
 class TodaySummary(QWidget):
-    """The day's figures, one a line, big enough to read from the bench."""
+    """The day's figures, one a line, big enough to read from the bench; the next
+    collection, and Close manifest."""
+
+    close_manifest = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -61,11 +67,29 @@ class TodaySummary(QWidget):
         self.packers = plain(QLabel(""))
         self.packers.setAccessibleName("Packers today")
         self.packers.setWordWrap(True)
+        self.collection = plain(QLabel("No collection times set (Settings > Delivery)."))
+        self.collection.setAccessibleName("Next collection")
+        self.collection.setWordWrap(True)
+        self.manifest_button = QPushButton("Close &manifest…")
+        self.manifest_button.clicked.connect(self.close_manifest)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(form)
         layout.addWidget(self.packers)
+        layout.addWidget(self.collection)
+        layout.addWidget(self.manifest_button)
         layout.addStretch(1)
+
+    def show_collection(self, collection: Collection | None) -> None:
+        if collection is None:
+            self.collection.setText("No collection times set (Settings > Delivery).")
+            return
+        when = collection.at.strftime("%H:%M") if collection.at.date() == uk_today() \
+            else collection.at.strftime("%a %d %b %H:%M")
+        self.collection.setText(
+            f"Next collection: {CARRIERS.get(collection.carrier, collection.carrier)} at "
+            f"{when}, {collection.waiting} job{'s' if collection.waiting != 1 else ''} "
+            "waiting for its manifest")
 
     def show_figures(self, figures: ShiftFigures) -> None:
         self.heading.setText(f"Today, {figures.day:%A %d %B}")
@@ -167,6 +191,7 @@ class TodayWatch:
         try:
             figures = await asyncio.to_thread(self.station.shift.figures, None, None, None,
                                               None, self.queue())
+            collection = await asyncio.to_thread(self.station.manifests.next_collection)
         except SiteUnreachable:
             self.dirty = True  # the site's records out of reach: asked again next tick
             return
@@ -176,4 +201,5 @@ class TodayWatch:
         self.reads += 1
         self.last = figures
         self.summary.show_figures(figures)
+        self.summary.show_collection(collection)
         self.chart.show_figures(figures)
