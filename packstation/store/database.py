@@ -18,6 +18,58 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
+# Migrations both engines take alike (SQLite's 8 and 9, a site's 4 and 5); ``{pk}`` and
+# ``{int}`` are each engine's id and whole-number types.
+WHO_PACKED: Final = (
+    """
+    CREATE TABLE packers (
+        name TEXT NOT NULL,
+        badge TEXT NOT NULL UNIQUE,
+        added_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX packers_name ON packers(lower(name));
+    ALTER TABLE scan_log ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE scan_log ADD COLUMN station TEXT NOT NULL DEFAULT '';
+    ALTER TABLE print_history ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE print_history ADD COLUMN station TEXT NOT NULL DEFAULT '';
+    ALTER TABLE outbox ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    ALTER TABLE dispatch_history ADD COLUMN packer TEXT NOT NULL DEFAULT '';
+    CREATE INDEX scan_log_at ON scan_log(at);
+    CREATE INDEX print_history_created ON print_history(created_at);
+    CREATE INDEX dispatch_history_confirmed ON dispatch_history(confirmed_at);
+    """
+)
+MANIFESTS: Final = (
+    """
+    CREATE TABLE manifests (
+        id {pk},
+        carrier TEXT NOT NULL,
+        collection TEXT NOT NULL DEFAULT '',
+        closed_at TEXT NOT NULL,
+        station TEXT NOT NULL DEFAULT '',
+        packer TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE manifest_entries (
+        id {pk},
+        manifest_id {int} NOT NULL REFERENCES manifests(id),
+        job_id {int} NOT NULL,
+        order_reference TEXT NOT NULL DEFAULT '',
+        tracking_reference TEXT NOT NULL DEFAULT '',
+        recipient TEXT NOT NULL DEFAULT '',
+        postcode TEXT NOT NULL DEFAULT '',
+        value_pence {int} NOT NULL DEFAULT 0,
+        dispatched_at TEXT NOT NULL DEFAULT '',
+        removed_at TEXT,
+        removed_reason TEXT,
+        removed_by TEXT
+    );
+    CREATE INDEX manifest_entries_manifest ON manifest_entries(manifest_id);
+    CREATE UNIQUE INDEX manifest_entries_on ON manifest_entries(job_id)
+        WHERE removed_at IS NULL;
+    """
+)
+
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     # 1: print history
     """
@@ -135,52 +187,10 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """,
     # 8: who packed (issue 18): the packers' list, and every scan, print and dispatch
     # recorded with its packer and station; the shift's figures read them by time.
-    """
-    CREATE TABLE packers (
-        name TEXT NOT NULL,
-        badge TEXT NOT NULL UNIQUE,
-        added_at TEXT NOT NULL
-    );
-    CREATE UNIQUE INDEX packers_name ON packers(lower(name));
-    ALTER TABLE scan_log ADD COLUMN packer TEXT NOT NULL DEFAULT '';
-    ALTER TABLE scan_log ADD COLUMN station TEXT NOT NULL DEFAULT '';
-    ALTER TABLE print_history ADD COLUMN packer TEXT NOT NULL DEFAULT '';
-    ALTER TABLE print_history ADD COLUMN station TEXT NOT NULL DEFAULT '';
-    ALTER TABLE outbox ADD COLUMN packer TEXT NOT NULL DEFAULT '';
-    ALTER TABLE dispatch_history ADD COLUMN packer TEXT NOT NULL DEFAULT '';
-    CREATE INDEX scan_log_at ON scan_log(at);
-    CREATE INDEX print_history_created ON print_history(created_at);
-    CREATE INDEX dispatch_history_confirmed ON dispatch_history(confirmed_at);
-    """,
+    WHO_PACKED,
     # 9: courier manifests (issue 19): what went to which carrier when; entries are
     # never deleted (an amendment marks one taken off), a job on one manifest at a time.
-    """
-    CREATE TABLE manifests (
-        id INTEGER PRIMARY KEY,
-        carrier TEXT NOT NULL,
-        collection TEXT NOT NULL DEFAULT '',
-        closed_at TEXT NOT NULL,
-        station TEXT NOT NULL DEFAULT '',
-        packer TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE manifest_entries (
-        id INTEGER PRIMARY KEY,
-        manifest_id INTEGER NOT NULL REFERENCES manifests(id),
-        job_id INTEGER NOT NULL,
-        order_reference TEXT NOT NULL DEFAULT '',
-        tracking_reference TEXT NOT NULL DEFAULT '',
-        recipient TEXT NOT NULL DEFAULT '',
-        postcode TEXT NOT NULL DEFAULT '',
-        value_pence INTEGER NOT NULL DEFAULT 0,
-        dispatched_at TEXT NOT NULL DEFAULT '',
-        removed_at TEXT,
-        removed_reason TEXT,
-        removed_by TEXT
-    );
-    CREATE INDEX manifest_entries_manifest ON manifest_entries(manifest_id);
-    CREATE UNIQUE INDEX manifest_entries_on ON manifest_entries(job_id)
-        WHERE removed_at IS NULL;
-    """,
+    MANIFESTS.format(pk="INTEGER PRIMARY KEY", int="INTEGER"),
 )
 
 
