@@ -10,24 +10,29 @@ dispatched jobs that are on no earlier manifest; one dispatched later goes on th
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time, timedelta
 from typing import Final
 
 from packstation.api import Job
 from packstation.api.fields import uk_zone
-from packstation.config.delivery import DeliveryMethod
-from packstation.leave_by import LeaveByRule, uk_today
+from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.leave_by import LeaveByRule
 from packstation.store.manifests import Manifest, ManifestEntry, ManifestStore
 from packstation.tracking.carriers import CARRIERS
 
 MAX_REASON: Final = 200
+# A manifest closed up to this long after a cut-off is that collection's (a late driver);
+# later, the next working day's.
+LATE_DRIVER: Final = timedelta(hours=2)
 UNTRACKED: Final = "untracked"
 
 
 def job_carrier(job: Job, method: DeliveryMethod) -> str | None:
-    """The carrier whose manifest this job goes on, or None (no carrier at all)."""
-    if job.tracking_reference:
+    """The carrier whose manifest this job goes on, or None (no carrier at all). Our own
+    references (internal) are never read as a carrier's: a 14-digit one looks like DPD's."""
+    if job.tracking_reference and method.tracking is Tracking.CARRIER:
         from packstation.tracking.reading import ReadingKind, read
 
         reading = read(job.tracking_reference)
@@ -44,7 +49,7 @@ def entry_of(job: Job, dispatched_at: str) -> ManifestEntry:
     return ManifestEntry(
         job.id, job.order_reference or str(job.id), job.tracking_reference or "",
         (address.recipient or "") if address else "", (address.postcode or "") if address
-        else "", int(job.total_value * 100), dispatched_at)
+        else "", max(0, min(int(job.total_value * 100), 10**12)), dispatched_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,21 +109,30 @@ class ManifestDesk:
         return Collection(carrier, datetime.combine(day, at, uk_zone()), waiting)
 
     def collection_of(self, carrier: str, now: datetime | None = None) -> str:
-        """The collection a manifest closed now is for: today's cut-off, if one is set."""
+        """The collection a manifest closed now is for: today's cut-off (up to two hours
+        after it: a driver running late), else the next working day's."""
         cutoff = parse_cutoff(self.cutoffs().get(carrier, ""))
-        today: date = uk_today(now)
-        return f"{today.isoformat()} {cutoff:%H:%M}" if cutoff else today.isoformat()
+        moment = (now or datetime.now(uk_zone())).astimezone(uk_zone())
+        if cutoff is None:
+            return moment.date().isoformat()
+        day, rule = moment.date(), self.rule()
+        late = datetime.combine(day, cutoff, uk_zone()) + LATE_DRIVER
+        if not rule.working(day) or moment > late:
+            day = rule.next_working(day)
+        return f"{day.isoformat()} {cutoff:%H:%M}"
 
     def preview(self, carrier: str) -> list[ManifestEntry]:
         return self.open_entries().get(carrier, [])
 
-    def close(self, carrier: str) -> Manifest:
-        """The carrier's manifest, closed now (NothingToClose: none is waiting)."""
+    def close(self, carrier: str, only: AbstractSet[int] | None = None) -> Manifest:
+        """The carrier's manifest, closed now (NothingToClose: none is waiting). ``only``:
+        the jobs a person was shown (one dispatched since waits for the next)."""
         if carrier not in CARRIERS:
             raise ValueError(f"No carrier is called {carrier!r}; known: "
                              f"{', '.join(CARRIERS)}.")
+        entries = [e for e in self.preview(carrier) if only is None or e.job_id in only]
         return self.store.close(carrier, self.collection_of(carrier), self.station,
-                                self.packer(), self.preview(carrier))
+                                self.packer(), entries)
 
     def amend(self, manifest_id: int, job_id: int, reason: str) -> Manifest:
         """``job_id`` taken off the manifest, with ``reason`` (kept, never deleted)."""

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from packstation.api import Job
+from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.printing.manifest_sheet import manifest_barcode
 from packstation.sandbox import SandboxServer
 from packstation.scanning.commands import badge_barcode
@@ -19,7 +20,7 @@ from packstation.ui.manifest_dialog import ManifestDialog
 from packstation.ui.packers_view import PackersDialog
 from tests.barcodes import barcodes_in_pdf
 from tests.cups import CupsQueue
-from tests.gui import scan
+from tests.gui import ANY_REFERENCE, scan
 from tests.test_gui_window import unnamed_controls
 
 
@@ -173,11 +174,13 @@ def test_close_manifest_from_the_today_tab_with_a_preview(
     station = window.station
     assert station is not None and window.today is not None
     window.apply_settings(replace(station.settings, voucher_printer=cups_queue.name,
-                                  collection_cutoffs={"dpd": "16:00"}))
+                                  collection_cutoffs={"dpd": "16:00"}, delivery_methods={
+                                      name: DeliveryMethod(name, Tracking.CARRIER)
+                                      for name in ANY_REFERENCE}))
     jobs = [window.model.job(r) for r in range(2)]
-    for n, job in enumerate(jobs):  # internal references: no carrier of their own...
+    for n, job in enumerate(jobs):  # a carrier's number, none named: recognised as DPD
         window.select_job(job)
-        scan(qtbot, window, f"1550000000010{n}")  # ...a DPD number is recognised as DPD
+        scan(qtbot, window, f"1550000000010{n}")
         qtbot.waitUntil(lambda j=job, n=n: station.cache.status_of(j.id) == "dispatched"
                         and f"1550000000010{n}" in window.banner.text(), timeout=10_000)
     qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)

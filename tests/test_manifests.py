@@ -161,7 +161,9 @@ def test_a_jobs_carrier() -> None:
                               "tracking_reference": tracking})
 
     assert job_carrier(job("15501234567890"), box) == "dpd"
-    assert job_carrier(job("15501234567890"), internal) == "dpd"  # recognised wins
+    # Our own references are ours: a 14-digit one is not taken for DPD's.
+    assert job_carrier(job("15501234567890"), internal) is None
+    assert job_carrier(job("15501234567890"), DeliveryMethod("X", Tracking.CARRIER)) == "dpd"
     assert job_carrier(job(None), letter) == "royal-mail"
     assert job_carrier(job("OUR-REF-1"), internal) is None
     assert job_carrier(job("OUR-REF-1"), letter) == "royal-mail"
@@ -228,3 +230,75 @@ def test_the_next_collection(tmp_path: Path, region: str, now: str, carrier: str
     found = desk.next_collection(moment)
     assert found is not None and found.waiting == 0
     assert (found.carrier, found.at.strftime("%Y-%m-%d %H:%M")) == (carrier, at)
+
+
+def test_hostile_cutoffs_and_names_are_bounded(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from packstation.config.settings import Settings
+    from packstation.store.manifests import Manifest, ManifestEntry
+
+    monkeypatch.setenv("PACKSTATION_CONFIG_DIR", str(tmp_path))
+    junk = {f"junk-{n}": "10:00" for n in range(20)}
+    Settings.path().write_text(json.dumps({"version": 2, "collection_cutoffs": {
+        **junk, "dpd": "16:00", "evri": "²³:00", "yodel": "\uff11\uff16:\uff10\uff10",
+        "ups": "7:30"}}),
+        encoding="utf-8")
+    assert Settings.load().collection_cutoffs == {"dpd": "16:00"}
+    long = "Ffion \x1b[31m\u202e" + "Llewellyn" * 1200
+    entries = tuple(ManifestEntry(i, "=cmd|' /C calc'!A0", "1550", long, " =1+2", -5,
+                                  "2026-11-30T10:00:00.000+00:00") for i in range(30))
+    manifest = Manifest(7, "dpd", "", "2026-11-30T15:55:00.000+00:00", "b", "", entries)
+    text = PdfReader(io.BytesIO(manifest_pdf(manifest))).pages[0].extract_text()
+    assert "Llewelly…" in text or "Llewellyn…" in text
+    sheet = manifest_csv(manifest)
+    assert "\x1b" not in sheet and "\u202e" not in sheet
+    row = list(csv.reader(io.StringIO(sheet)))[4]
+    assert row[1].startswith("'=") and row[4] == "' =1+2"
+
+
+def test_a_carriers_jobs_are_not_crowded_out(engine: Callable[[], Store],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs no manifest takes (our own van's) fill page after page: a carrier's job
+    dispatched after them is still found."""
+    import packstation.store.manifests as manifests
+    from packstation.leave_by import LeaveByRule
+    from packstation.store.jobs import JobCache
+    from packstation.store.outbox import DispatchOutbox
+    from tests.test_store import job
+
+    monkeypatch.setattr(manifests, "_PAGE", 5)
+    db = engine()
+    ours = [job(i, "dispatched", tracking_reference=f"VAN-{i}",
+                delivery_method_name="Gift Envelope") for i in range(1, 13)]
+    theirs = job(99, "dispatched", tracking_reference="15500000000099",
+                 delivery_method_name="Gift Box")
+    JobCache(db).store([*ours, theirs], datetime.now(UTC).timestamp())
+    outbox = DispatchOutbox(db, "bench-1")
+    for j in [*ours, theirs]:
+        outbox.sent(outbox.add(j.id, "dispatched", j.tracking_reference))
+    desk = ManifestDesk(ManifestStore(db), lambda name: METHODS[name or "Gift Box"], dict,
+                        LeaveByRule, "bench-1", lambda: "")
+    assert len(desk.store.waiting()) == 13
+    assert [e.job_id for e in desk.preview("dpd")] == [99]
+
+
+def test_the_collection_a_manifest_is_for(tmp_path: Path) -> None:
+    from packstation.api.fields import uk_zone
+    from packstation.leave_by import LeaveByRule
+    from packstation.store.database import Database
+
+    desk = ManifestDesk(ManifestStore(Database(tmp_path / "db.sqlite3")),
+                        lambda name: DeliveryMethod(name or ""), lambda: {"dpd": "16:00"},
+                        LeaveByRule, "bench-1", lambda: "")
+
+    def at(text: str) -> str:
+        moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=uk_zone())
+        return desk.collection_of("dpd", moment)
+
+    assert at("2026-12-04 15:00") == "2026-12-04 16:00"
+    assert at("2026-12-04 17:30") == "2026-12-04 16:00"  # a late driver
+    assert at("2026-12-04 18:30") == "2026-12-07 16:00"  # Friday evening: Monday's
+    assert at("2026-12-25 10:00") == "2026-12-29 16:00"  # Christmas, Boxing Day observed
+    assert desk.collection_of("evri") == datetime.now(uk_zone()).date().isoformat()

@@ -18,6 +18,7 @@ from packstation.cli import output
 from packstation.cli.shift_commands import CannotWrite, write_whole
 from packstation.plaintext import cell
 from packstation.station import Station
+from packstation.store.database import DatabaseError
 from packstation.store.manifests import Manifest, NothingToClose
 from packstation.tracking.carriers import CARRIERS
 
@@ -28,6 +29,9 @@ async def manifest_command(station: Station, args: argparse.Namespace) -> int:
     except (NothingToClose, LookupError, ValueError, CannotWrite) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except DatabaseError as exc:  # a site's database out of reach, said in words
+        print(f"error: the records cannot be reached: {cell(str(exc))}", file=sys.stderr)
+        return 5
 
 
 async def _carriers(station: Station, args: argparse.Namespace) -> int:

@@ -91,10 +91,10 @@ def cutoffs_from_json(raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict):
         return {}
     found = {}
-    for carrier, text in list(raw.items())[:len(CARRIERS)]:
+    for carrier, text in list(raw.items())[:200]:
         if carrier in CARRIERS and isinstance(text, str) and len(text) == 5 \
-                and text[2] == ":" and text[:2].isdigit() and text[3:].isdigit() \
-                and int(text[:2]) < 24 and int(text[3:]) < 60:
+                and text.isascii() and text[2] == ":" and text[:2].isdigit() \
+                and text[3:].isdigit() and int(text[:2]) < 24 and int(text[3:]) < 60:
             found[carrier] = text
     return found
 

@@ -91,14 +91,14 @@ def manifest_pdf(manifest: Manifest, *, reprint: bool = False,
             canvas.setFont(bold, 12)
             canvas.drawString(margin, height - margin - 30, marks)
         canvas.setFont(regular, 9)
-        for n, line in enumerate((
+        for n, line in enumerate((  # below the barcode: the page's whole width
                 f"Collection {manifest.collection or '-'} · closed "
-                f"{manifest.closed_at[:16].replace('T', ' ')} UTC",
-                f"Page {page} of {pages} · closed at {manifest.station} by "
-                f"{manifest.packer or manifest.station}{' · ' + site if site else ''}")):
-            canvas.drawString(margin, height - margin - 44 - 11 * n,
-                              clip(prepare(line), regular, 9, room))
-        y = height - margin - 28 * mm
+                f"{manifest.closed_at[:16].replace('T', ' ')} UTC · page {page} of {pages}",
+                f"Closed at {manifest.station} by {manifest.packer or manifest.station}"
+                f"{' · ' + site if site else ''}")):
+            canvas.drawString(margin, height - margin - 52 - 11 * n,
+                              clip(prepare(line), regular, 9, width - 2 * margin))
+        y = height - margin - 30 * mm
         canvas.setFont(bold, 9)
         for x, heading, _ in columns:
             canvas.drawString(margin + x, y, heading)

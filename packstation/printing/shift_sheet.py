@@ -25,17 +25,29 @@ MAX_CHART_PACKERS = len(PACKER_COLOURS)  # more: the rest are summed as "others"
 
 
 def clip(text: str, font: str, size: float, width: float) -> str:
-    """``text`` cut (with "…") to ``width`` points: a long name stays on the page."""
+    """``text`` cut (with "…") to ``width`` points: a long name stays on the page. A page
+    line holds far fewer than 400 characters, and the cut is found by halving."""
+    text = text[:400]
     if stringWidth(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
-        text = text[:-1]
-    return text + "…"
+    low, high = 0, len(text)  # the longest prefix that fits lies in [low, high)
+    while low + 1 < high:
+        middle = (low + high) // 2
+        if stringWidth(text[:middle] + "…", font, size) <= width:
+            low = middle
+        else:
+            high = middle
+    return text[:low] + "…"
 
 
 def safe_cell(text: str) -> str:
-    # A name beginning =, +, - or @ is a formula to a spreadsheet: kept as text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    """A cell as plain text: control and direction characters escaped (a terminal that
+    shows the file runs none), and one a spreadsheet would run as a formula kept as text."""
+    from packstation.plaintext import cell
+
+    text = cell(text)
+    formula = text.lstrip()[:1] in ("=", "+", "-", "@") and text.strip() != "-"
+    return "'" + text if formula else text
 
 
 def shift_csv(figures: ShiftFigures) -> str:

@@ -20,7 +20,8 @@ from packstation.store.database import Store
 from packstation.store.jobs import jobs_from_rows
 
 LOOK_BACK: Final = timedelta(days=7)  # dispatches older than this are on no manifest
-MAX_ENTRIES: Final = 5000  # one collection; a bound all the same
+MAX_WAITING: Final = 50_000  # dispatches of the look-back read at most (a bound)
+_PAGE: Final = 2000
 
 
 class NothingToClose(Exception):
@@ -91,18 +92,26 @@ class ManifestStore:
         """Jobs dispatched (confirmed, still dispatched) within ``LOOK_BACK`` and on no
         manifest, with when each was confirmed: the carrier is the caller's to judge."""
         since = ((now or datetime.now(UTC)) - LOOK_BACK).astimezone(UTC)
-        rows = self._db.fetch(
-            "SELECT j.body, MIN(h.confirmed_at) FROM dispatch_history h JOIN jobs j ON"
-            " j.id = h.job_id WHERE h.status = 'dispatched' AND j.status = 'dispatched'"
-            " AND h.confirmed_at >= ? AND NOT EXISTS (SELECT 1 FROM manifest_entries e"
-            " WHERE e.job_id = h.job_id AND e.removed_at IS NULL) GROUP BY j.id, j.body"
-            " ORDER BY MIN(h.confirmed_at) LIMIT ?",
-            (since.isoformat(timespec="milliseconds"), MAX_ENTRIES))
-        found = []
-        for body, confirmed_at in rows:  # an unreadable body is skipped (and logged)
-            job = jobs_from_rows([(body,)])
-            if job:
-                found.append((job[0], str(confirmed_at)))
+        found: list[tuple[Job, str]] = []
+        after = (since.isoformat(timespec="milliseconds"), -1)
+        # In pages (of every carrier, and of none: the carrier is judged after), so no
+        # carrier's jobs are crowded out by another's that nobody closes.
+        while len(found) < MAX_WAITING:
+            rows = self._db.fetch(
+                "SELECT j.body, MIN(h.confirmed_at) AS at, j.id FROM dispatch_history h"
+                " JOIN jobs j ON j.id = h.job_id WHERE h.status = 'dispatched' AND"
+                " j.status = 'dispatched' AND h.confirmed_at >= ? AND NOT EXISTS (SELECT 1"
+                " FROM manifest_entries e WHERE e.job_id = h.job_id AND e.removed_at IS"
+                " NULL) GROUP BY j.id, j.body HAVING (MIN(h.confirmed_at), j.id) > (?, ?)"
+                " ORDER BY MIN(h.confirmed_at), j.id LIMIT ?",
+                (since.isoformat(timespec="milliseconds"), *after, _PAGE))
+            for body, confirmed_at, _ in rows:  # an unreadable body is skipped (logged)
+                job = jobs_from_rows([(body,)])
+                if job:
+                    found.append((job[0], str(confirmed_at)))
+            if len(rows) < _PAGE:
+                break
+            after = (str(rows[-1][1]), int(rows[-1][2]))
         return found
 
     def close(self, carrier: str, collection: str, station: str, packer: str,

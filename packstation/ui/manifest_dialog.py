@@ -116,7 +116,9 @@ class ManifestDialog(QDialog):
         from packstation.printing.manifest_sheet import manifest_pdf
 
         try:
-            manifest = await asyncio.to_thread(self.station.manifests.close, carrier)
+            # What was shown, no more: a job dispatched since waits for the next one.
+            manifest = await asyncio.to_thread(self.station.manifests.close, carrier,
+                                               frozenset(e.job_id for e in self.entries))
         except (NothingToClose, SiteUnreachable) as exc:
             self.summary.setText(f"{exc} (another station may have closed it just now)")
             return

@@ -175,9 +175,12 @@ class TodayWatch:
         self._reading = False
         self._read_at = 0.0
         self.last: ShiftFigures | None = None
+        self.collection: Collection | None = None
+        self.dirty_collection = True
+        self._collection_at = 0.0
 
     def work_happened(self, *_: object) -> None:
-        self.dirty = True
+        self.dirty = self.dirty_collection = True
 
     def tick(self) -> None:
         """Once a second, from the window."""
@@ -191,7 +194,13 @@ class TodayWatch:
         try:
             figures = await asyncio.to_thread(self.station.shift.figures, None, None, None,
                                               None, self.queue())
-            collection = await asyncio.to_thread(self.station.manifests.next_collection)
+            collection = self.collection
+            if self.dirty_collection or time.monotonic() - self._collection_at >= 30:
+                # Judging each waiting job's carrier costs more than the figures: after
+                # a dispatch, or every 30 s.
+                collection = await asyncio.to_thread(self.station.manifests.next_collection)
+                self.collection, self._collection_at = collection, time.monotonic()
+                self.dirty_collection = False
         except SiteUnreachable:
             self.dirty = True  # the site's records out of reach: asked again next tick
             return
