@@ -16,6 +16,11 @@ def pounds(value: Decimal) -> str:
     return f"£{value:,.2f}"
 
 
+def pence_as_pounds(pence: int) -> str:
+    """A value kept in whole pence (a manifest's), shown as ``pounds``."""
+    return pounds(Decimal(pence) / 100)
+
+
 def uk_time(value: datetime | None, missing: str = "") -> str:
     """UK format in UK time: ``27/11/2024 16:10``."""
     return value.astimezone(uk_zone()).strftime("%d/%m/%Y %H:%M") if value else missing

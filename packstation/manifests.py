@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Final
 
 from packstation.api import Job
 from packstation.api.fields import uk_zone
 from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.config.settings import parse_cutoff
 from packstation.leave_by import LeaveByRule
 from packstation.store.manifests import Manifest, ManifestEntry, ManifestStore
 from packstation.tracking.carriers import CARRIERS
@@ -26,7 +27,6 @@ MAX_REASON: Final = 200
 # A manifest closed up to this long after a cut-off is that collection's (a late driver);
 # later, the next working day's.
 LATE_DRIVER: Final = timedelta(hours=2)
-UNTRACKED: Final = "untracked"
 
 
 def job_carrier(job: Job, method: DeliveryMethod) -> str | None:
@@ -57,15 +57,6 @@ class Collection:
     carrier: str
     at: datetime  # UK time
     waiting: int  # jobs dispatched for it, on no manifest yet
-
-
-def parse_cutoff(text: str) -> time | None:
-    """"HH:MM" (24-hour), or None when it is not one."""
-    try:
-        found = time.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return found.replace(second=0, microsecond=0) if len(text.strip()) == 5 else None
 
 
 class ManifestDesk:

@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -84,19 +85,27 @@ def _site_url_ok(url: str) -> bool:
     return True
 
 
+def parse_cutoff(text: str) -> time | None:
+    """A collection cut-off, "HH:MM" (24-hour, ASCII digits: ``int`` would take "²³" for
+    a number and fail), or None when it is not one."""
+    text = text.strip()
+    if len(text) != 5 or text[2] != ":" or not text.isascii():
+        return None
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def cutoffs_from_json(raw: Any) -> dict[str, str]:
     """Carrier id -> "HH:MM"; an unknown carrier or a time that is none: dropped."""
     from packstation.tracking.carriers import CARRIERS
 
     if not isinstance(raw, dict):
         return {}
-    found = {}
-    for carrier, text in list(raw.items())[:200]:
-        if carrier in CARRIERS and isinstance(text, str) and len(text) == 5 \
-                and text.isascii() and text[2] == ":" and text[:2].isdigit() \
-                and text[3:].isdigit() and int(text[:2]) < 24 and int(text[3:]) < 60:
-            found[carrier] = text
-    return found
+    return {carrier: text for carrier, text in list(raw.items())[:200]
+            if carrier in CARRIERS and isinstance(text, str) and text == text.strip()
+            and parse_cutoff(text) is not None}
 
 
 def config_dir() -> Path:

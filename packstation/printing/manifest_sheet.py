@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from packstation import __version__
-from packstation.formats import pounds
+from packstation.formats import pence_as_pounds
 from packstation.printing.label import _fit, label_fonts
 from packstation.printing.shift_sheet import clip, safe_cell
 from packstation.scanning.commands import COMMAND_PREFIX
@@ -30,12 +30,6 @@ MAX_CHANGES_SHOWN = 8
 def manifest_barcode(manifest_id: int) -> str:
     """The reserved prefix: a manifest scanned at a bench is never taken for a label."""
     return f"{COMMAND_PREFIX}MANIFEST-{manifest_id}"
-
-
-def _pounds(pence: int) -> str:
-    from decimal import Decimal
-
-    return pounds(Decimal(pence) / 100)
 
 
 def manifest_csv(manifest: Manifest, cancelled: Set[int] = frozenset()) -> str:
@@ -111,7 +105,7 @@ def manifest_pdf(manifest: Manifest, *, reprint: bool = False,
             flag = entry.job_id in cancelled
             values = (entry.order_reference, entry.tracking_reference or "untracked",
                       entry.recipient, entry.postcode,
-                      "CANCELLED" if flag else _pounds(entry.value_pence))
+                      "CANCELLED" if flag else pence_as_pounds(entry.value_pence))
             font = bold if flag else regular
             canvas.setFont(font, 9)
             for (x, _, room), value in zip(columns, values, strict=True):
@@ -123,7 +117,7 @@ def manifest_pdf(manifest: Manifest, *, reprint: bool = False,
     canvas.setFont(bold, 11)
     canvas.drawString(margin, y - 4, f"Parcels: {len(on_it)}")
     canvas.drawString(margin + 60 * mm, y - 4,
-                      f"Total value: {_pounds(manifest.total_pence)}")
+                      f"Total value: {pence_as_pounds(manifest.total_pence)}")
     y -= 10 * mm
     if cancelled & {e.job_id for e in on_it}:
         canvas.setFont(bold, 9)

@@ -18,6 +18,16 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
+
+def id_chunks(ids: Iterable[int], size: int = 900) -> Iterator[tuple[list[int], str]]:
+    """``ids`` in slices SQLite can bind at once (it allows 999 parameters), each with its
+    ``?,?,…`` for an ``IN (…)``."""
+    listed = list(ids)
+    for start in range(0, len(listed), size):
+        chunk = listed[start:start + size]
+        yield chunk, ",".join("?" * len(chunk))
+
+
 # Migrations both engines take alike (SQLite's 8 and 9, a site's 4 and 5); ``{pk}`` and
 # ``{int}`` are each engine's id and whole-number types.
 WHO_PACKED: Final = (

@@ -20,7 +20,7 @@ import orjson
 from packstation.api import Job
 from packstation.api.fields import FieldError
 from packstation.memory import building_many
-from packstation.store.database import Store
+from packstation.store.database import Store, id_chunks
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +91,7 @@ class JobCache:
             if guard is not None:
                 guard(sql)
             known: dict[int, tuple[str, float]] = {}
-            ids = [job.id for job in jobs]
-            for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
-                chunk = ids[start:start + 900]
-                marks = ",".join("?" * len(chunk))
+            for chunk, marks in id_chunks(job.id for job in jobs):
                 known.update((row[0], (row[1], row[2])) for row in sql.execute(
                     f"SELECT id, status, fetched_at FROM jobs WHERE id IN ({marks})", chunk))
             fresh = []

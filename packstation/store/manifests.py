@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from packstation.api import Job
-from packstation.store.database import Store
+from packstation.store.database import Store, id_chunks
 from packstation.store.jobs import jobs_from_rows
 
 LOOK_BACK: Final = timedelta(days=7)  # dispatches older than this are on no manifest
@@ -172,10 +172,7 @@ class ManifestStore:
     def statuses(self, job_ids: Sequence[int]) -> dict[int, str]:
         """The cache's status of each job now (a job cancelled since is flagged)."""
         found: dict[int, str] = {}
-        ids = list(job_ids)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(job_ids):
             for row in self._db.fetch(f"SELECT id, status FROM jobs WHERE id IN ({marks})",
                                       chunk):
                 found[int(row[0])] = str(row[1])

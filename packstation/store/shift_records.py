@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from packstation.store.database import Store
+from packstation.store.database import Store, id_chunks
 
 MAX_ROWS: Final = 200_000  # a day of a big site is far fewer; a bound all the same
 FAILED_PRINTS: Final = ("printer stopped", "printer not found", "failed", "waited too long",
@@ -75,10 +75,7 @@ class ShiftRecords:
     def first_printed(self, job_ids: Sequence[int]) -> dict[int, datetime]:
         """When each job's vouchers were first sent to a printer."""
         found: dict[int, datetime] = {}
-        ids = list(job_ids)
-        for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(job_ids):
             for row in self._db.fetch(
                     "SELECT job_id, MIN(created_at) FROM print_history WHERE kind = 'vouchers'"
                     f" AND job_id IN ({marks}) GROUP BY job_id", chunk):

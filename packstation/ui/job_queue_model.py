@@ -253,11 +253,11 @@ class JobQueueModel(QAbstractTableModel):
 
     def _insert_in_order(self, job: Job) -> None:
         key = self._sort_value(job, self.sort_column)
-        descending = self.sort_order == Qt.SortOrder.DescendingOrder
-        row = next((r for r, other in enumerate(self._jobs)
-                    if (self._sort_value(other, self.sort_column) < key) == descending
-                    and self._sort_value(other, self.sort_column) != key),
-                   len(self._jobs))
+        ascending = self.sort_order != Qt.SortOrder.DescendingOrder
+        keys = (self._sort_value(other, self.sort_column) for other in self._jobs)
+        row = next((r for r, other in enumerate(keys) if (other > key if ascending
+                                                           else other < key)),
+                   len(self._jobs))  # after any equal key
         self.beginInsertRows(QModelIndex(), row, row)
         self._jobs.insert(row, job)
         self._search.insert(row, search_text(job))

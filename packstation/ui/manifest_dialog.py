@@ -5,7 +5,6 @@ text. Closing twice is harmless: the second finds nothing left."""
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from packstation.formats import pounds
+from packstation.formats import pence_as_pounds
 from packstation.plaintext import cell
 from packstation.station import Station
 from packstation.station_setup import StationSetup
@@ -97,10 +96,10 @@ class ManifestDialog(QDialog):
         for row, entry in enumerate(self.entries):
             values = (entry.order_reference, entry.tracking_reference or "untracked",
                       entry.recipient, entry.postcode,
-                      pounds(Decimal(entry.value_pence) / 100))
+                      pence_as_pounds(entry.value_pence))
             for column, value in enumerate(values):
                 self.table.setItem(row, column, QTableWidgetItem(cell(value)))
-        total = pounds(Decimal(sum(e.value_pence for e in self.entries)) / 100)
+        total = pence_as_pounds(sum(e.value_pence for e in self.entries))
         self.summary.setText(
             f"{len(self.entries)} parcel(s), {total}: dispatched and on no manifest yet."
             if self.entries else "Nothing of this carrier is waiting for a manifest.")
