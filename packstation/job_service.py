@@ -168,6 +168,18 @@ class JobService:
         what = "label" if label else f"{receipt.pages} page(s)"
         return Outcome(True, f"{what} sent to {receipt.printer}")
 
+    async def print_handover(self, job: Job, courier_job_id: str) -> Outcome:
+        """The handover label of a job booked with the courier (its job id as a barcode) to
+        the label printer, or the voucher printer when there is none."""
+        printer = self.printer()
+        if printer is None:
+            return Outcome(False, "handover label not printed: no printer is set up")
+        try:
+            _, receipt = await printer.print_job(job, label=True, handover=courier_job_id)
+        except (PrintError, ApiError) as exc:
+            return Outcome(False, f"handover label not printed: {exc}")
+        return Outcome(True, f"handover label sent to {receipt.printer}")
+
     async def look_ahead(self) -> None:
         """The voucher printer made ready for a print about to come (its state asked now,
         while the scan before it is saved): never fails, the print says what is wrong."""

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from packstation.background import Repeating
     from packstation.backoffice.agreements import AgreementBook
     from packstation.backoffice.orders import OrderDesk
+    from packstation.courier.desk import CourierDesk
+    from packstation.courier.parts import CourierParts
     from packstation.day_parts import DayParts
     from packstation.job_service import JobService
     from packstation.manifests import ManifestDesk
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from packstation.printing.pdf_source import PdfSource
     from packstation.printing.voucher_printer import VoucherPrinter
     from packstation.sandbox import SandboxServer
+    from packstation.sandbox.lastmile import LastMileServer
     from packstation.scanning.handler import ScanHandler
     from packstation.shift import ShiftReport
     from packstation.store.claims import JobClaims
@@ -66,10 +69,12 @@ log = logging.getLogger(__name__)
 class Station:
     def __init__(self, api_url: str, client: SmartGiftClient | Callable[[], SmartGiftClient],
                  db: Store | Path | str | Callable[[], Store], settings: Settings,
-                 sandbox: SandboxServer | None = None) -> None:
+                 sandbox: SandboxServer | None = None,
+                 courier_sandbox: LastMileServer | None = None) -> None:
         self.api_url = api_url
         self.settings = settings
         self.sandbox = sandbox
+        self.courier_sandbox = courier_sandbox  # the demo's courier
         self._client = client
         self._db = db
 
@@ -87,13 +92,15 @@ class Station:
         settings = settings or Settings.load()
         if demo:
             from packstation.sandbox import SandboxServer  # only for the demo
+            from packstation.sandbox.lastmile import LastMileServer
 
             sandbox = SandboxServer(pdf_delay=5.0 if lively else 0.0,
                                     new_job_every=45.0 if lively else 0.0).start()
             client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY),
                                      limits=settings.limits())
             # The demo's data is as new as its sandbox: never mixed into a real station's.
-            station = cls(sandbox.base_url, client, ":memory:", settings, sandbox)
+            station = cls(sandbox.base_url, client, ":memory:", settings, sandbox,
+                          LastMileServer().start())
             if lively:  # its customers accept a price within seconds: a trainee sees it
                 station.agreements.interval = DEMO_AGREEMENTS_EVERY
         else:
@@ -295,6 +302,18 @@ class Station:
 
         return OrderDesk(self.client, PosOrderLog(self.db))
 
+    @cached_property
+    def courier_parts(self) -> CourierParts:
+        from packstation.courier.parts import CourierParts
+
+        return CourierParts(lambda: self.settings, lambda: self.db, lambda: self.jobs,
+                            self.delivery_method, lambda: self.sign_in, self.courier_sandbox)
+
+    @property
+    def courier(self) -> CourierDesk:
+        """Jobs of a "booked with the courier" method: booked, dispatched and labelled."""
+        return self.courier_parts.desk
+
     @property
     def demo(self) -> bool:
         return self.sandbox is not None
@@ -437,10 +456,11 @@ class Station:
         if "_formats" in made:
             await made["_formats"]
         for part in ("claim_keeper", "sync", "sender", "_site", "pdfs", "monitor",
-                     "agreements", "client"):
+                     "agreements", "client", "courier_parts"):
             if part in made:
                 await made[part].aclose()
         if "db" in made:
             await asyncio.to_thread(made["db"].close)
-        if self.sandbox is not None:
-            self.sandbox.stop()
+        for server in (self.sandbox, self.courier_sandbox):
+            if server is not None:
+                server.stop()

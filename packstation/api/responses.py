@@ -99,6 +99,13 @@ def _field_errors(raw: Any) -> tuple[dict[str, list[str]], dict[str, Any]]:
     return found, body
 
 
+def refusal(response: Answer) -> tuple[str | None, dict[str, list[str]], dict[str, Any]]:
+    """A refused request's message, field errors and body: scrubbed and bounded."""
+    body = _error_body(response)
+    fields, scrubbed = _field_errors(body)
+    return _message(body), fields, scrubbed
+
+
 def raise_for_status(response: Answer, *, asset: bool) -> None:
     status = response.status_code
     if 200 <= status < 300:

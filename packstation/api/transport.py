@@ -18,19 +18,21 @@ import httpx
 from packstation.api import errors as e
 from packstation.api.body import TooLarge, read_capped
 from packstation.api.responses import Answer, describe_transport
-from packstation.api.secret import ApiKey, Origin, origin_of
+from packstation.api.secret import Origin, Secret, origin_of
 
 
 class KeyAuth(httpx.Auth):
-    """``Smart-Auth`` on requests to the configured origin, and on no other."""
+    """``Smart-Auth`` (or the service's ``header``) on requests to the configured origin,
+    and on no other."""
 
-    def __init__(self, key: ApiKey, origin: Origin) -> None:
+    def __init__(self, key: Secret, origin: Origin, header: str = "Smart-Auth") -> None:
         self._key = key
         self._origin = origin
+        self._header = header
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if origin_of(str(request.url)) == self._origin:
-            request.headers["Smart-Auth"] = self._key.reveal()
+            request.headers[self._header] = self._key.reveal()
         yield request
 
     def __repr__(self) -> str:
@@ -46,7 +48,7 @@ def _causes(exc: BaseException) -> Generator[BaseException, None, None]:
         current = current.__cause__ or current.__context__
 
 
-def transport_failure(exc: Exception, host: str) -> e.ApiError:
+def transport_failure(exc: Exception, host: str, service: str = "Smart Gift") -> e.ApiError:
     """A packer's sentence for what went wrong on the wire (the exception is not kept)."""
     if any(isinstance(c, ssl.SSLCertVerificationError) for c in _causes(exc)):
         return e.CertificateRefused(
@@ -54,12 +56,12 @@ def transport_failure(exc: Exception, host: str) -> e.ApiError:
             "another name), so the API key was not sent. Check the API address; a proxy "
             "that inspects HTTPS needs its certificate installed on this computer.")
     if isinstance(exc, httpx.TimeoutException):
-        return e.NetworkError(f"Smart Gift at {host} did not answer in time.")
+        return e.NetworkError(f"{service} at {host} did not answer in time.")
     if isinstance(exc, httpx.TransportError):
         reason = describe_transport(exc)
     else:  # InvalidURL, a decoder's surprise: never a traceback for what a server sent
         reason = f"the exchange failed ({type(exc).__name__})"
-    return e.NetworkError(f"Could not reach Smart Gift at {host}: {reason}.")
+    return e.NetworkError(f"Could not reach {service} at {host}: {reason}.")
 
 
 def on_written(written: asyncio.Event | None) -> dict[str, Any]:
@@ -76,7 +78,7 @@ def on_written(written: asyncio.Event | None) -> dict[str, Any]:
 
 
 async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAuth,
-                   cap: int, what: str) -> Answer:
+                   cap: int, what: str, service: str = "Smart Gift") -> Answer:
     """Send ``request`` and read its answer, refusing a body over ``cap`` bytes decoded."""
     host = origin_of(str(request.url))[1]
     failure: e.ApiError | None = None
@@ -85,7 +87,7 @@ async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAut
         try:
             length = response.headers.get("content-length", "")
             if length.isdigit() and len(length) < 20 and int(length) > cap:
-                raise TooLarge(f"Smart Gift sent {what} of {int(length) / 2**20:.0f} MB, more "
+                raise TooLarge(f"{service} sent {what} of {int(length) / 2**20:.0f} MB, more "
                                f"than the {cap / 2**20:.0f} MB this station accepts; nothing "
                                "of it was read (the limit is a setting).")
             content = await read_capped(response.aiter_raw(),
@@ -95,7 +97,7 @@ async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAut
     except e.ApiError as exc:
         failure = exc
     except Exception as exc:  # the rest is the wire's failure (InvalidURL...), typed here
-        failure = transport_failure(exc, host)
+        failure = transport_failure(exc, host, service)
     if failure is not None:
         failure.__context__ = None  # nothing of httpx (or its locals) rides along
         raise failure

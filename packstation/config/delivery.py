@@ -5,7 +5,8 @@ found by that name; the id is kept when an agreement tells it. ``tracking`` says
 a dispatch scan must be: a ``carrier``'s number (of the ``carrier`` expected, if one
 is named), an ``internal`` reference of the provider's, or nothing (``untracked``).
 ``transit_days``: working days from leaving the bench to the door (the "leave by" day,
-``packstation.leave_by``). Later fields (courier booking) are added here.
+``packstation.leave_by``). ``courier``: booked with the last-mile courier
+(``packstation.courier``), its job's comment from ``courier_comment`` (a template).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ MAX_METHODS = 500  # far more than any provider has; a hostile file cannot grow 
 MAX_NAME = 200
 DEFAULT_TRANSIT_DAYS = 1
 MAX_TRANSIT_DAYS = 20  # working days (as leave_by's bound)
+MAX_COMMENT = 500
 
 
 class Tracking(StrEnum):
@@ -42,19 +44,24 @@ class DeliveryMethod:
     carrier: str = ""  # expected carrier's id (tracking.carriers); "" when none is named
     id: int | None = None
     transit_days: int = DEFAULT_TRANSIT_DAYS
+    courier: bool = False  # booked with the courier: BOOK, not a label's number
+    courier_comment: str = ""  # the courier job's comment: {order}, {recipient}, {method}
 
     @property
     def carrier_name(self) -> str:
         return CARRIERS.get(self.carrier, "")
 
     def describe(self) -> str:
+        if self.courier:
+            return f"{self.name}: booked with the courier"
         if self.tracking is Tracking.CARRIER and self.carrier:
             return f"{self.name}: {self.carrier_name} tracking number"
         return f"{self.name}: {TRACKING_WORDS[self.tracking]}"
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "tracking": self.tracking.value, "carrier": self.carrier,
-                "id": self.id, "transit_days": self.transit_days}
+                "id": self.id, "transit_days": self.transit_days, "courier": self.courier,
+                "courier_comment": self.courier_comment}
 
 
 def method_from_json(raw: Any) -> DeliveryMethod | None:
@@ -79,7 +86,11 @@ def method_from_json(raw: Any) -> DeliveryMethod | None:
     if isinstance(transit, bool) or not isinstance(transit, int) \
             or not 0 <= transit <= MAX_TRANSIT_DAYS:
         transit = DEFAULT_TRANSIT_DAYS  # hand-edited into nonsense: the default
-    return DeliveryMethod(name, tracking, carrier, method_id, transit)
+    courier = raw.get("courier") is True
+    comment = raw.get("courier_comment", "")
+    comment = comment if isinstance(comment, str) and len(comment) <= MAX_COMMENT \
+        and comment.isprintable() else ""
+    return DeliveryMethod(name, tracking, carrier, method_id, transit, courier, comment)
 
 
 def methods_from_json(raw: Any) -> dict[str, DeliveryMethod]:
@@ -92,6 +103,8 @@ def methods_from_json(raw: Any) -> dict[str, DeliveryMethod]:
 # The demo's sandbox methods (sandbox.data.DELIVERY_METHODS), so --demo shows each kind.
 DEMO_METHODS = (
     DeliveryMethod("Gift Letter", Tracking.UNTRACKED, "royal-mail", 97),
-    DeliveryMethod("Gift Envelope", Tracking.INTERNAL, "", 98),
+    DeliveryMethod("Gift Envelope", Tracking.INTERNAL, "", 98, courier=True,
+                   courier_comment="Gift for {recipient}, order {order}: please hand over "
+                                   "in person."),
     DeliveryMethod("Gift Box", Tracking.CARRIER, "dpd", 99),
 )

@@ -1,4 +1,5 @@
 """The API key in the OS keyring: service ``packstation``, user name = the API URL.
+The courier's key likewise: service ``packstation-courier``, user name = its URL.
 
 ``PACKSTATION_API_KEY`` overrides the keyring for headless use. A plain-text
 keyring backend (keyrings.alt) is refused unless the user chose it explicitly
@@ -18,6 +19,8 @@ from packstation.config.settings import Settings
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
+
+    from packstation.courier.models import CourierKey
 
 SERVICE = "packstation"
 
@@ -174,3 +177,40 @@ def _site_user(site_url: str) -> str:
     from packstation.store.site_database import shown_url
 
     return shown_url(site_url)
+
+
+COURIER_SERVICE = "packstation-courier"  # the courier's key, by the courier's API address
+
+
+def load_courier_key(courier_url: str) -> CourierKey:
+    """``PACKSTATION_COURIER_KEY`` (headless), else the keyring's for this courier address."""
+    from packstation.courier.models import CourierKey
+
+    env = os.environ.get("PACKSTATION_COURIER_KEY")
+    if env:
+        return CourierKey(env)
+    found = stored_courier_key(courier_url)
+    if found is None:
+        raise MissingKeyError(f"No courier key is stored for {courier_url}. Run 'packstation "
+                              "courier key set' (or set PACKSTATION_COURIER_KEY).")
+    return found
+
+
+def stored_courier_key(courier_url: str) -> CourierKey | None:
+    from packstation.courier.models import CourierKey
+
+    keyring = _keyring()
+    try:
+        secret = backend().get_password(COURIER_SERVICE, courier_url)
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    return CourierKey(secret) if secret else None
+
+
+def store_courier_key(courier_url: str, key: CourierKey) -> None:
+    keyring = _keyring()
+    try:
+        backend().set_password(COURIER_SERVICE, courier_url, key.reveal())
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring refused the courier's key ({type(exc).__name__}).") \
+            from None

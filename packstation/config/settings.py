@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from packstation.api.limits import MB, Limits
+from packstation.config.courier import CourierSettings, courier_from_json
 from packstation.config.delivery import DeliveryMethod, methods_from_json
 from packstation.leave_by import DEFAULT_REGION, REGIONS, LeaveByRule
 
@@ -157,6 +158,8 @@ class Settings:
     # Whether a packer must scan their badge (or pick their name) before packing; when
     # not, an unsigned scan is the station's (issue 18).
     sign_in_required: bool = False
+    # The last-mile courier that "booked with the courier" methods are handed to (issue 20).
+    courier: CourierSettings = field(default_factory=CourierSettings)
 
     def delivery_method(self, name: str | None) -> DeliveryMethod:
         """The record for a job's method; an unknown one: a carrier's number, none named."""
@@ -204,9 +207,11 @@ class Settings:
         known = {f.name for f in fields(cls)}
         methods = methods_from_json(raw.pop("delivery_methods", None))
         cutoffs = cutoffs_from_json(raw.pop("collection_cutoffs", None))
+        courier = courier_from_json(raw.pop("courier", None))
         values = {k: v for k, v in raw.items() if k in known and _fits(v, getattr(defaults, k))}
         values["delivery_methods"] = methods
         values["collection_cutoffs"] = cutoffs
+        values["courier"] = courier
         for name, choices in _CHOICES.items():
             if name in values and values[name] not in choices:
                 del values[name]  # not one we know: the default
@@ -226,6 +231,7 @@ class Settings:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         data = {"version": VERSION, **asdict(self),
-                "delivery_methods": [m.to_json() for m in self.delivery_methods.values()]}
+                "delivery_methods": [m.to_json() for m in self.delivery_methods.values()],
+                "courier": self.courier.to_json()}
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)

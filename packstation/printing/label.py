@@ -57,7 +57,9 @@ def _fit(text: str, font: str, size: float, width: float, smallest: float = 7) -
     return size
 
 
-def label_pdf(job: Job, size: str = "4x6in") -> bytes:
+def label_pdf(job: Job, size: str = "4x6in", handover: str | None = None) -> bytes:
+    """The job's address label; ``handover``: the courier's job id, which its barcode then
+    carries (the handover label of a job booked with the courier)."""
     if size not in LABEL_SIZES:
         raise PrintError(f"Unknown label size {size!r}; known: {', '.join(LABEL_SIZES)}.")
     regular, bold, prepared = label_fonts()
@@ -70,7 +72,9 @@ def label_pdf(job: Job, size: str = "4x6in") -> bytes:
     usable = width - 2 * margin
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=(width, height))
-    canvas.setTitle(f"Address label for order {job.order_reference or job.id}")
+    order = job.order_reference or str(job.id)
+    canvas.setTitle(f"Handover label for order {order}" if handover
+                    else f"Address label for order {order}")
     scale = min(width / (101.6 * mm), height / (152.4 * mm))  # 1.0 on a 4x6 in label
     y = height - margin
     for index, line in enumerate(lines):
@@ -79,7 +83,7 @@ def label_pdf(job: Job, size: str = "4x6in") -> bytes:
         y -= size_pt * 1.25
         canvas.setFont(font, size_pt)
         canvas.drawString(margin, y, line)
-    reference = job.order_reference or str(job.id)
+    reference = handover or order
     bar_height = 18 * mm * scale
     barcode = Code128(reference, barHeight=bar_height, barWidth=0.33 * mm, humanReadable=False)
     if barcode.width > usable:  # narrower bars for long references on small labels
@@ -88,7 +92,13 @@ def label_pdf(job: Job, size: str = "4x6in") -> bytes:
     bottom = margin + 8 * mm * scale
     barcode.drawOn(canvas, (width - barcode.width) / 2, bottom)
     canvas.setFont(bold, 11 * scale)
-    canvas.drawCentredString(width / 2, margin + 2 * mm * scale, f"Order {prepared(reference)}")
+    caption = f"Courier job {handover} · Order {order}" if handover else f"Order {order}"
+    canvas.drawCentredString(width / 2, margin + 2 * mm * scale,
+                             prepared(caption)[:80])
+    if handover:  # said above the barcode too: this parcel waits for the courier's van
+        canvas.setFont(bold, 14 * scale)
+        canvas.drawCentredString(width / 2, bottom + bar_height + 3 * mm * scale,
+                                 "HAND TO THE COURIER")
     canvas.showPage()
     canvas.save()
     return out.getvalue()

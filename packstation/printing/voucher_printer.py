@@ -72,22 +72,30 @@ class VoucherPrinter:
         self._discovery = discovery  # asked only when no printer is chosen
 
     async def print_job(self, job: Job, *, printer: str | None = None, copies: int = 1,
-                        label: bool = False) -> tuple[int, PrintReceipt]:
-        """Send a job's vouchers (or label); returns (history id, receipt) once spooled.
+                        label: bool = False, handover: str | None = None
+                        ) -> tuple[int, PrintReceipt]:
+        """Send a job's vouchers (or label; with ``handover``, the courier's job id, its
+        handover label); returns (history id, receipt) once spooled.
 
         Raises :class:`PrintError` (and records why) when nothing could be sent.
         """
         what = _What(
             kind=DocumentKind.LABELS if label else DocumentKind.VOUCHERS,
-            title=f"{'Label' if label else 'Vouchers'} order {job.order_reference or job.id}",
+            title=f"{'Handover label' if handover else 'Label' if label else 'Vouchers'} "
+                  f"order {job.order_reference or job.id}",
             copies=copies, job_id=job.id, order_reference=job.order_reference,
             voucher_ids=[] if label else [v.id for v in job.vouchers],
             urls=[] if label else [v.pdf_copy or "" for v in job.vouchers])
 
+        if handover and printer is None and not self.station.printer_for(DocumentKind.LABELS):
+            # No label printer: the handover label goes where the vouchers go.
+            printer = await asyncio.to_thread(resolve_printer, self._discovery(), self.station,
+                                              DocumentKind.VOUCHERS, None)
+
         async def prepare() -> CheckedPdf:
             if label:
                 return await asyncio.to_thread(lambda: check_pdf(
-                    label_pdf(job, self.station.label_size), "The address label"))
+                    label_pdf(job, self.station.label_size, handover), "The address label"))
             return await self.pdfs.merged_for(job)
 
         return await self._send(what, prepare, printer)

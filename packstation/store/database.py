@@ -79,6 +79,29 @@ MANIFESTS: Final = (
     """
 )
 
+COURIER_BOOKINGS: Final = (
+    """
+    CREATE TABLE courier_bookings (
+        id {pk},
+        job_id {int} NOT NULL,
+        client_reference TEXT NOT NULL,
+        slot_id TEXT NOT NULL,
+        slot_from TEXT NOT NULL DEFAULT '',
+        slot_to TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        courier_job_id TEXT,
+        detail TEXT NOT NULL DEFAULT '',
+        station TEXT NOT NULL DEFAULT '',
+        packer TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX courier_bookings_job ON courier_bookings(job_id);
+    CREATE UNIQUE INDEX courier_bookings_live ON courier_bookings(client_reference)
+        WHERE state IN ('sending', 'booked', 'unknown');
+    """
+)
+
 
 MIGRATIONS: Final[tuple[str, ...]] = (
     # 1: print history
@@ -201,6 +224,9 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     # 9: courier manifests (issue 19): what went to which carrier when; entries are
     # never deleted (an amendment marks one taken off), a job on one manifest at a time.
     MANIFESTS.format(pk="INTEGER PRIMARY KEY", int="INTEGER"),
+    # 10: courier bookings (issue 20): written before the courier is asked, settled after;
+    # one live booking per order (a partial unique index), so no order is booked twice.
+    COURIER_BOOKINGS.format(pk="INTEGER PRIMARY KEY", int="INTEGER"),
 )
 
 

@@ -1,0 +1,280 @@
+"""Booking a job with the courier, never twice, then dispatching it (issue 20).
+
+The booking is written to the store before the courier is asked and settled after (as
+POS orders). A lost answer leaves it "unknown": booking that order again is first put to
+a person. A 417 (the slot's hold ran out) asks availability again and offers the next
+slot, saying why. Once booked, the Smart Gift job is dispatched through the outbox with
+the courier's job id as its tracking reference, and a handover label is printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Final
+
+from packstation.api import ApiError, Job
+from packstation.api import errors as e
+from packstation.api.fields import uk_zone
+from packstation.config.courier import CourierSettings
+from packstation.config.delivery import DeliveryMethod
+from packstation.courier.client import CourierClient, SlotExpired
+from packstation.courier.models import (
+    CourierNotReady,
+    Slot,
+    availability_body,
+    client_reference,
+    job_body,
+    slot_words,
+)
+from packstation.job_service import Outcome
+from packstation.store.courier_bookings import AlreadyLive, Booking, BookingState, CourierBookings
+
+log = logging.getLogger("packstation.courier")
+
+SOONEST: Final = timedelta(hours=24)  # an overdue job's window: the next day at least
+IN_FLIGHT: Final = timedelta(minutes=3)  # a "sending" younger than this is being sent
+_OUTCOME_UNKNOWN = (e.NetworkError, e.ServerError, e.BadResponse)
+
+
+class NotForCourier(ApiError):
+    exit_code = 2
+
+
+class AskFirst(ApiError):
+    """A booking of this order was sent and its answer lost: the courier may hold a job.
+    Booking again needs a person's yes (``again=True``)."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, booking: Booking) -> None:
+        super().__init__(message)
+        self.booking = booking
+
+
+class SlotGone(ApiError):
+    """The chosen slot expired (417); ``next_slot`` is the soonest one now (None: none)."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, next_slot: Slot | None) -> None:
+        super().__init__(message, status=417)
+        self.next_slot = next_slot
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    booking: Booking
+    dispatched: Outcome
+    label: Outcome
+
+    @property
+    def message(self) -> str:
+        parts = [f"Courier job {self.booking.courier_job_id} booked for "
+                 f"{booking_slot(self.booking)}", self.dispatched.message,
+                 self.label.message]
+        return "; ".join(p for p in parts if p)
+
+
+def window(leave_by: date | None, now: datetime) -> tuple[datetime, datetime]:
+    """From now to the end of the job's leave-by day (UK), at least a day ahead."""
+    end = now + SOONEST
+    if leave_by is not None:
+        end = max(end, datetime.combine(leave_by + timedelta(days=1), time(0), uk_zone()))
+    return now, end
+
+
+class CourierDesk:
+    def __init__(self, client: Callable[[], CourierClient], bookings: CourierBookings,
+                 settings: Callable[[], CourierSettings],
+                 method: Callable[[str | None], DeliveryMethod],
+                 leave_by: Callable[[Job], date | None],
+                 dispatch: Callable[[Job, str], Awaitable[Outcome]],
+                 print_label: Callable[[Job, str], Awaitable[Outcome]],
+                 who: Callable[[], tuple[str, str]],  # (packer, station)
+                 now: Callable[[], datetime] = lambda: datetime.now(uk_zone())) -> None:
+        self._client = client
+        self.bookings = bookings
+        self._settings = settings
+        self._method = method
+        self._leave_by = leave_by
+        self._dispatch = dispatch
+        self._print_label = print_label
+        self._who = who
+        self._now = now
+
+    def for_courier(self, job: Job) -> bool:
+        return self._method(job.delivery_method_name).courier
+
+    def ready(self) -> str | None:
+        """Why nothing can be booked now (no courier set up), or None."""
+        settings = self._settings()
+        if not settings.api_url:
+            return "No courier is set up (Settings > Courier)."
+        missing = settings.collection.missing()
+        if missing:
+            return ("The courier's collection address lacks "
+                    f"{', '.join(m.replace('_', ' ') for m in missing)} (Settings > Courier).")
+        return None
+
+    async def slots(self, job: Job) -> list[Slot]:
+        """The slots the courier offers for ``job``, soonest first."""
+        self._check(job)
+        start, end = window(self._leave_by(job), self._now())
+        body = availability_body(job, self._settings(), start, end)
+        parsed = await (await asyncio.to_thread(self._client)).availability(body)
+        for problem in parsed.problems:
+            log.warning("a slot was skipped: %s", problem)
+        now = self._now()
+        return [s for s in parsed.items if s.expires_at is None or s.expires_at > now]
+
+    async def booking(self, job: Job) -> Booking | None:
+        """The job's latest booking (any state)."""
+        return (await asyncio.to_thread(self.bookings.latest, [job.id])).get(job.id)
+
+    async def bookings_of(self, jobs: Iterable[int]) -> dict[int, Booking]:
+        return await asyncio.to_thread(self.bookings.latest, list(jobs))
+
+    async def cancelled_but_booked(self) -> list[str]:
+        """A sentence for each live booking whose job Smart Gift cancelled since."""
+        return [flag(b) for b in await asyncio.to_thread(self.bookings.booked_of_cancelled)]
+
+    async def book(self, job: Job, slot: Slot | None = None, *, again: bool = False) -> Booked:
+        """Book ``slot`` (None: the soonest offered now), then dispatch and print the
+        handover label. Raises AskFirst, SlotGone, ApiValidationError (422, at its field),
+        CourierNotReady, NotForCourier or another ApiError; nothing is booked twice."""
+        self._check(job)
+        reference = client_reference(job)
+        live = await asyncio.to_thread(self.bookings.live, reference)
+        if live is not None and live.state is BookingState.BOOKED and live.courier_job_id:
+            return await self._hand_over(job, live)  # booked before: finish the job
+        set_aside = self._ask_first(live, again) if live is not None else None
+        if slot is None:
+            offered = await self.slots(job)
+            if not offered:
+                raise e.NotFound(f"The courier offers no slot for order {reference} before "
+                                 "its leave-by day.")
+            slot = offered[0]
+        body = job_body(job, slot, self._settings(), self._method(job.delivery_method_name))
+        client = await asyncio.to_thread(self._client)  # the keyring: before it is written
+        packer, station = self._who()
+        try:
+            record = await asyncio.to_thread(
+                self.bookings.begin, job.id, reference, slot.id, slot.starts.isoformat(),
+                slot.ends.isoformat(), station, packer, set_aside=set_aside)
+        except AlreadyLive as exc:  # another bench of the site, a moment ago
+            raise self._taken(reference, exc.booking) from None
+        try:
+            created = await client.create_job(body)
+        except SlotExpired as exc:
+            await self._settle(record, BookingState.EXPIRED, detail=str(exc))
+            raise await self._next_slot(job, slot) from None
+        except _OUTCOME_UNKNOWN as exc:
+            await self._settle(record, BookingState.UNKNOWN, detail=str(exc))
+            raise
+        except e.ApiValidationError as exc:
+            await self._settle(record, BookingState.REFUSED, detail=str(exc))
+            raise
+        except ApiError as exc:  # 401/403, 429, 503: refused before it was processed
+            await self._settle(record, BookingState.NOT_SENT, detail=str(exc))
+            raise
+        except BaseException:  # cancelled mid-way: it may have been made
+            await asyncio.shield(self._settle(record, BookingState.UNKNOWN,
+                                              detail="the booking was interrupted"))
+            raise
+        await self._settle(record, BookingState.BOOKED, courier_job_id=created.job_id,
+                           detail=created.message)
+        booked = await asyncio.to_thread(self.bookings.live, reference)
+        return await self._hand_over(job, booked or record)
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _check(self, job: Job) -> None:
+        if not self.for_courier(job):
+            raise NotForCourier(f"Order {client_reference(job)} goes by "
+                                f"{job.delivery_method_name or 'no named method'}, which is "
+                                "not booked with the courier (Settings > Delivery).")
+        if job.status != "pending":
+            raise NotForCourier(f"Order {client_reference(job)} is {job.status}: only a "
+                                "pending job is booked.")
+        why = self.ready()
+        if why:
+            raise CourierNotReady(why)
+
+    def _ask_first(self, live: Booking, again: bool) -> int:
+        age = self._now() - live.updated_at
+        if live.state is BookingState.SENDING and age < IN_FLIGHT:
+            raise self._taken(live.client_reference, live)
+        if not again:
+            when = live.created_at.astimezone(uk_zone())
+            why = f" ({live.detail})" if live.detail else ""
+            raise AskFirst(
+                f"A booking of order {live.client_reference} was sent on {when:%d %b at %H:%M}"
+                f" but no answer came back{why}. The courier may already hold a job for it: "
+                "look in the courier's dashboard first. Book again anyway?", live)
+        return live.id
+
+    @staticmethod
+    def _taken(reference: str, booking: Booking | None) -> ApiError:
+        where = f" at {booking.station}" if booking is not None and booking.station else ""
+        return e.ApiError(f"Order {reference} is being booked with the courier{where} right "
+                          "now; nothing was sent.")
+
+    async def _next_slot(self, job: Job, expired: Slot) -> SlotGone:
+        try:
+            offered = await self.slots(job)
+        except ApiError as exc:
+            return SlotGone(f"The slot {expired.describe()} expired before it was booked (the "
+                            f"courier holds a slot only for a while), and asking again "
+                            f"failed: {exc}", None)
+        later = next((s for s in offered if s.id != expired.id), None)
+        offer = f"; the next is {later.describe()}" if later else \
+            "; the courier offers no other slot before the leave-by day"
+        return SlotGone(f"The slot {expired.describe()} expired before it was booked (the "
+                        f"courier holds a slot only for a while){offer}.", later)
+
+    async def _hand_over(self, job: Job, booking: Booking) -> Booked:
+        assert booking.courier_job_id is not None
+        dispatched = await self._dispatch(job, booking.courier_job_id)
+        label = await self._print_label(job, booking.courier_job_id)
+        return Booked(booking, dispatched, label)
+
+    async def _settle(self, record: Booking, state: BookingState, *,
+                      courier_job_id: str | None = None, detail: str = "") -> None:
+        await asyncio.to_thread(self.bookings.settle, record.id, state,
+                                courier_job_id=courier_job_id, detail=detail)
+
+
+def booking_slot(booking: Booking) -> str:
+    """The booked slot in words ("the slot chosen" when its times are unreadable)."""
+    try:
+        return slot_words(datetime.fromisoformat(booking.slot_from),
+                          datetime.fromisoformat(booking.slot_to))
+    except ValueError:
+        return "the slot chosen"
+
+
+def describe(booking: Booking) -> str:
+    """A booking as the job view and the CLI say it."""
+    slot = booking_slot(booking)
+    match booking.state:
+        case BookingState.BOOKED:
+            return f"Courier job {booking.courier_job_id}, {slot}"
+        case BookingState.SENDING | BookingState.UNKNOWN:
+            return f"Booking sent for {slot}, no answer: the courier may hold it"
+        case BookingState.EXPIRED:
+            return f"Not booked: the slot {slot} expired"
+        case _:
+            return f"Not booked: {booking.detail or booking.state.value}"
+
+
+def flag(booking: Booking) -> str:
+    """What a cancelled job's live booking needs of a person."""
+    if booking.courier_job_id:
+        return (f"Order {booking.client_reference} was cancelled: courier job "
+                f"{booking.courier_job_id} is booked; cancel it with the courier.")
+    return (f"Order {booking.client_reference} was cancelled: a courier booking was sent "
+            "without an answer; look for it with the courier and cancel it there.")

@@ -1,0 +1,42 @@
+"""The courier client of the settings of the moment: made when first needed, made again when
+the courier's address changes in the settings (the key read from the keyring then)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from packstation.api.limits import Limits
+from packstation.config.courier import CourierSettings
+from packstation.courier.client import CourierClient
+from packstation.courier.models import CourierKey, CourierNotReady
+
+
+class CourierLine:
+    def __init__(self, settings: Callable[[], CourierSettings],
+                 key: Callable[[str], CourierKey], limits: Callable[[], Limits],
+                 station: str = "") -> None:
+        self._settings = settings
+        self._key = key
+        self._limits = limits
+        self._station = station
+        self._client: CourierClient | None = None
+        self._old: list[CourierClient] = []
+
+    def client(self) -> CourierClient:
+        """Blocking the first time (the keyring): the desk asks it in a worker."""
+        url = self._settings().api_url
+        if not url:
+            raise CourierNotReady("No courier is set up (Settings > Courier).")
+        if self._client is None or self._client.base_url != url.rstrip("/"):
+            if self._client is not None:
+                self._old.append(self._client)
+            self._client = CourierClient(url, self._key(url), limits=self._limits(),
+                                         station=self._station)
+        self._client.limits = self._limits()
+        return self._client
+
+    async def aclose(self) -> None:
+        clients = [*self._old, *([self._client] if self._client is not None else [])]
+        self._client, self._old = None, []
+        await asyncio.gather(*(c.aclose() for c in clients))

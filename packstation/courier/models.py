@@ -1,0 +1,241 @@
+"""What the last-mile courier is sent and answers, read as hostile until checked.
+
+The service's field lists are known only from its "Create a Job" page and from public
+clients (``lastmile-notes.md``), so a slot keeps the fields it does not know, and a
+missing optional one is no error. One unreadable slot is named and skipped.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final
+
+from packstation.api.errors import ConfigError
+from packstation.api.fields import FieldError, uk_zone, when_value
+from packstation.api.models import Job, Parsed, ParseProblem, tracking_problem
+from packstation.api.secret import Secret
+from packstation.config.courier import CourierSettings
+from packstation.config.delivery import DeliveryMethod
+from packstation.plaintext import escaped
+
+MAX_SLOTS: Final = 500  # far more than a week of slots; a hostile list stops here
+MAX_ID: Final = 200
+MAX_COMMENT: Final = 1000
+CURRENCY: Final = "GBP"
+
+
+class CourierKey(Secret):
+    """The courier's API key (sent as ``x-api-key``): never printed, logged or kept in text."""
+
+    __slots__ = ()
+
+    def __init__(self, secret: str) -> None:
+        secret = secret.strip()
+        if not secret:
+            raise ConfigError("The courier's key is empty.")
+        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
+            raise ConfigError("The courier's key contains spaces or control characters.")
+        super().__init__(secret)
+
+
+class CourierNotReady(ConfigError):
+    """Booking cannot begin: the courier, the collection address or the job lacks a part."""
+
+
+def _text_id(raw: Any, what: str) -> str:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_ID \
+            or not raw.isprintable():
+        raise FieldError(what, "missing, too long or not printable text")
+    return raw.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A window the courier offers for a job: it collects and delivers within it."""
+
+    id: str
+    starts: datetime
+    ends: datetime
+    expires_at: datetime | None = None  # booked after this, the courier answers 417
+    operational_model: str = ""
+    store: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Slot:
+        starts, ends = when_value("from", data.get("from")), when_value("to", data.get("to"))
+        if starts is None or ends is None or ends <= starts:
+            raise FieldError("from", "the slot has no start and end, or ends before it starts")
+        model, store = data.get("operational_model"), data.get("store")
+        store_name = store.get("name") if isinstance(store, Mapping) else store
+        return cls(_text_id(data.get("id"), "id"), starts, ends,
+                   when_value("expires_at", data.get("expires_at")),
+                   model[:40] if isinstance(model, str) else "",
+                   store_name[:100] if isinstance(store_name, str) else "",
+                   {k: v for k, v in data.items()
+                    if k not in ("id", "from", "to", "expires_at", "operational_model")})
+
+    def describe(self) -> str:
+        return slot_words(self.starts, self.ends)
+
+
+def slot_words(starts: datetime, ends: datetime) -> str:
+    """"Tue 1 Dec 10:00 to 12:00" in UK time."""
+    start, end = starts.astimezone(uk_zone()), ends.astimezone(uk_zone())
+    until = f"{end:%H:%M}" if end.date() == start.date() \
+        else f"{end:%a} {end.day} {end:%b %H:%M}"
+    return f"{start:%a} {start.day} {start:%b %H:%M} to {until}"
+
+
+def read_slots(body: Any) -> Parsed[Slot]:
+    """The availability answer: a list of slots (or an object holding one), soonest first."""
+    if isinstance(body, Mapping):
+        body = next((body[k] for k in ("slots", "data", "availability")
+                     if isinstance(body.get(k), list)), body)
+    if not isinstance(body, list):
+        raise FieldError("slots", "the courier's availability is not a list")
+    slots: dict[str, Slot] = {}
+    problems: list[ParseProblem] = []
+    for index, entry in enumerate(body[:MAX_SLOTS]):
+        try:
+            if not isinstance(entry, Mapping):
+                raise FieldError(f"slot {index + 1}", "expected an object")
+            slot = Slot.from_json(entry)
+            slots.setdefault(slot.id, slot)  # one id is one slot: the first said
+        except FieldError as exc:
+            shown = entry.get("id") if isinstance(entry, Mapping) else None
+            problems.append(ParseProblem(escaped(str(shown))[:MAX_ID] if shown is not None
+                                         else None, str(exc)))
+    return Parsed(sorted(slots.values(), key=lambda s: (s.starts, s.ends)), problems)
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedJob:
+    job_id: str
+    message: str = ""
+
+
+def read_created(body: Any) -> CreatedJob:
+    """The create answer: ``job_id`` (its id becomes the Smart Gift tracking reference)."""
+    if not isinstance(body, Mapping):
+        raise FieldError("job_id", "the answer is not an object")
+    job_id = _text_id(body.get("job_id", body.get("id")), "job_id")
+    problem = tracking_problem(job_id)
+    if problem:
+        raise FieldError("job_id", problem)
+    message = body.get("message")
+    return CreatedJob(job_id, message[:200] if isinstance(message, str) else "")
+
+
+# -- what is sent ------------------------------------------------------------------------
+
+def amount(value: Decimal, unit: str) -> int | float:
+    """Money as the courier takes it: pence (``minor``, the service's examples) or pounds."""
+    if unit == "minor":
+        return int((value * 100).quantize(Decimal(1), ROUND_HALF_UP))
+    return float(value.quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def client_reference(job: Job) -> str:
+    """The courier job's reference: the Smart Gift order (one courier job per order)."""
+    return (job.order_reference or "").strip() or f"job-{job.id}"
+
+
+def destination(job: Job) -> dict[str, Any]:
+    address = job.delivery_address
+    lines = [p.strip() for p in (address.line1, address.line2) if p and p.strip()] \
+        if address else []
+    missing = [what for what, present in (
+        ("the recipient's name", address and address.recipient.strip()),
+        ("the street", lines), ("the town", address and (address.city or "").strip()),
+        ("the postcode", address and (address.postcode or "").strip())) if not present]
+    if address is None or missing:
+        raise CourierNotReady(f"Order {client_reference(job)} cannot be booked with the "
+                              f"courier: its delivery address lacks {', '.join(missing)}.")
+    return {"name": address.recipient.strip(), "address": ", ".join(lines),
+            "city": (address.city or "").strip(), "state": (address.county or "").strip(),
+            "zip_code": (address.postcode or "").strip().upper(), "country": "GB",
+            "description": ""}
+
+
+def origin(settings: CourierSettings) -> dict[str, Any]:
+    missing = settings.collection.missing()
+    if missing:
+        raise CourierNotReady("The collection address for the courier lacks "
+                              f"{', '.join(m.replace('_', ' ') for m in missing)} "
+                              "(Settings > Courier).")
+    return settings.collection.to_json()
+
+
+def items(job: Job, unit: str) -> list[dict[str, Any]]:
+    if not job.vouchers:
+        raise CourierNotReady(f"Order {client_reference(job)} has no vouchers to send.")
+    return [{"id": str(v.id), "name": (v.name or f"Voucher {v.id}")[:200], "unit": "unit",
+             "quantity": 1, "price": amount(v.value or Decimal(0), unit)}
+            for v in job.vouchers]
+
+
+def availability_body(job: Job, settings: CourierSettings, start: datetime, end: datetime
+                      ) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "start": start.isoformat(timespec="seconds"), "end": end.isoformat(timespec="seconds"),
+        "slot_size": settings.slot_minutes, "minimum_slot_size": settings.slot_minutes,
+        "operational_models_priority": [settings.operational_model], "fallback": False,
+        "origin": origin(settings), "destination": destination(job),
+        "job_items": items(job, settings.value_unit)}
+    if settings.store_reference:
+        body["store_reference"] = settings.store_reference
+    return body
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # an unknown placeholder is left as written
+
+
+def comment(template: str, job: Job, method: DeliveryMethod) -> str:
+    """The method's comment for the courier, its ``{order}``, ``{recipient}`` and
+    ``{method}`` filled in; a template that is not one is sent as written."""
+    values = _Blank(order=client_reference(job), method=method.name,
+                    recipient=job.delivery_address.recipient if job.delivery_address else "")
+    try:
+        text = string.Formatter().vformat(template, (), values)
+    except (ValueError, IndexError, KeyError, AttributeError):
+        text = template
+    return "".join(c for c in text if c.isprintable())[:MAX_COMMENT]
+
+
+def job_body(job: Job, slot: Slot, settings: CourierSettings, method: DeliveryMethod
+             ) -> dict[str, Any]:
+    """The create request. The recipient is the delivery address's name: the job's customer
+    is the buyer, whose e-mail and phone go only when the settings say so."""
+    recipient: dict[str, Any] = {"name": destination(job)["name"]}
+    if settings.send_buyer_contact:
+        if job.customer_email:
+            recipient["email"] = job.customer_email.strip()
+        if job.customer_phone:
+            recipient["phone_number"] = job.customer_phone.strip()
+    value = amount(job.total_value, settings.value_unit)
+    zero = amount(Decimal(0), settings.value_unit)
+    body: dict[str, Any] = {
+        "slot_id": slot.id, "client_reference": client_reference(job), "recipient": recipient,
+        "payment_info": {
+            "currency_code": CURRENCY,
+            "prices": {"order_value": value, "subtotal": value, "shipping_fee": zero,
+                       "taxes": zero, "discounts": zero},
+            # Paid on Smart Gift already: nothing is collected at the door.
+            "payment": {"payment_status": "SUCCEEDED", "method": "PREPAID", "value": value,
+                        "reference": client_reference(job)}},
+        "add_delivery_code": settings.delivery_code}
+    text = comment(method.courier_comment, job, method) if method.courier_comment else ""
+    if text:
+        body["job_comment"] = text
+    if settings.contact_less:
+        body["contact_less"] = {"comment": settings.contact_less}
+    return body
