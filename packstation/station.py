@@ -327,7 +327,8 @@ class Station:
 
         return ScanHandler(self.cache, self.jobs, settings=lambda: self.settings,
                            methods=self.delivery_method, pdfs_ready=self.pdfs.ready,
-                           sign_in=self.sign_in, roster=self.packers)
+                           sign_in=self.sign_in, roster=self.packers,
+                           courier=lambda: self.courier)
 
     def delivery_method(self, name: str | None) -> DeliveryMethod:
         """How a job's method is sent: its settings record; the demo's when the demo has

@@ -55,6 +55,7 @@ SURFACE = {
     "use_key", "refresh_now", "check_printers", "apply_settings", "start", "aclose",
     "sign_in", "packers", "shift",  # who is packing, the list of packers, the day's figures
     "manifests",  # each carrier's manifest at collection
+    "courier",  # jobs booked with the last-mile courier
 }
 
 

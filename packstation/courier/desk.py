@@ -56,13 +56,18 @@ class AskFirst(ApiError):
 
 
 class SlotGone(ApiError):
-    """The chosen slot expired (417); ``next_slot`` is the soonest one now (None: none)."""
+    """The chosen slot expired (417); ``slots`` are those offered now, the soonest other
+    than the expired one first (empty: none)."""
 
     exit_code = 6
 
-    def __init__(self, message: str, next_slot: Slot | None) -> None:
+    def __init__(self, message: str, slots: list[Slot]) -> None:
         super().__init__(message, status=417)
-        self.next_slot = next_slot
+        self.slots = slots
+
+    @property
+    def next_slot(self) -> Slot | None:
+        return self.slots[0] if self.slots else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,17 @@ class CourierDesk:
     async def cancelled_but_booked(self) -> list[str]:
         """A sentence for each live booking whose job Smart Gift cancelled since."""
         return [flag(b) for b in await asyncio.to_thread(self.bookings.booked_of_cancelled)]
+
+    async def question(self, job: Job) -> str:
+        """What must be asked before booking ``job`` again (a lost answer), or ""."""
+        live = await asyncio.to_thread(self.bookings.live, client_reference(job))
+        if live is None or live.state is BookingState.BOOKED:
+            return ""
+        try:
+            self._ask_first(live, again=False)
+        except AskFirst as exc:
+            return str(exc)
+        return ""
 
     async def book(self, job: Job, slot: Slot | None = None, *, again: bool = False) -> Booked:
         """Book ``slot`` (None: the soonest offered now), then dispatch and print the
@@ -229,12 +245,13 @@ class CourierDesk:
         except ApiError as exc:
             return SlotGone(f"The slot {expired.describe()} expired before it was booked (the "
                             f"courier holds a slot only for a while), and asking again "
-                            f"failed: {exc}", None)
-        later = next((s for s in offered if s.id != expired.id), None)
+                            f"failed: {exc}", [])
+        others = [s for s in offered if s.id != expired.id]
+        later = others[0] if others else None
         offer = f"; the next is {later.describe()}" if later else \
             "; the courier offers no other slot before the leave-by day"
         return SlotGone(f"The slot {expired.describe()} expired before it was booked (the "
-                        f"courier holds a slot only for a while){offer}.", later)
+                        f"courier holds a slot only for a while){offer}.", others)
 
     async def _hand_over(self, job: Job, booking: Booking) -> Booked:
         assert booking.courier_job_id is not None

@@ -85,10 +85,13 @@ def label_pdf(job: Job, size: str = "4x6in", handover: str | None = None) -> byt
         canvas.drawString(margin, y, line)
     reference = handover or order
     bar_height = 18 * mm * scale
-    barcode = Code128(reference, barHeight=bar_height, barWidth=0.33 * mm, humanReadable=False)
-    if barcode.width > usable:  # narrower bars for long references on small labels
+    # Bars as wide as fit, up to 0.5 mm: a 203 dpi label printer's dots are 0.125 mm, and
+    # narrow bars of a short code are read badly (0.33 mm: one code in three at 200 dpi).
+    barcode = Code128(reference, barHeight=bar_height, barWidth=0.5 * mm, humanReadable=False)
+    if barcode.width > usable * 0.9:  # narrower bars for long references on small labels
         barcode = Code128(reference, barHeight=bar_height,
-                          barWidth=0.33 * mm * usable / barcode.width, humanReadable=False)
+                          barWidth=0.5 * mm * usable * 0.9 / barcode.width,
+                          humanReadable=False)
     bottom = margin + 8 * mm * scale
     barcode.drawOn(canvas, (width - barcode.width) / 2, bottom)
     canvas.setFont(bold, 11 * scale)

@@ -25,6 +25,7 @@ class Command(StrEnum):
     SKIP = "SKIP"
     DISPATCHED = "DISPATCHED"
     WRONG_LABEL = "WRONG-LABEL"
+    BOOK = "BOOK"
 
 
 # What each does, as the command sheet prints it.
@@ -36,6 +37,7 @@ MEANINGS = {
     Command.SKIP: "Put the job back and take the next one.",
     Command.DISPATCHED: "Dispatch the job in hand with no reference (untracked post).",
     Command.WRONG_LABEL: "The next scan replaces the last dispatched job's tracking number.",
+    Command.BOOK: "Book the job in hand with the courier, dispatch it, print its handover label.",
 }
 
 

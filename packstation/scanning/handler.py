@@ -19,8 +19,11 @@ from typing import Any, TypeVar
 from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
 from packstation.config.settings import Settings
+from packstation.courier.desk import CourierDesk
+from packstation.courier.models import Slot
 from packstation.job_service import SEND_FIRST, EarlySend, JobService, Saved
 from packstation.packers import SignIn
+from packstation.scanning import booking
 from packstation.scanning.commands import Command, badge_code
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
@@ -57,6 +60,9 @@ class ScanOutcome:
     confirm: str = ""  # ask this, then call handle(..., confirmed=True, replace=replace)
     replace: bool = False  # the question is whether to replace another tracking reference
     clear: bool = False  # nothing in hand (PAUSE, or the queue is done)
+    choose_slot: Job | None = None  # show the courier's slots for this job (BOOK)
+    offered: tuple[Slot, ...] = ()  # ...these (asked again after a slot expired)
+    again: bool = False  # ...and book it even past a lost answer (the packer said yes)
 
 
 class KnownJobs:
@@ -131,6 +137,7 @@ class ScanHandler:
     _in_hand: Job | None = None  # at the scan being finished
     sign_in: SignIn | None = None  # who is packing here (None: nobody asks)
     roster: PackerRoster | None = None  # whose badge is whose
+    courier: Callable[[], CourierDesk] | None = None  # BOOK's (None: no courier here)
 
     def __post_init__(self) -> None:
         self.known = KnownJobs(self.cache, self.jobs.outbox)
@@ -268,7 +275,7 @@ class ScanHandler:
         if kind is ScanKind.IGNORED:
             return ScanOutcome(True, "", meaning)
         if kind is ScanKind.COMMAND:
-            return await self._command(meaning, queue)
+            return await self._command(meaning, queue, confirmed)
         if kind is ScanKind.BADGE:
             return self._badge(meaning)
         if kind in (ScanKind.REFUSED, ScanKind.WRONG_VOUCHER):
@@ -327,6 +334,24 @@ class ScanHandler:
                            f"{said}. {step.message}" if step.message else said, meaning,
                            select=step.select, dispatched=True, clear=step.clear)
 
+    async def book(self, job: Job, slot: Slot | None, queue: QueueOrder | None = None, *,
+                   again: bool = False) -> ScanOutcome:
+        """BOOK: ``job`` booked with the courier (``slot``, or the earliest when so set, or
+        the slots to choose from), dispatched, and the next job put in hand."""
+        meaning = ScanMeaning(ScanKind.COMMAND, "", job, command=Command.BOOK)
+        if self.courier is None:
+            return ScanOutcome(False, "No courier is set up at this station.", meaning)
+        step = await booking.book(self.courier(), job, slot, again=again,
+                                  earliest=self.settings().courier.book_earliest)
+        if not step.dispatched:
+            return ScanOutcome(step.ok, step.message, meaning, confirm=step.confirm,
+                               choose_slot=job if step.choose_slot else None,
+                               offered=step.offered, again=step.again)
+        self.last_dispatched = job
+        after = await self.flow.after_dispatch(job, queue or _NoQueue())
+        return ScanOutcome(after.ok, f"{step.message}. {after.message}".rstrip(". ") + ".",
+                           meaning, select=after.select, dispatched=True, clear=after.clear)
+
     async def _replace(self, job: Job, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
         """WRONG LABEL was scanned: this scan is the right label of the last dispatch."""
         if meaning.kind is not ScanKind.DISPATCH or meaning.reference is None:
@@ -358,7 +383,8 @@ class ScanHandler:
         return ScanOutcome(True, f"{packer.name} signed in at {self.sign_in.station}."
                                  + waiting, meaning)
 
-    async def _command(self, meaning: ScanMeaning, queue: QueueOrder) -> ScanOutcome:
+    async def _command(self, meaning: ScanMeaning, queue: QueueOrder, confirmed: bool
+                       ) -> ScanOutcome:
         command, job = meaning.command, meaning.job
         if command is Command.START:
             return self._from_step(await self.flow.start(job, queue), meaning)
@@ -382,6 +408,8 @@ class ScanHandler:
                                meaning)
         if job is None:
             return ScanOutcome(False, "No job in hand: scan START or an order first.", meaning)
+        if command is Command.BOOK:
+            return await self.book(job, None, queue, again=confirmed)
         if command is Command.LABEL:
             printed = await self.jobs.print_now(job, label=True)
             return ScanOutcome(printed.ok, f"Order {job.order_reference}: {printed.message}",

@@ -32,6 +32,9 @@ def _refused(message: str) -> TrackingVerdict:
 
 def judge(text: str, method: DeliveryMethod, previous: str = "") -> TrackingVerdict:
     """``text``: one cleaned scan; ``previous``: the scan before it (the double-scan rule)."""
+    if method.courier:  # its reference is the courier's job id, which BOOK gets
+        return _refused(f"{method.name or 'This method'} is booked with the courier: scan "
+                        f"{barcode(Command.BOOK)} (or press Ctrl+K) to book and dispatch it.")
     if method.tracking is Tracking.UNTRACKED:
         return _refused(f"{method.name or 'This method'} is untracked: scan "
                         f"{barcode(Command.DISPATCHED)} to dispatch it with no reference.")

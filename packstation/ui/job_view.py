@@ -56,12 +56,13 @@ class JobView(QWidget):
         self.copy_button = QPushButton("Copy address")
         self.copy_button.clicked.connect(self.copy_address)
         self.fields: dict[str, QLabel] = {}
-        form = QFormLayout()
+        form = self.form = QFormLayout()
         for key, label in (("order", "Order"), ("tracking", "Tracking"), ("status", "Status"),
                            ("customer", "Customer"), ("company", "Company"),
                            ("delivery", "Delivery"), ("option", "Option"),
                            ("received", "Received"), ("due", "Delivery date"),
-                           ("dispatched", "Dispatched"), ("tickets", "Tickets")):
+                           ("dispatched", "Dispatched"), ("tickets", "Tickets"),
+                           ("courier", "Courier")):
             value = plain(QLabel())
             value.setWordWrap(True)
             value.setAccessibleName(label)
@@ -108,6 +109,7 @@ class JobView(QWidget):
         split.setSizes([180, 320])
         layout.addWidget(split, 1)
         self.show_job(None)
+        self.show_courier(None)
 
     def show_job(self, job: Job | None, verified: set[int] | None = None) -> None:
         self.job = job
@@ -144,6 +146,11 @@ class JobView(QWidget):
         for key, text in values.items():
             self.fields[key].setText(text)
         self.show_vouchers(job, verified or set())
+
+    def show_courier(self, text: str | None) -> None:
+        """The job's courier booking (None: its method is not booked with the courier)."""
+        self.fields["courier"].setText(text or "")
+        self.form.setRowVisible(self.fields["courier"], text is not None)
 
     def show_vouchers(self, job: Job, verified: set[int]) -> None:
         self.vouchers.setRowCount(len(job.vouchers))

@@ -31,6 +31,7 @@ from packstation.station import Station
 from packstation.station_setup import StationSetup
 from packstation.store.jobs import JobChange
 from packstation.ui.back_office import BackOffice
+from packstation.ui.courier_view import CourierBench
 from packstation.ui.day_desk import DayDesk, WindowTitle
 from packstation.ui.dialogs import OpenDialogs, about_box
 from packstation.ui.focus import ScanFocusKeeper
@@ -112,6 +113,11 @@ class MainWindow(QMainWindow):
                              self.run, self._show_scanned, self.scan_field.setFocus,
                              lambda: self._gone)
         self.scan_field.started.connect(self.desk.on_scan_started)
+        self.courier = CourierBench(station.courier, self.tasks, self.dialogs, self,
+                                    self.job_view.show_courier, self._courier_flag,
+                                    self.desk.book, self.current_job) if station else None
+        if self.courier is not None:
+            self.desk.choose_slot = self.courier.choose
         self._actions()
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)
@@ -154,6 +160,7 @@ class MainWindow(QMainWindow):
                 ("&Job", "Mark delivered", "Ctrl+Shift+D",
                  lambda: self.jobs.set_status("delivered")),
                 ("&Job", "Cancel job…", "Ctrl+Shift+X", self.jobs.cancel_current),
+                ("&Job", "Book the courier…", "Ctrl+K", self.book_courier),
                 ("&Back office", "Agreements", "Ctrl+G", self.show_agreements),
                 ("&Back office", "New order…", "Ctrl+N", self.office.open_new_order),
                 ("&Back office", "Recent orders…", "Ctrl+Shift+N",
@@ -332,6 +339,8 @@ class MainWindow(QMainWindow):
         self._show_counts()
         if self.station is not None:
             self.station.prefetch(jobs)
+        if self.courier is not None and any(j.status == "cancelled" for j in jobs):
+            self.courier.jobs_changed()
         if current is None:  # the first sync of an empty cache: a job in hand, as at start
             self.select_row(0)
         gone = next((c for c in changes if current and c.job.id == current.id
@@ -362,6 +371,8 @@ class MainWindow(QMainWindow):
         job = self.current_job()
         verified = self.scans.verified.get(job.id, set()) if (self.scans and job) else set()
         self.job_view.show_job(job, verified)
+        if self.courier is not None:
+            self.courier.show_job(job)
 
     def _tick(self) -> None:
         if self.model.new_minute():  # a new day: another "leave by" is today
@@ -406,6 +417,14 @@ class MainWindow(QMainWindow):
         self.desk.on_scan(text)
         if self.day is not None:
             self.day.work_happened()
+
+    def book_courier(self) -> None:
+        if self.courier is not None:
+            self.courier.book_in_hand()
+
+    def _courier_flag(self, text: str) -> None:
+        self.banner.show_outcome(False, text)
+        self.notice_label.setText(text)
 
     def open_packers(self) -> None:
         if self.day is not None:

@@ -15,6 +15,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
 from packstation.api import Job
+from packstation.courier.models import Slot
+from packstation.scanning.commands import Command, barcode
 from packstation.scanning.handler import Begun, ScanHandler, ScanOutcome
 from packstation.sync.outbox_sender import OutboxEvent, SendOutcome
 from packstation.ui.dialogs import OpenDialogs
@@ -41,6 +43,9 @@ class ScanDesk:
         self.show_job = show_job
         self.back_to_scanning = back_to_scanning
         self.gone = gone
+        # BOOK's slot choice: (job, the slot offered, why, book past a lost answer).
+        self.choose_slot: Callable[[Job, tuple[Slot, ...], str, bool], object] = \
+            lambda *_: None
         self._turn = asyncio.Lock()
         self._resuming = False
         self._queued = 0  # scans taken and not yet done
@@ -62,6 +67,18 @@ class ScanDesk:
         # Nothing before it: its worker trip starts now, before the loop's next turn.
         begun = scans.begin(text, self.queue.current_job())
         self._queue(self._finish(begun, text))
+
+    def book(self, job: Job, slot: Slot | None, again: bool) -> None:
+        """``job`` booked with the courier (Ctrl+K, or a slot chosen), in turn with scans."""
+        if self.scans is not None:
+            self._queue(self._book(self.scans, job, slot, again))
+
+    async def _book(self, scans: ScanHandler, job: Job, slot: Slot | None, again: bool
+                    ) -> None:
+        async with self._turn:
+            outcome = await scans.book(job, slot, self.queue, again=again)
+        if not self.gone():
+            self.show_outcome(outcome, barcode(Command.BOOK))
 
     def _queue(self, work: Coroutine[Any, Any, None]) -> None:
         """Counted now, not when its task starts: a scan right after it waits its turn."""
@@ -139,6 +156,11 @@ class ScanDesk:
             self.dialogs.ask(self.window, outcome.confirm, lambda: self._queue(
                 self._scan(text, confirmed=True, replace=replace, about=about)))
             return
+        if outcome.choose_slot is not None:
+            self.choose_slot(outcome.choose_slot, outcome.offered, outcome.message,
+                             outcome.again)
+            if outcome.ok:  # "choose the slot": the dialog says it
+                return
         if outcome.message:
             self.banner.show_outcome(outcome.ok, outcome.message)
             self.sounds.play(outcome.ok)

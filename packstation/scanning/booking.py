@@ -1,0 +1,59 @@
+"""BOOK (a command barcode, or Ctrl+K): a job of a "booked with the courier" method booked
+with the courier and dispatched with the courier's job id (issue 20). What the packer is
+told, asked or shown; the booking itself is the ``CourierDesk``'s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packstation.api import ApiError, Job
+from packstation.courier.desk import AskFirst, CourierDesk, SlotGone
+from packstation.courier.models import Slot
+
+
+@dataclass(frozen=True, slots=True)
+class BookStep:
+    ok: bool
+    message: str
+    dispatched: bool = False  # booked, and its dispatch saved: the next job comes
+    confirm: str = ""  # ask this; yes: book again (``again=True``)
+    choose_slot: bool = False  # show the courier's slots for the job
+    offered: tuple[Slot, ...] = ()  # ...these, asked again after a 417 (the first chosen)
+    again: bool = False  # ...the packer said yes to booking past a lost answer
+
+
+async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool,
+               again: bool = False) -> BookStep:
+    """``slot`` chosen, or None: the earliest when ``earliest``, else the slots shown."""
+    order = job.order_reference or job.id
+    if not desk.for_courier(job):
+        return BookStep(False, f"Order {order} is not booked with the courier: BOOK is for "
+                               "jobs whose delivery method is (Settings > Delivery).")
+    if job.status != "pending":
+        return BookStep(False, f"Order {order} is already {job.status}.")
+    why = desk.ready()
+    if why:
+        return BookStep(False, f"Order {order} not booked: {why}")
+    if slot is None and not earliest:
+        try:
+            question = "" if again else await desk.question(job)
+        except ApiError as exc:  # a taken booking (another bench, this moment)
+            return BookStep(False, str(exc))
+        if question:
+            return BookStep(False, question, confirm=question)
+        return BookStep(True, f"Order {order}: choose the courier's slot.", choose_slot=True,
+                        again=again)
+    try:
+        booked = await desk.book(job, slot, again=again)
+    except AskFirst as exc:
+        return BookStep(False, str(exc), confirm=str(exc))
+    except SlotGone as exc:
+        if exc.next_slot is None:
+            return BookStep(False, f"Order {order} not booked: {exc}")
+        if earliest and slot is None:  # the earliest was asked for: the next one, if yes
+            return BookStep(False, str(exc), confirm=f"{exc} Book it?")
+        return BookStep(False, str(exc), choose_slot=True, offered=tuple(exc.slots),
+                        again=again)
+    except ApiError as exc:
+        return BookStep(False, f"Order {order} not booked: {exc}")
+    return BookStep(booked.dispatched.ok, booked.message, dispatched=booked.dispatched.ok)

@@ -1,0 +1,169 @@
+"""The courier in the real window: a courier job booked with one scan of BOOK (earliest-slot
+setting) and dispatched, its handover label out of CUPS with the courier's job id as its
+barcode; Ctrl+K showing the slots; an expired slot offering the next; the job view saying
+the booking; a booked job cancelled in Smart Gift flagged."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from packstation.api import Job
+from packstation.config.courier import DEMO_COLLECTION, CourierSettings
+from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.sandbox import SandboxServer
+from packstation.sandbox.lastmile import LASTMILE_DEMO_KEY, LastMileServer
+from packstation.scanning.commands import Command, barcode
+from packstation.ui.courier_view import SlotDialog
+from packstation.ui.main_window import MainWindow
+from tests.barcodes import barcodes_in_pdf
+from tests.cups import CupsQueue
+from tests.gui import ANY_REFERENCE, scan, synced_window, wait
+from tests.test_packing import pages_out
+
+COURIER = DeliveryMethod("Gift Envelope", Tracking.INTERNAL, courier=True)
+
+
+@pytest.fixture
+def lastmile() -> Iterator[LastMileServer]:
+    with LastMileServer(seed=9) as server:
+        yield server
+
+
+@pytest.fixture
+def courier_window(qtbot: QtBot, qt_loop: asyncio.AbstractEventLoop, tmp_path: Path,
+                   sandbox: SandboxServer, lastmile: LastMileServer, cups_queue: CupsQueue,
+                   monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+                   ) -> Iterator[MainWindow]:
+    monkeypatch.setenv("PACKSTATION_COURIER_KEY", LASTMILE_DEMO_KEY)
+    earliest = getattr(request, "param", True)
+    courier = CourierSettings(api_url=lastmile.base_url, collection=DEMO_COLLECTION,
+                              book_earliest=earliest)
+    with synced_window(qtbot, sandbox, tmp_path / "station.sqlite3",
+                       voucher_printer=cups_queue.name, label_printer=cups_queue.name,
+                       delivery_methods={**ANY_REFERENCE, "Gift Envelope": COURIER},
+                       courier=courier) as window:
+        assert window.station is not None
+        window.station.sender.start()
+        window.show()
+        yield window
+
+
+def courier_job(window: MainWindow) -> Job:
+    assert window.station is not None
+    return next(j for j in window.station.cache.load(["pending"])
+                if j.delivery_method_name == "Gift Envelope")
+
+
+def handover_out(qtbot: QtBot, window: MainWindow, job: Job, queue: CupsQueue) -> bytes:
+    assert window.station is not None
+    history = window.station.history
+    qtbot.waitUntil(lambda: any(r.kind == "labels" and r.spool_job_id
+                                for r in history.recent(5, job_id=job.id)), timeout=15_000)
+    record = next(r for r in history.recent(5, job_id=job.id) if r.kind == "labels")
+    qtbot.waitUntil(lambda: pages_out(queue, record.spool_job_id or 0) == 1, timeout=30_000)
+    return queue.output_of(record.spool_job_id or 0).read_bytes()
+
+
+def test_one_scan_of_book_books_dispatches_and_prints_the_handover_label(
+        qtbot: QtBot, courier_window: MainWindow, lastmile: LastMileServer,
+        cups_queue: CupsQueue) -> None:
+    window = courier_window
+    job = courier_job(window)
+    scan(qtbot, window, job.order_reference or str(job.id))
+    qtbot.waitUntil(lambda: (window.current_job() or job).id == job.id, timeout=5_000)
+    qtbot.waitUntil(lambda: "scan BOOK" in window.job_view.fields["courier"].text(),
+                    timeout=5_000)
+    scan(qtbot, window, barcode(Command.BOOK))
+    qtbot.waitUntil(lambda: len(lastmile.jobs) == 1, timeout=10_000)
+    (courier_id,) = lastmile.jobs
+    qtbot.waitUntil(lambda: f"Courier job {courier_id} booked" in window.banner.text(),
+                    timeout=10_000)
+    assert window.station is not None
+    station = window.station
+    qtbot.waitUntil(lambda: (station.cache.get(job.id) or job).status == "dispatched",
+                    timeout=10_000)
+    assert (station.cache.get(job.id) or job).tracking_reference == courier_id
+    label = handover_out(qtbot, window, job, cups_queue)
+    text = PdfReader_text(label)
+    assert "HAND TO THE COURIER" in text and courier_id in text
+    assert (courier_id, "Code128") in barcodes_in_pdf(label)[0]
+    # Booked once: another BOOK of the same order books nothing more.
+    window.select_job(station.cache.get(job.id) or job)
+    scan(qtbot, window, barcode(Command.BOOK))
+    qtbot.waitUntil(lambda: "already dispatched" in window.banner.text(), timeout=5_000)
+    assert len(lastmile.jobs) == 1
+
+
+def PdfReader_text(data: bytes) -> str:
+    import io
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize("courier_window", [False], indirect=True)
+def test_ctrl_k_shows_the_slots_and_an_expired_one_offers_the_next(
+        qtbot: QtBot, courier_window: MainWindow, lastmile: LastMileServer) -> None:
+    window = courier_window
+    job = courier_job(window)
+    window.select_job(job)
+    qtbot.waitUntil(lambda: (window.current_job() or job).id == job.id, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.dialogs.of_type(SlotDialog) is not None, timeout=5_000)
+    dialog = window.dialogs.of_type(SlotDialog)
+    assert isinstance(dialog, SlotDialog)
+    qtbot.waitUntil(lambda: dialog.book_button.isEnabled(), timeout=10_000)
+    assert dialog.list.count() == len(dialog.slots) > 1
+    first = dialog.selected()
+    assert first is not None and first.id == dialog.slots[0].id
+    lastmile.expire_slots()  # the packer took too long: the courier let the slot go
+    dialog.book_button.click()
+    qtbot.waitUntil(lambda: (d := window.dialogs.of_type(SlotDialog)) is not None
+                    and d is not dialog, timeout=10_000)
+    offered = window.dialogs.of_type(SlotDialog)
+    assert isinstance(offered, SlotDialog)
+    assert "expired" in offered.reason.text() and "the next is" in offered.reason.text()
+    assert offered.reason.textFormat() == Qt.TextFormat.PlainText
+    qtbot.waitUntil(lambda: offered.book_button.isEnabled(), timeout=10_000)
+    chosen = offered.selected()
+    assert chosen is not None and offered.offered is not None
+    assert chosen.id == offered.offered.id
+    assert not lastmile.jobs
+    offered.book_button.click()
+    qtbot.waitUntil(lambda: len(lastmile.jobs) == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: "booked" in window.banner.text(), timeout=10_000)
+    body = next(iter(lastmile.jobs.values()))
+    assert body["slot_id"] == chosen.id
+
+
+def test_a_booked_job_cancelled_in_smart_gift_is_flagged(
+        qtbot: QtBot, courier_window: MainWindow, lastmile: LastMileServer,
+        sandbox: SandboxServer) -> None:
+    window = courier_window
+    assert window.station is not None
+    station = window.station
+    job = courier_job(window)
+    booked = []
+
+    async def book() -> None:
+        booked.append(await station.courier.book(job))
+
+    wait(qtbot, book())
+    courier_id = booked[0].booking.courier_job_id
+    qtbot.waitUntil(lambda: (station.cache.get(job.id) or job).status == "dispatched",
+                    timeout=10_000)
+    sandbox.state.update_job(job.id, {"status": "cancelled"})
+    wait(qtbot, station.sync.sync_once())
+    flag = f"courier job {courier_id} is booked; cancel it with the courier"
+    qtbot.waitUntil(lambda: flag in window.notice_label.text(), timeout=10_000)
+    assert flag in window.banner.text()
+    window.select_job(station.cache.get(job.id) or dataclasses.replace(job, status="cancelled"))
+    qtbot.waitUntil(lambda: "cancel the courier's job" in
+                    window.job_view.fields["courier"].text(), timeout=5_000)
