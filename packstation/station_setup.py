@@ -92,6 +92,30 @@ class StationSetup:
             return f"unknown ({exc})"
         return f"stored, ending {stored.hint()}" if stored else "none stored"
 
+    async def store_courier_key(self, courier_url: str, text: str) -> str:
+        """The courier's key kept in the keyring, by the courier's address; what to say.
+        No live check: no harmless call of the courier's is known (the first slots asked
+        say whether it is accepted)."""
+        from packstation.api.secret import check_base_url
+        from packstation.courier.models import CourierKey
+
+        try:
+            url = check_base_url(courier_url)
+            key = CourierKey(text)
+            await asyncio.to_thread(keys.store_courier_key, url, key)
+        except ApiError as exc:
+            return f"Not stored: {exc}"
+        return f"The courier's key for {origin_of(url)[1]} is stored, ending {key.hint()}."
+
+    async def courier_key_hint(self, courier_url: str) -> str:
+        if not courier_url:
+            return "no courier address yet"
+        try:
+            stored = await asyncio.to_thread(keys.stored_courier_key, courier_url)
+        except ApiError as exc:
+            return f"unknown ({exc})"
+        return f"stored, ending {stored.hint()}" if stored else "none stored"
+
     # -- printers ------------------------------------------------------------------------
 
     async def printers(self) -> PrinterChoices:

@@ -82,9 +82,9 @@ async def confirmed(station: Station, job_id: int) -> Job:
 
 async def aimed(station: Station, lastmile: LastMileServer, job: Job, fault: str) -> Slot:
     """The job's first slot, asked now, and ``fault`` aimed at the booking that follows
-    (aimed after: "POST /jobs" is the start of the availability's path too)."""
+    (the availability's path starts with "/jobs" too: "$" aims at the booking only)."""
     slot = (await station.courier.slots(job))[0]
-    lastmile.faults.inject(fault, only="POST /jobs")
+    lastmile.faults.inject(fault, only="POST /jobs$")
     return slot
 
 

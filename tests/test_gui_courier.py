@@ -11,13 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from keyring.backend import KeyringBackend
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from packstation.api import Job
+from packstation.config import keys
 from packstation.config.courier import DEMO_COLLECTION, CourierSettings
 from packstation.config.delivery import DeliveryMethod, Tracking
+from packstation.config.settings import Settings
 from packstation.sandbox import SandboxServer
 from packstation.sandbox.lastmile import LASTMILE_DEMO_KEY, LastMileServer
 from packstation.scanning.commands import Command, barcode
@@ -26,6 +29,8 @@ from packstation.ui.main_window import MainWindow
 from tests.barcodes import barcodes_in_pdf
 from tests.cups import CupsQueue
 from tests.gui import ANY_REFERENCE, scan, synced_window, wait
+from tests.test_gui_setup import open_settings
+from tests.test_gui_window import unnamed_controls
 from tests.test_packing import pages_out
 
 COURIER = DeliveryMethod("Gift Envelope", Tracking.INTERNAL, courier=True)
@@ -167,3 +172,40 @@ def test_a_booked_job_cancelled_in_smart_gift_is_flagged(
     window.select_job(station.cache.get(job.id) or dataclasses.replace(job, status="cancelled"))
     qtbot.waitUntil(lambda: "cancel the courier's job" in
                     window.job_view.fields["courier"].text(), timeout=5_000)
+
+
+def test_the_courier_is_set_up_in_settings_and_a_change_that_cannot_work_refused(
+        qtbot: QtBot, courier_window: MainWindow, lastmile: LastMileServer,
+        secret_service_keyring: KeyringBackend) -> None:
+    window = courier_window
+    dialog = open_settings(qtbot, window)
+    page = dialog.courier
+    assert unnamed_controls(page) == []
+    table = dialog.delivery.table
+    envelope = next(row for row in range(table.rowCount())
+                    if table.item(row, 0).text() == "Gift Envelope")
+    assert dialog.delivery.couriers[envelope].isChecked()
+    dialog.delivery.comments[envelope].setText("Gift for {recipient}: in person please")
+    page.buyer_contact.setChecked(True)
+    assert not page.delivery_code.isEnabled()  # the code would go to the buyer
+    page.api_url.setText("http://courier.example.com")
+    dialog.save()
+    assert "HTTPS" in dialog.result_label.text() and dialog.isVisible()
+    page.api_url.setText(lastmile.base_url)
+    page.address["zip_code"].clear()
+    dialog.save()
+    assert "zip code" in dialog.result_label.text() and dialog.isVisible()
+    assert not Settings.path().exists()  # refused before anything was saved
+    page.address["zip_code"].setText("LS11 5PS")
+    qtbot.keyClicks(page.key, "lm_live_key_from_the_courier_42")
+    qtbot.mouseClick(page.store_key_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "ending …r_42" in page.key_state.text(), timeout=5_000)
+    assert page.key.text() == ""  # not kept in the widget
+    assert keys.stored_courier_key(lastmile.base_url) is not None
+    dialog.save()
+    qtbot.waitUntil(lambda: Settings.path().exists()
+                    and Settings.load().courier.send_buyer_contact, timeout=5_000)
+    saved = Settings.load()
+    assert saved.courier.collection.zip_code == "LS11 5PS"
+    assert saved.delivery_methods["Gift Envelope"].courier_comment.startswith("Gift for")
+    assert "lm_live_key" not in Settings.path().read_text()

@@ -39,6 +39,10 @@ class Secret:
     def reveal(self) -> str:
         return self._secret
 
+    def hint(self) -> str:
+        """Enough to recognise a key by, never enough to use it: its last four characters."""
+        return f"…{self._secret[-4:]}" if len(self._secret) >= 16 else "(a short key)"
+
     @property
     def fingerprint(self) -> str:
         """A short, non-reversible id: tells secrets apart in logs and budgets."""
@@ -75,10 +79,6 @@ class ApiKey(Secret):
         if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
             raise ConfigError("The API key contains spaces or control characters.")
         super().__init__(secret)
-
-    def hint(self) -> str:
-        """Enough to recognise a key by, never enough to use it: its last four characters."""
-        return f"…{self._secret[-4:]}" if len(self._secret) >= 16 else "(a short key)"
 
 _KNOWN_SECRETS: weakref.WeakSet[Secret] = weakref.WeakSet()
 

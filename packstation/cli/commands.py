@@ -55,13 +55,16 @@ _HANDLERS: dict[tuple[str, str | None], str] = {
     ("packers", "badges"): "shift_commands:packers_command",
     **{("manifest", action): "manifest_commands:manifest_command"
        for action in ("carriers", "close", "list", "show", "reprint", "amend")},
+    **{("courier", action): "courier_commands:courier_command"
+       for action in ("slots", "book", "list")},
 }
 # Commands that send nothing to Smart Gift: no key needed, none loaded.
 _LOCAL = {("outbox", "list"), ("outbox", "discard"), ("outbox", "retry"), ("prints", "list"),
           ("printers", None), ("printers", "assign"), ("report", "shift"), ("packers", "list"),
           ("packers", "add"), ("packers", "remove"), ("packers", "badges"),
           *(("manifest", action) for action in ("carriers", "close", "list", "show",
-                                                "reprint", "amend"))}
+                                                "reprint", "amend")),
+          ("courier", "list")}
 
 Handler = Callable[[Station, argparse.Namespace], Awaitable[int]]
 

@@ -195,6 +195,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", type=identifier, required=True, metavar="JOB")
     p.add_argument("--reason", required=True)
 
+    courier = sub.add_parser("courier", help="jobs booked with the last-mile courier"
+                             ).add_subparsers(dest="action", required=True)
+    p = courier.add_parser("slots", help="the slots the courier offers for a job")
+    p.add_argument("job_id", type=identifier, metavar="JOB_ID")
+    p = courier.add_parser("book", help="book a job with the courier (the earliest slot unless "
+                                        "--slot), dispatch it with the courier's job id and "
+                                        "print its handover label")
+    p.add_argument("job_id", type=identifier, metavar="JOB_ID")
+    p.add_argument("--slot", metavar="ID", help="this slot (from 'courier slots')")
+    p.add_argument("--again", action="store_true",
+                   help="book even though a booking of this order was sent and its answer "
+                        "lost (look in the courier's dashboard first)")
+    p.add_argument("--wait", type=seconds, default=15.0, metavar="SECONDS",
+                   help="how long to wait for Smart Gift to confirm the dispatch (default 15)")
+    courier.add_parser("list", help="recent bookings, and cancelled jobs still booked")
+    p = courier.add_parser("key", help="the courier's key in the OS keyring")
+    p.add_argument("key_action", choices=["set", "status"])
+
     p = sub.add_parser("sandbox", help="run the sandbox server alone")
     p.add_argument("--port", type=bounded_int(0, 65535, "a port"), default=8765)
     p.add_argument("--jobs", type=bounded_int(0, 100_000, "a count"), default=40,
@@ -228,6 +246,11 @@ def _run_command(args: argparse.Namespace) -> int:
         from packstation.cli import site_commands
 
         return site_commands.site_command(args)
+    if args.command == "courier" and args.action == "key":
+        from packstation.cli import courier_commands
+
+        args.action = args.key_action
+        return courier_commands.courier_key_command(args)
     if args.command in ("sandbox", "key"):
         from packstation.cli import setup_commands
 

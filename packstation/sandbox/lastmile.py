@@ -392,6 +392,7 @@ class LastMileServer:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.slots: dict[str, dict[str, Any]] = {}
         self._expires: dict[str, float] = {}  # slot id -> epoch seconds
+        self._held: dict[tuple[str, str, str], str] = {}  # (from, to, model) -> slot id
         self._clock = clock
         self._rng = random.Random(seed)  # the same ids run after run, for tests
         self._lock = threading.Lock()
@@ -427,6 +428,12 @@ class LastMileServer:
             for begin, finish in _slot_times(first, end, size):
                 if len(slots) == _MAX_SLOTS:
                     break
+                # A window still held is the same slot asked again (its id and hold kept);
+                # once its hold has run out, a new hold is a new slot.
+                held = self._held.get((begin.isoformat(), finish.isoformat(), model))
+                if held is not None and now < self._expires[held]:
+                    slots.append(self.slots[held])
+                    continue
                 slot_id = self._new_id(lambda: f"slot-{self._rng.getrandbits(48):012x}",
                                        self.slots)
                 slot = {"id": slot_id, "from": begin.isoformat(), "to": finish.isoformat(),
@@ -434,6 +441,7 @@ class LastMileServer:
                         "expires_at": expires_at}
                 self.slots[slot_id] = slot
                 self._expires[slot_id] = now + self.slot_ttl
+                self._held[(begin.isoformat(), finish.isoformat(), model)] = slot_id
                 slots.append(slot)
         return slots
 

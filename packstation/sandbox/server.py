@@ -63,7 +63,8 @@ class Faults:
 
     def inject(self, kind: str, count: int = 1, *, only: str | None = None) -> None:
         """The next ``count`` requests get ``kind``; with ``only`` (``"POST /pos-sale"``),
-        the next ones whose method and path start so, whatever else comes between."""
+        the next ones whose method and path start so (end it with ``$``: are exactly so),
+        whatever else comes between."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULT_KINDS)}")
         with self._lock:
@@ -75,7 +76,7 @@ class Faults:
     def next(self, request: str = "") -> str | None:
         """The fault for ``request`` (``"GET /fulfilment/jobs"``), if any."""
         with self._lock:
-            aimed = next((a for a in self.aimed if request.startswith(a[0])), None)
+            aimed = next((a for a in self.aimed if _aimed_at(a[0], request)), None)
             if aimed is not None:
                 self.aimed.remove(aimed)
                 return aimed[1]
@@ -84,6 +85,10 @@ class Faults:
             if self.error_rate > 0 and self._rng.random() < self.error_rate:
                 return self._rng.choice(self.kinds)
         return None
+
+
+def _aimed_at(aim: str, request: str) -> bool:
+    return request == aim[:-1] if aim.endswith("$") else request.startswith(aim)
 
 
 class FixedWindowLimit:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.config.delivery import (
+    MAX_COMMENT,
     MAX_TRANSIT_DAYS,
     TRACKING_WORDS,
     DeliveryMethod,
@@ -42,18 +44,22 @@ class DeliveryMethodsPage(QWidget):
             "number (checked, and sent as the carrier's own number), any reference of your "
             "own, or none (untracked post: scan DISPATCHED). Transit: working days from the bench "
             "to the door; a job must leave that many working days before its delivery "
-            "date."))
+            "date. Courier: booked with the last-mile courier (scan BOOK), its comment for "
+            "the courier's driver ({order}, {recipient} and {method} are filled in)."))
         intro.setWordWrap(True)
-        self.table = QTableWidget(len(methods), 4)
+        self.table = QTableWidget(len(methods), 6)
         self.table.setAccessibleName("Delivery methods")
         self.table.setHorizontalHeaderLabels(["Delivery method", "Dispatch with", "Carrier",
-                                              "Transit (working days)"])
+                                              "Transit (working days)", "Courier",
+                                              "Comment for the courier"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         self.kinds: list[QComboBox] = []
         self.carriers: list[QComboBox] = []
         self.transits: list[QSpinBox] = []
+        self.couriers: list[QCheckBox] = []
+        self.comments: list[QLineEdit] = []
         for row, method in enumerate(methods):
             self.table.setItem(row, 0, QTableWidgetItem(cell(method.name)))
             kind = QComboBox()
@@ -80,6 +86,19 @@ class DeliveryMethodsPage(QWidget):
             self.kinds.append(kind)
             self.carriers.append(carrier)
             self.transits.append(transit)
+            courier = QCheckBox("booked with the courier")
+            courier.setAccessibleName(f"{method.name} is booked with the courier")
+            courier.setChecked(method.courier)
+            comment = QLineEdit(method.courier_comment)
+            comment.setAccessibleName(f"Comment for the courier of {method.name}")
+            comment.setMaxLength(MAX_COMMENT)
+            comment.setPlaceholderText("e.g. Gift for {recipient}: hand over in person")
+            comment.setEnabled(method.courier)
+            courier.toggled.connect(comment.setEnabled)
+            self.table.setCellWidget(row, 4, courier)
+            self.table.setCellWidget(row, 5, comment)
+            self.couriers.append(courier)
+            self.comments.append(comment)
         empty = plain(QLabel("No delivery methods seen yet: they appear once jobs arrive."))
         empty.setVisible(not methods)
         self.collections = QTableWidget(len(CARRIERS), 2)
@@ -119,10 +138,13 @@ class DeliveryMethodsPage(QWidget):
 
     def records(self) -> dict[str, DeliveryMethod]:
         chosen = {}
-        for method, kind, carrier, transit in zip(self.methods, self.kinds, self.carriers,
-                                                  self.transits, strict=True):
+        for method, kind, carrier, transit, courier, comment in zip(
+                self.methods, self.kinds, self.carriers, self.transits, self.couriers,
+                self.comments, strict=True):
             tracking = Tracking(kind.currentData())
+            text = comment.text().strip()
             chosen[method.name] = DeliveryMethod(
                 method.name, tracking, "" if tracking is Tracking.INTERNAL
-                else str(carrier.currentData()), method.id, transit.value())
+                else str(carrier.currentData()), method.id, transit.value(),
+                courier.isChecked(), text if text.isprintable() else "")
         return chosen

@@ -37,6 +37,7 @@ from packstation.leave_by import REGIONS
 from packstation.logs import log_file
 from packstation.printing.model import LABEL_SIZES
 from packstation.station_setup import StationSetup
+from packstation.ui.courier_page import CourierPage
 from packstation.ui.delivery_methods_page import DeliveryMethodsPage
 from packstation.ui.dialogs import OpenDialogs
 from packstation.ui.key_prompt import KeyPrompt
@@ -85,6 +86,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._scanner_page(), "Scanner")
         self.delivery = DeliveryMethodsPage(methods or [], self.settings.collection_cutoffs)
         tabs.addTab(self.delivery, "Delivery")
+        self.courier = CourierPage(self.settings.courier, setup, self.tasks, demo)
+        tabs.addTab(self.courier, "Courier")
         tabs.addTab(self._display_page(), "Display and sound")
         self.result_label = plain(QLabel())
         self.result_label.setWordWrap(True)
@@ -253,9 +256,14 @@ class SettingsDialog(QDialog):
             station_name=self.station_name.text().strip(),
             delivery_methods={**self.settings.delivery_methods, **self.delivery.records()},
             collection_cutoffs=self.delivery.cutoffs(),
+            courier=self.courier.edited(),
         )
 
     def save(self) -> None:
+        problem = self.courier.problem()
+        if problem:  # refused before it is saved
+            self.result_label.setText(problem)
+            return
         edited = self.edited()
         if edited.site_url:  # refused before it is saved, never half-used at the next start
             from packstation.store.database import DatabaseError
