@@ -26,6 +26,7 @@ from packstation.config.delivery import DEMO_METHODS, Tracking
 from packstation.config.settings import Settings
 from packstation.printing.sheets import command_sheet_pdf
 from packstation.sandbox import DEMO_KEY, SandboxServer
+from packstation.sandbox.lastmile import LastMileServer
 from packstation.scanning.commands import Command, barcode
 from packstation.station import Station
 from packstation.station_setup import StationSetup
@@ -42,11 +43,11 @@ OUT = Path(__file__).parent / "screenshots"
 
 async def shoot(app: QApplication) -> None:
     with SandboxServer(pdf_delay=0, jobs=40, seed=1) as sandbox, \
-            tempfile.TemporaryDirectory() as tmp:
+            LastMileServer() as lastmile, tempfile.TemporaryDirectory() as tmp:
         client = SmartGiftClient(sandbox.base_url, ApiKey(DEMO_KEY))
         settings = Settings(print_on_select=False)
         station = Station(sandbox.base_url, client, Database(Path(tmp) / "db.sqlite3"),
-                          settings)
+                          settings, courier_sandbox=lastmile)
         await station.sync.sync_once()
         window = build_window(station, f"Demo: built-in sandbox at {sandbox.base_url}")
         window.show()
@@ -62,6 +63,7 @@ async def shoot(app: QApplication) -> None:
         window.grab().save(str(OUT / "main-window.png"))
         await shoot_dpd_scan(window, station)
         await shoot_today(window, station)
+        await shoot_courier(window, station)
         await shoot_settings(station, sandbox.base_url)
         await shoot_back_office(window, station)
         window.close()
@@ -75,7 +77,8 @@ async def shoot_dpd_scan(window: MainWindow, station: Station) -> None:
     station.apply_settings(replace(station.settings, voucher_printer="PDF",
                                    continuous_packing=True,
                                    delivery_methods={m.name: replace(m, tracking=Tracking.CARRIER,
-                                                                     carrier="dpd")
+                                                                     carrier="dpd",
+                                                                     courier=False)
                                                      for m in DEMO_METHODS}))
     station.sender.start()
     for text in (barcode(Command.START), "%SW1A1AA15501234567890101826"):
@@ -106,7 +109,7 @@ async def shoot_today(window: MainWindow, station: Station) -> None:
     from packstation.scanning.commands import badge_barcode
 
     station.apply_settings(replace(station.settings, delivery_methods={
-        m.name: replace(m, tracking=Tracking.INTERNAL) for m in DEMO_METHODS}))
+        m.name: replace(m, tracking=Tracking.INTERNAL, courier=False) for m in DEMO_METHODS}))
     packers = [await asyncio.to_thread(station.packers.add, name)
                for name in ("Aisha Khan", "Ben Ode")]
     window.picker.reload() if window.picker else None
@@ -146,6 +149,39 @@ async def shoot_manifest(station: Station) -> None:
                                        "Parcel damaged: repacked for the next collection")
     page = manifest_pdf(manifest, reprint=True, site=station.settings.station())
     pdf_page_image(page, 80).save(str(OUT / "manifest.png"))
+
+
+async def shoot_courier(window: MainWindow, station: Station) -> None:
+    """Ctrl+K on a courier job: the slots; one lets its hold run out, and the next is
+    offered saying why; then booked and its handover label."""
+    from packstation.printing.label import label_pdf
+    from packstation.ui.courier_view import SlotDialog
+
+    lastmile = station.courier_sandbox  # the demo's courier: its stand-in
+    assert lastmile is not None
+    station.apply_settings(replace(station.settings, continuous_packing=False,
+                                   delivery_methods={m.name: m for m in DEMO_METHODS}))
+    job = next(j for j in (window.model.job(r) for r in range(window.model.rowCount()))
+               if j.status == "pending" and j.delivery_method_name == "Gift Envelope")
+    window.work.show_jobs()
+    await scan(window, job.order_reference or "")
+    window.book_courier()
+    while (dialog := window.dialogs.of_type(SlotDialog)) is None \
+            or not dialog.book_button.isEnabled():
+        await asyncio.sleep(0.05)
+    lastmile.expire_slots()  # the packer took a phone call
+    dialog.book_button.click()
+    while (offered := window.dialogs.of_type(SlotDialog)) is None or offered is dialog \
+            or not offered.book_button.isEnabled():
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    offered.grab().save(str(OUT / "courier-slots.png"))
+    offered.book_button.click()
+    while not lastmile.jobs:
+        await asyncio.sleep(0.05)
+    (courier_id,) = lastmile.jobs
+    pdf_page_image(label_pdf(job, "4x6in", courier_id), 80).save(
+        str(OUT / "handover-label.png"))
 
 
 def shoot_command_sheet() -> None:
