@@ -13,18 +13,16 @@ import logging
 import math
 import random
 import re
-import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from packstation.sandbox.http import JsonHandler, QuietServer, Serving
 from packstation.sandbox.server import FAULT_KINDS, Faults, FixedWindowLimit, SeenRequest
 
 __all__ = ["FAULT_KINDS", "LASTMILE_DEMO_KEY", "Faults", "LastMileServer"]  # with re-exports
@@ -241,12 +239,8 @@ def _slot_times(first: datetime, end: datetime, size: int
         day += timedelta(days=1)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(JsonHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
 
     def do_POST(self) -> None:
         self._handle(self.command)
@@ -286,25 +280,25 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(lastmile.faults.latency)
         fault = lastmile.faults.next(f"{method} {path}")
         if fault == "drop":
-            self._hang_up()
+            self.hang_up()
             return
         if fault == "slow":
             time.sleep(lastmile.faults.slow_seconds)
         key = self.headers.get("x-api-key") or ""
         if key != lastmile.key:
-            self._send(401, {"message": "Unauthorized"})
+            self.send_json(401, {"message": "Unauthorized"})
             return
         allowed, limit_headers = lastmile.limit.hit(key)
         if not allowed:
-            self._send(429, {"message": "Too Many Requests"}, limit_headers)
+            self.send_json(429, {"message": "Too Many Requests"}, limit_headers)
             return
         if fault in _FAULT_ANSWERS:
             retry = ({"Retry-After": str(lastmile.faults.retry_after)}
                      if fault in ("429", "503") else {})
-            self._send(int(fault), _FAULT_ANSWERS[fault], {**limit_headers, **retry})
+            self.send_json(int(fault), _FAULT_ANSWERS[fault], {**limit_headers, **retry})
             return
         if fault == "html":
-            self._send_raw(200, b"<html><body>Bad gateway</body></html>", "text/html",
+            self.send_raw(200, b"<html><body>Bad gateway</body></html>", "text/html",
                            limit_headers)
             return
         route = _ROUTES.get(path.rstrip("/") or "/")
@@ -321,50 +315,24 @@ class _Handler(BaseHTTPRequestHandler):
             body = (lastmile._availability(payload) if route == "availability"
                     else lastmile._create_job(payload))
         except _Refused as exc:
-            self._send(exc.status, exc.body, limit_headers)
+            self.send_json(exc.status, exc.body, limit_headers)
             return
         if fault == "lost":  # done, but the answer never arrives: the dangerous case for a POST
-            self._hang_up()
+            self.hang_up()
         elif fault == "malformed":
-            self._send_raw(200, _MALFORMED[route], "application/json", limit_headers)
+            self.send_raw(200, _MALFORMED[route], "application/json", limit_headers)
         else:
-            self._send(200, body, limit_headers)
-
-    def _hang_up(self) -> None:
-        self.close_connection = True
-        self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self._send_raw(status, json.dumps(body, ensure_ascii=False).encode(),
-                       "application/json", headers)
-
-    def _send_raw(self, status: int, raw: bytes, content_type: str,
-                  headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
-        if self.close_connection:  # a body left unread: tell the client not to reuse this
-            self.send_header("Connection", "close")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
+            self.send_json(200, body, limit_headers)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(QuietServer):
     lastmile: LastMileServer
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hangs up (a test ending, a timeout) is not an error.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-
-class LastMileServer:
+class LastMileServer(Serving):
     """A running fake last-mile API on 127.0.0.1. Start, use ``base_url``, stop."""
+
+    thread_name = "packstation-lastmile"
 
     def __init__(
         self,
@@ -396,19 +364,9 @@ class LastMileServer:
         self._clock = clock
         self._rng = random.Random(seed)  # the same ids run after run, for tests
         self._lock = threading.Lock()
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.lastmile = self
-        bound_host, bound_port = self._httpd.server_address[:2]
-        host_text = bound_host.decode() if isinstance(bound_host, bytes) else bound_host
-        self.base_url = f"http://{host_text}:{bound_port}"
-        self._thread: threading.Thread | None = None
-
-    def __repr__(self) -> str:
-        return f"LastMileServer({self.base_url!r})"
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        httpd = _Server((host, port), _Handler)
+        httpd.lastmile = self
+        super().__init__(httpd)
 
     def expire_slots(self) -> None:
         """Every slot handed out so far expires now: a test gets its 417 without waiting."""
@@ -466,22 +424,3 @@ class LastMileServer:
         while (new := make()) in taken:
             pass
         return new
-
-    def start(self) -> LastMileServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="packstation-lastmile", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> LastMileServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

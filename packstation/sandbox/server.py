@@ -12,17 +12,15 @@ import logging
 import math
 import random
 import re
-import socket
-import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from packstation.sandbox import DEMO_KEY
+from packstation.sandbox.http import JsonHandler, QuietServer, Serving
 from packstation.sandbox.state import Rejected, SandboxState
 
 log = logging.getLogger("packstation.sandbox")
@@ -132,12 +130,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(JsonHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -175,33 +169,32 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(sandbox.faults.latency)
         fault = sandbox.faults.next(f"{method} {url.path}")
         if fault == "drop":
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self.hang_up()
             return
         if fault == "slow":
             time.sleep(sandbox.faults.slow_seconds)
         key = self.headers.get("Smart-Auth") or ""
         if key != sandbox.key:
-            self._send(401, {"message": "Unauthenticated."})
+            self.send_json(401, {"message": "Unauthenticated."})
             return
         allowed, limit_headers = sandbox.limit.hit(key)
         if not allowed:
-            self._send(429, {"message": "Too Many Attempts."}, limit_headers)
+            self.send_json(429, {"message": "Too Many Attempts."}, limit_headers)
             return
         if fault in ("500", "503", "429"):
             extra = ({**limit_headers, "Retry-After": str(sandbox.faults.retry_after)}
                      if fault != "500" else limit_headers)
             messages = {"500": "Server Error", "503": "Service Unavailable",
                         "429": "Too Many Attempts."}
-            self._send(int(fault), {"message": messages[fault]}, extra)
+            self.send_json(int(fault), {"message": messages[fault]}, extra)
             return
         if fault == "422":
-            self._send(422, {"message": "The tracking reference is not valid for this carrier.",
+            self.send_json(422, {"message": "The tracking reference is not valid for this carrier.",
                              "errors": {"tracking_reference": ["not valid for this carrier"]}},
                        limit_headers)
             return
         if fault == "html":
-            self._send_raw(200, b"<html><body>Bad gateway</body></html>", "text/html",
+            self.send_raw(200, b"<html><body>Bad gateway</body></html>", "text/html",
                            limit_headers)
             return
         try:
@@ -209,18 +202,17 @@ class _Handler(BaseHTTPRequestHandler):
                 raise payload
             status, body, content_type = self._route(method, url.path, url.query, payload)
         except Rejected as exc:
-            self._send(exc.status, exc.body, limit_headers)
+            self.send_json(exc.status, exc.body, limit_headers)
             return
         if fault == "lost":  # done, but the answer never arrives: the dangerous case for a POST
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
+            self.hang_up()
             return
         if fault == "malformed":
-            self._send_raw(200, b'{"id": 1, "status": "pend', "application/json", limit_headers)
+            self.send_raw(200, b'{"id": 1, "status": "pend', "application/json", limit_headers)
         elif isinstance(body, bytes):
-            self._send_raw(status, body, content_type, limit_headers)
+            self.send_raw(status, body, content_type, limit_headers)
         else:
-            self._send(status, body, limit_headers)
+            self.send_json(status, body, limit_headers)
 
     def _route(self, method: str, path: str, query: str, payload: Any
                ) -> tuple[int, Any, str]:
@@ -251,35 +243,12 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, state.pos_sale(payload), json_type
         raise Rejected(404, "Not found.")
 
-    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        raw = json.dumps(body, ensure_ascii=False).encode()
-        self._send_raw(status, raw, "application/json", headers)
 
-    def _send_raw(self, status: int, raw: bytes, content_type: str,
-                  headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8"
-                         if content_type != "application/pdf" else content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(raw)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Server(QuietServer):
     sandbox: SandboxServer
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that hangs up (a window closing, a test ending) is not an error.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-
-class SandboxServer:
+class SandboxServer(Serving):
     """A running fake Smart Gift on 127.0.0.1. Start, use ``base_url``, stop."""
 
     def __init__(
@@ -302,43 +271,8 @@ class SandboxServer:
                                   accept_delay=accept_delay, new_job_every=new_job_every)
         self.limit = FixedWindowLimit(rate_limit, rate_window)
         self.faults = faults or Faults(seed=seed)
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.sandbox = self
-        bound_host, bound_port = self._httpd.server_address[:2]
-        host_text = bound_host.decode() if isinstance(bound_host, bytes) else bound_host
-        self.base_url = f"http://{host_text}:{bound_port}"
+        httpd = _Server((host, port), _Handler)
+        httpd.sandbox = self
+        super().__init__(httpd)
         self.state.base_url = self.base_url
-        self._thread: threading.Thread | None = None
         self.requests: list[SeenRequest] = []
-
-    def __repr__(self) -> str:
-        return f"SandboxServer({self.base_url!r})"
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
-
-    def start(self) -> SandboxServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.1},
-                                        name="packstation-sandbox", daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._httpd.serve_forever(poll_interval=0.2)
-
-    def close(self) -> None:
-        self._httpd.server_close()
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
