@@ -9,6 +9,7 @@ import asyncio
 import dataclasses
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -175,7 +176,8 @@ async def test_an_expired_slot_offers_the_next_saying_why(
     lastmile.expire_slots()
     with pytest.raises(SlotGone) as gone:
         await station.courier.book(job, first)
-    assert "expired" in str(gone.value) and "the next is" in str(gone.value)
+    assert "expired before it was booked" in str(gone.value)
+    assert "offered again" in str(gone.value) or "the next is" in str(gone.value)
     offered = gone.value.next_slot
     assert offered is not None and offered.id != first.id
     assert not lastmile.jobs
@@ -183,6 +185,22 @@ async def test_an_expired_slot_offers_the_next_saying_why(
     assert expired is not None and expired.state is BookingState.EXPIRED
     booked = await station.courier.book(job, offered)
     assert booked.booking.slot_id == offered.id and len(lastmile.jobs) == 1
+
+
+async def test_an_expired_slot_gone_by_offers_the_next_one(station: Station) -> None:
+    now = [time.time()]
+    with LastMileServer(seed=6, clock=lambda: now[0], slot_ttl=600) as courier:
+        station.settings.courier = dataclasses.replace(station.settings.courier,
+                                                       api_url=courier.base_url)
+        job = courier_jobs(station)[0]
+        first, second, *_ = await station.courier.slots(job)
+        now[0] = first.starts.timestamp()  # back from lunch as the slot began
+        with pytest.raises(SlotGone) as gone:
+            await station.courier.book(job, first)
+        assert f"the next is {second.describe()}." in str(gone.value)
+        offered = gone.value.next_slot
+        assert offered is not None and offered.starts == second.starts
+        assert not courier.jobs
 
 
 async def test_a_lost_answer_is_never_booked_again_without_a_yes(

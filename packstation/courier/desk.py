@@ -240,18 +240,22 @@ class CourierDesk:
                           "now; nothing was sent.")
 
     async def _next_slot(self, job: Job, expired: Slot) -> SlotGone:
+        """The slots offered now, the expired one's window first when it is offered again
+        (a new hold on it), saying why."""
+        why = (f"The slot {expired.describe()} expired before it was booked (the courier "
+               "holds a slot only for a while)")
         try:
             offered = await self.slots(job)
         except ApiError as exc:
-            return SlotGone(f"The slot {expired.describe()} expired before it was booked (the "
-                            f"courier holds a slot only for a while), and asking again "
-                            f"failed: {exc}", [])
-        others = [s for s in offered if s.id != expired.id]
-        later = others[0] if others else None
-        offer = f"; the next is {later.describe()}" if later else \
+            return SlotGone(f"{why}, and asking again failed: {exc}", [])
+        again = [s for s in offered if s.id != expired.id
+                 and (s.starts, s.ends) == (expired.starts, expired.ends)]
+        others = again + [s for s in offered if s.id != expired.id and s not in again]
+        if again:
+            return SlotGone(f"{why}; it is offered again: book it now.", others)
+        offer = f"; the next is {others[0].describe()}" if others else \
             "; the courier offers no other slot before the leave-by day"
-        return SlotGone(f"The slot {expired.describe()} expired before it was booked (the "
-                        f"courier holds a slot only for a while){offer}.", others)
+        return SlotGone(f"{why}{offer}.", others)
 
     async def _hand_over(self, job: Job, booking: Booking) -> Booked:
         assert booking.courier_job_id is not None
