@@ -31,6 +31,7 @@ from packstation.courier.models import (
     Slot,
     job_body,
     read_slots,
+    refused_fields,
 )
 from packstation.sandbox import SandboxServer
 from packstation.sandbox.lastmile import LASTMILE_DEMO_KEY, LastMileServer
@@ -228,6 +229,7 @@ async def test_a_refusal_is_shown_at_its_field(station: Station, lastmile: LastM
     with pytest.raises(e.ApiValidationError) as refused:
         await station.courier.book(job, slot)
     assert "recipient.phone_number" in refused.value.field_errors
+    assert "(the buyer's phone" in refused_fields(refused.value.field_errors)
     record = await station.courier.booking(job)
     assert record is not None and record.state is BookingState.REFUSED
     booked = await station.courier.book(job)  # a refusal made nothing: booking again is fine
@@ -358,3 +360,20 @@ def test_one_live_booking_per_order_on_either_engine(engine: Callable[[], Store]
                                                          BookingState.SET_ASIDE]
     assert kept.slot_id == "slot-3"
     db.close()
+
+
+async def test_the_demo_books_its_envelopes_with_its_own_courier() -> None:
+    station = await asyncio.to_thread(Station.open, demo=True, lively=False)
+    try:
+        assert station.courier_sandbox is not None
+        await station.sync.sync_once()
+        station.sender.start()
+        job = courier_jobs(station)[0]
+        assert station.courier.for_courier(job)  # the sandbox's envelopes go by courier
+        booked = await station.courier.book(job)
+        assert booked.booking.courier_job_id in station.courier_sandbox.jobs
+        sent = station.courier_sandbox.jobs[booked.booking.courier_job_id]
+        assert sent["job_comment"].startswith("Gift for ")
+        await confirmed(station, job.id)
+    finally:
+        await station.aclose()

@@ -100,11 +100,31 @@ def test_one_scan_of_book_books_dispatches_and_prints_the_handover_label(
     text = PdfReader_text(label)
     assert "HAND TO THE COURIER" in text and courier_id in text
     assert (courier_id, "Code128") in barcodes_in_pdf(label)[0]
-    # Booked once: another BOOK of the same order books nothing more.
+    # Booked once: its view says so, and another BOOK of it books nothing more.
     window.select_job(station.cache.get(job.id) or job)
+    qtbot.waitUntil(lambda: f"Courier job {courier_id}, " in
+                    window.job_view.fields["courier"].text(), timeout=5_000)
     scan(qtbot, window, barcode(Command.BOOK))
     qtbot.waitUntil(lambda: "already dispatched" in window.banner.text(), timeout=5_000)
     assert len(lastmile.jobs) == 1
+
+
+def test_a_refused_booking_is_said_at_its_field_and_nothing_is_dispatched(
+        qtbot: QtBot, courier_window: MainWindow, lastmile: LastMileServer) -> None:
+    window = courier_window
+    job = courier_job(window)
+    scan(qtbot, window, job.order_reference or str(job.id))
+    qtbot.waitUntil(lambda: (window.current_job() or job).id == job.id, timeout=5_000)
+    lastmile.faults.inject("422", only="POST /jobs$")
+    scan(qtbot, window, barcode(Command.BOOK))
+    qtbot.waitUntil(lambda: "not booked" in window.banner.text(), timeout=10_000)
+    said = window.banner.text()
+    assert "recipient.phone_number: not a valid phone number (the buyer's phone" in said
+    assert not lastmile.jobs
+    assert window.station is not None
+    assert window.station.outbox.for_job(job.id) is None  # nothing dispatched
+    qtbot.waitUntil(lambda: "Not booked" in window.job_view.fields["courier"].text(),
+                    timeout=5_000)
 
 
 def PdfReader_text(data: bytes) -> str:

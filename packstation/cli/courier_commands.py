@@ -17,13 +17,13 @@ import getpass
 import sys
 import time
 
-from packstation.api import ApiError, Job, NotFound
+from packstation.api import ApiError, ApiValidationError, Job, NotFound
 from packstation.api.fields import uk_zone
 from packstation.api.secret import check_base_url
 from packstation.cli import output
 from packstation.config import keys
 from packstation.courier.desk import AskFirst, SlotGone, booking_slot
-from packstation.courier.models import CourierKey, Slot
+from packstation.courier.models import CourierKey, Slot, refused_fields
 from packstation.plaintext import cell
 from packstation.station import Station
 
@@ -72,6 +72,10 @@ async def _book(station: Station, job: Job, args: argparse.Namespace) -> int:
         print(f"packstation: {exc} If you are sure, run this again with --again.",
               file=sys.stderr)
         return EXIT_ASK
+    except ApiValidationError as exc:
+        fields = refused_fields(exc.field_errors)
+        print(f"packstation: {exc}" + (f" ({fields})" if fields else ""), file=sys.stderr)
+        return exc.exit_code
     except SlotGone as exc:
         offer = f" Book it with --slot {exc.next_slot.id}." if exc.next_slot else ""
         print(f"packstation: {exc}{offer}", file=sys.stderr)

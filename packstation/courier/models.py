@@ -133,6 +133,34 @@ def read_created(body: Any) -> CreatedJob:
     return CreatedJob(job_id, message[:200] if isinstance(message, str) else "")
 
 
+# Where a field the courier refused comes from, so the person knows what to change.
+_SOURCES: Final = (
+    ("origin", "the collection address (Settings > Courier)"),
+    ("destination", "the job's delivery address"),
+    ("recipient.email", "the buyer's e-mail (sent as set in Settings > Courier)"),
+    ("recipient.phone_number", "the buyer's phone (sent as set in Settings > Courier)"),
+    ("recipient", "the delivery address's name"),
+    ("job_items", "the job's vouchers"),
+    ("payment_info", "the vouchers' total (Settings > Courier: the value's unit)"),
+    ("job_comment", "the method's comment for the courier (Settings > Delivery)"),
+    ("contact_less", "contact-less delivery (Settings > Courier)"),
+    ("add_delivery_code", "the delivery code (Settings > Courier)"),
+    ("slot_id", "the slot chosen: ask for slots again"),
+)
+
+
+def refused_fields(field_errors: Mapping[str, list[str]]) -> str:
+    """The courier's field errors in words, each with where it comes from (at most 5)."""
+    said = []
+    for name, problems in list(field_errors.items())[:5]:
+        source = next((words for prefix, words in _SOURCES
+                       if name == prefix or name.startswith((prefix + ".", prefix + "["))),
+                      "")
+        text = escaped("; ".join(str(p) for p in problems[:3]))[:200]
+        said.append(f"{escaped(name)[:80]}: {text}" + (f" ({source})" if source else ""))
+    return "; ".join(said)
+
+
 # -- what is sent ------------------------------------------------------------------------
 
 def amount(value: Decimal, unit: str) -> int | float:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from packstation.api import ApiError, Job
+from packstation.api import ApiError, ApiValidationError, Job
 from packstation.courier.desk import AskFirst, CourierDesk, SlotGone
-from packstation.courier.models import Slot
+from packstation.courier.models import Slot, refused_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,10 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
             return BookStep(False, str(exc), confirm=f"{exc} Book it?")
         return BookStep(False, str(exc), choose_slot=True, offered=tuple(exc.slots),
                         again=again)
+    except ApiValidationError as exc:  # said at its field, and where that field comes from
+        fields = refused_fields(exc.field_errors)
+        return BookStep(False, f"Order {order} not booked: {exc}" + (f" ({fields})"
+                                                                     if fields else ""))
     except ApiError as exc:
         return BookStep(False, f"Order {order} not booked: {exc}")
     return BookStep(booked.dispatched.ok, booked.message, dispatched=booked.dispatched.ok)

@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
                                     self.desk.book, self.current_job) if station else None
         if self.courier is not None:
             self.desk.choose_slot = self.courier.choose
+            self.desk.after_book = self._current_changed
         self._actions()
         fit_on_screen(self)  # a 1366x768 bench screen shows all of it
         self.focus_keeper = ScanFocusKeeper(self, self.scan_field)

@@ -46,6 +46,7 @@ class ScanDesk:
         # BOOK's slot choice: (job, the slot offered, why, book past a lost answer).
         self.choose_slot: Callable[[Job, tuple[Slot, ...], str, bool], object] = \
             lambda *_: None
+        self.after_book: Callable[[], object] = lambda: None  # the job's booking shown again
         self._turn = asyncio.Lock()
         self._resuming = False
         self._queued = 0  # scans taken and not yet done
@@ -168,4 +169,6 @@ class ScanDesk:
             self.show_job(outcome.select)
         elif outcome.clear:
             self.queue.clear_current()
+        if outcome.meaning.command is Command.BOOK:
+            self.after_book()
         self.back_to_scanning()
