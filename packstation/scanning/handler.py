@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from packstation.api import Job
 from packstation.config.delivery import DeliveryMethod, Tracking
@@ -27,12 +27,11 @@ from packstation.scanning import booking
 from packstation.scanning.commands import Command, badge_code
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
+from packstation.scanning.known_jobs import KnownJobs, unless_lost
 from packstation.store.jobs import JobCache
-from packstation.store.outbox import DispatchOutbox
 from packstation.store.packers import PackerRoster
 from packstation.store.site_database import SiteUnreachable
 
-T = TypeVar("T")
 SIGN_IN_FIRST = ("Sign in first: scan your badge, or pick your name at the top of the "
                  "window. This station asks who is packing.")
 
@@ -63,44 +62,6 @@ class ScanOutcome:
     choose_slot: Job | None = None  # show the courier's slots for this job (BOOK)
     offered: tuple[Slot, ...] = ()  # ...these (asked again after a slot expired)
     again: bool = False  # ...and book it even past a lost answer (the packer said yes)
-
-
-class KnownJobs:
-    """The cache as ``interpret`` looks things up, plus the outbox for references: a
-    label read twice is caught before Smart Gift has confirmed the first dispatch.
-
-    A site's database out of reach knows nothing (the scan is read against the job in
-    hand alone): the packer can still dispatch that job, saved on this station."""
-
-    def __init__(self, cache: JobCache, outbox: DispatchOutbox) -> None:
-        self.cache, self.outbox = cache, outbox
-
-    def by_order_reference(self, reference: str) -> Job | None:
-        return _unless_lost(lambda: self.cache.by_order_reference(reference), None)
-
-    def by_voucher_code(self, code: str) -> Job | None:
-        return _unless_lost(lambda: self.cache.by_voucher_code(code), None)
-
-    def get(self, job_id: int) -> Job | None:
-        return _unless_lost(lambda: self.cache.get(job_id), None)
-
-    def by_tracking_reference(self, reference: str) -> list[Job]:
-        return _unless_lost(lambda: self._by_tracking_reference(reference), [])
-
-    def _by_tracking_reference(self, reference: str) -> list[Job]:
-        found = {j.id: j for j in self.cache.by_tracking_reference(reference)}
-        for job_id in self.outbox.jobs_with_reference(reference):
-            job = found.get(job_id) or self.cache.get(job_id)
-            if job is not None:
-                found[job_id] = job
-        return list(found.values())
-
-
-def _unless_lost(read: Callable[[], T], otherwise: T) -> T:
-    try:
-        return read()
-    except SiteUnreachable:
-        return otherwise
 
 
 async def _first_of(written: asyncio.Event, sending: asyncio.Future[Any],
@@ -231,7 +192,7 @@ class ScanHandler:
         code = badge_code(text)
         if code is not None:
             roster = self.roster
-            found = _unless_lost(lambda: roster.by_badge(code), None) \
+            found = unless_lost(lambda: roster.by_badge(code), None) \
                 if roster is not None and code else None
             return ScanMeaning(ScanKind.BADGE, text, packer=found)
         if text and self.sign_in is not None and self.sign_in.needed():
