@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from packstation.sandbox.http import JsonHandler, QuietServer, Serving
+from packstation.sandbox.lastmile_rules import Refused, check_availability, check_job
 from packstation.sandbox.server import FAULT_KINDS, Faults, FixedWindowLimit, SeenRequest
 
 __all__ = ["FAULT_KINDS", "LASTMILE_DEMO_KEY", "Faults", "LastMileServer"]  # with re-exports
@@ -33,13 +34,11 @@ log = logging.getLogger("packstation.sandbox.lastmile")
 
 _OPEN, _CLOSE = clock_time(9, 0), clock_time(18, 0)
 _LEAD = timedelta(minutes=30)  # no courier can be booked sooner than this
-_MAX_SLOTS, _MAX_ITEMS, _MAX_ERRORS, _MAX_WINDOW = 20, 500, 50, timedelta(days=14)
+_MAX_SLOTS = 20
 _MAX_BODY = 1024 * 1024
 _DRAIN_LIMIT = 16 * _MAX_BODY  # a bigger body is not read, the connection is closed
 _NOWHERE = "ZZ99 9ZZ"  # test hook: no courier covers this postcode
 _STORE = {"id": "store-1", "name": "Sandbox Couriers"}
-_CONTACT_LESS = ("LeaveInReception", "LeaveAtTheDoor")
-_ADDRESS_NEEDS = ("name", "address", "country", "city", "zip_code")
 _ROUTES = {"/jobs/availability/v2": "availability", "/jobs": "create"}  # all POST
 _FAULT_ANSWERS: dict[str, dict[str, Any]] = {
     "500": {"message": "Internal Server Error"},
@@ -50,177 +49,8 @@ _FAULT_ANSWERS: dict[str, dict[str, Any]] = {
 }
 _MALFORMED = {"availability": b'[{"id": "slot-', "create": b'{"job_id": "LM-'}
 
-
-class _Refused(Exception):
-    """An answer other than success: status and JSON body."""
-
-    def __init__(self, status: int, message: str,
-                 errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, Any] = {"message": message}
-        if errors:
-            self.body["errors"] = errors
-
-
-def _number(value: Any) -> bool:
-    return (isinstance(value, int | float) and not isinstance(value, bool)
-            and math.isfinite(value))
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # Python's json would take NaN and Infinity
-
-
-class _Check:
-    """Collects every violation (at most 50) under its dotted path, as Instaleap does.
-
-    An optional field sent as null counts as absent (clients often serialise so), and
-    the fields of an object already reported missing are not reported again.
-    """
-
-    def __init__(self) -> None:
-        self.errors: dict[str, list[str]] = {}
-        self.count = 0
-
-    def fail(self, path: str, problem: str) -> None:
-        if self.count < _MAX_ERRORS:
-            self.errors.setdefault(path, []).append(problem)
-            self.count += 1
-
-    def done(self) -> None:
-        if self.errors:
-            path, problems = next(iter(self.errors.items()))
-            more = f" (and {self.count - 1} more)" if self.count > 1 else ""
-            raise _Refused(422, f"The request is not valid: {path} {problems[0]}{more}.",
-                           self.errors)
-
-    def get(self, parent: dict[str, Any] | None, path: str, required: bool = True) -> Any:
-        value = None if parent is None else parent.get(path.rpartition(".")[2])
-        if value is None and required and parent is not None:
-            self.fail(path, "is required")
-        return value
-
-    def obj(self, parent: dict[str, Any] | None, path: str,
-            required: bool = True) -> dict[str, Any] | None:
-        value = self.get(parent, path, required)
-        if value is not None and not isinstance(value, dict):
-            self.fail(path, "must be an object")
-        return value if isinstance(value, dict) else None
-
-    def text(self, parent: dict[str, Any] | None, path: str, required: bool = True,
-             max_len: int = 0, choices: tuple[str, ...] = ()) -> str | None:
-        value = self.get(parent, path, required)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            self.fail(path, "must be a string")
-        elif required and not value.strip():
-            self.fail(path, "must not be empty")
-        elif max_len and len(value) > max_len:
-            self.fail(path, f"must be at most {max_len} characters")
-        elif choices and value not in choices:
-            self.fail(path, f"must be one of {', '.join(choices)}")
-        else:
-            return value
-        return None
-
-    def number(self, parent: dict[str, Any] | None, path: str, required: bool = True,
-               positive: bool = False, low: float = 0, high: float = math.inf) -> None:
-        value = self.get(parent, path, required)
-        if value is None or (_number(value) and low <= value <= high
-                             and not (positive and value == 0)):
-            return
-        span = f"from {low:g} to {high:g}" if high < math.inf else f"of {low:g} or more"
-        self.fail(path, "must be a positive number" if positive else f"must be a number {span}")
-
-    def minutes(self, parent: dict[str, Any], path: str, required: bool = True) -> int | None:
-        value = self.get(parent, path, required)
-        if value is None or (isinstance(value, int) and not isinstance(value, bool)
-                             and 15 <= value <= 1440):
-            return value
-        self.fail(path, "must be a whole number of minutes from 15 to 1440")
-        return None
-
-    def moment(self, parent: dict[str, Any], path: str) -> datetime | None:
-        value = self.get(parent, path)
-        try:
-            when = datetime.fromisoformat(value) if isinstance(value, str) else None
-        except ValueError:
-            when = None
-        if value is not None and (when is None or when.tzinfo is None):
-            self.fail(path, "must be an ISO 8601 date-time with an offset")
-            return None
-        return when
-
-    def address(self, parent: dict[str, Any], name: str) -> None:
-        place = self.obj(parent, name)
-        for field in _ADDRESS_NEEDS:
-            self.text(place, f"{name}.{field}")
-        for field in ("state", "description"):
-            self.text(place, f"{name}.{field}", required=False)
-        self.number(place, f"{name}.latitude", required=False, low=-90, high=90)
-        self.number(place, f"{name}.longitude", required=False, low=-180, high=180)
-
-
-def _check_availability(body: dict[str, Any]) -> tuple[datetime, datetime, int, str]:
-    check = _Check()
-    start, end = check.moment(body, "start"), check.moment(body, "end")
-    if start and end and end <= start:
-        check.fail("end", "must be after start")
-    elif start and end and end - start > _MAX_WINDOW:
-        check.fail("end", "must be at most 14 days after start")
-    size = check.minutes(body, "slot_size")
-    check.minutes(body, "minimum_slot_size", required=False)
-    models = body.get("operational_models_priority")
-    if models is None:
-        models = ["FULL_SERVICE"]
-    elif not (isinstance(models, list) and models
-              and all(isinstance(m, str) and m for m in models)):
-        check.fail("operational_models_priority", "must be a non-empty list of strings")
-    check.address(body, "origin")
-    check.address(body, "destination")
-    items = check.get(body, "job_items")
-    if items is not None and not (isinstance(items, list) and 0 < len(items) <= _MAX_ITEMS):
-        check.fail("job_items", f"must be a list of 1 to {_MAX_ITEMS} items")
-    for n, item in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(item, dict):
-            check.fail(f"job_items.{n}", "must be an object")
-            continue
-        check.text(item, f"job_items.{n}.id")
-        check.text(item, f"job_items.{n}.name")
-        check.number(item, f"job_items.{n}.quantity", positive=True)
-        check.text(item, f"job_items.{n}.unit", required=False)
-        check.number(item, f"job_items.{n}.price", required=False)
-    check.done()
-    assert start and end and size  # done() raised otherwise
-    return start, end, size, models[0]
-
-
-def _check_job(body: dict[str, Any]) -> str:
-    check = _Check()
-    slot_id = check.text(body, "slot_id")
-    check.text(body, "client_reference", max_len=100)
-    recipient = check.obj(body, "recipient")
-    check.text(recipient, "recipient.name")
-    check.text(recipient, "recipient.email", required=False)
-    check.text(recipient, "recipient.phone_number", required=False)
-    payment = check.obj(body, "payment_info")
-    currency = check.get(payment, "payment_info.currency_code")
-    if currency is not None and not (isinstance(currency, str)
-                                     and re.fullmatch(r"[A-Z]{3}", currency)):
-        check.fail("payment_info.currency_code", "must be 3 capital letters (ISO 4217)")
-    check.number(check.obj(payment, "payment_info.prices"), "payment_info.prices.order_value")
-    check.obj(payment, "payment_info.payment", required=False)
-    if not isinstance(body.get("add_delivery_code", False), bool | None):
-        check.fail("add_delivery_code", "must be true or false")
-    check.text(body, "job_comment", required=False, max_len=1000)
-    contact_less = check.obj(body, "contact_less", required=False)
-    check.text(contact_less, "contact_less.comment", required=False, choices=_CONTACT_LESS)
-    check.done()
-    assert slot_id is not None
-    return slot_id
-
 
 def _slot_times(first: datetime, end: datetime, size: int
                 ) -> Iterator[tuple[datetime, datetime]]:
@@ -254,19 +84,19 @@ class _Handler(JsonHandler):
         if (not re.fullmatch(r"[0-9]{1,12}", length_text)
                 or "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()):
             self.close_connection = True  # where this body ends is unknown
-            return _Refused(411, "Send the body with a valid Content-Length.")
+            return Refused(411, "Send the body with a valid Content-Length.")
         length = int(length_text)
         if length > _MAX_BODY:
             while 0 < length <= _DRAIN_LIMIT and (chunk := self.rfile.read(min(length, 65536))):
                 length -= len(chunk)
             self.close_connection = length > 0
-            return _Refused(413, "The request body is over 1 MB.")
+            return Refused(413, "The request body is over 1 MB.")
         raw = self.rfile.read(length) if length else b""
         try:
-            return json.loads(raw, parse_constant=_no_constant) if raw else _Refused(
+            return json.loads(raw, parse_constant=_no_constant) if raw else Refused(
                 422, "The request body is empty; send a JSON object.")
         except (ValueError, RecursionError):
-            return _Refused(422, "The request body is not valid JSON.")
+            return Refused(422, "The request body is not valid JSON.")
 
     def _handle(self, method: str) -> None:
         lastmile = self.server.lastmile
@@ -274,7 +104,7 @@ class _Handler(JsonHandler):
         path, payload = url.path, self._body()
         lastmile.requests.append(SeenRequest(
             method, path, url.query, "x-api-key" in self.headers,
-            None if isinstance(payload, _Refused) else payload,
+            None if isinstance(payload, Refused) else payload,
             str(self.headers.get("User-Agent", ""))[:200], time.monotonic()))
         if lastmile.faults.latency:
             time.sleep(lastmile.faults.latency)
@@ -304,17 +134,17 @@ class _Handler(JsonHandler):
         route = _ROUTES.get(path.rstrip("/") or "/")
         try:
             if route is None:
-                raise _Refused(404, "Not found.")
+                raise Refused(404, "Not found.")
             if method != "POST":
                 limit_headers = {**limit_headers, "Allow": "POST"}
-                raise _Refused(405, "Method not allowed.")
-            if isinstance(payload, _Refused):
+                raise Refused(405, "Method not allowed.")
+            if isinstance(payload, Refused):
                 raise payload
             if not isinstance(payload, dict):
-                raise _Refused(422, "The request body must be a JSON object.")
+                raise Refused(422, "The request body must be a JSON object.")
             body = (lastmile._availability(payload) if route == "availability"
                     else lastmile._create_job(payload))
-        except _Refused as exc:
+        except Refused as exc:
             self.send_json(exc.status, exc.body, limit_headers)
             return
         if fault == "lost":  # done, but the answer never arrives: the dangerous case for a POST
@@ -375,7 +205,7 @@ class LastMileServer(Serving):
                 self._expires[slot_id] = -math.inf
 
     def _availability(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        start, end, size, model = _check_availability(body)
+        start, end, size, model = check_availability(body)
         if str(body["destination"]["zip_code"]).strip().upper() == _NOWHERE:
             return []
         now = self._clock()
@@ -404,14 +234,14 @@ class LastMileServer(Serving):
         return slots
 
     def _create_job(self, body: dict[str, Any]) -> dict[str, Any]:
-        slot_id = _check_job(body)
+        slot_id = check_job(body)
         now = self._clock()
         with self._lock:
             if slot_id not in self._expires:
-                raise _Refused(422, "The request is not valid: slot_id unknown slot.",
+                raise Refused(422, "The request is not valid: slot_id unknown slot.",
                                {"slot_id": ["unknown slot"]})
             if now >= self._expires[slot_id]:
-                raise _Refused(417, "The slot has expired; ask for availability again.")
+                raise Refused(417, "The slot has expired; ask for availability again.")
             # No refusal of a repeated client_reference: the real service is not known
             # to make one, so the client must not send a job twice.
             job_id = self._new_id(lambda: f"LM-{self._rng.getrandbits(32):08X}", self.jobs)
