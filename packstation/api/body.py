@@ -61,24 +61,25 @@ class _Inflater:
         return bool(self._unit.eof)
 
 
-def _decoder(encoding: str) -> _Inflater | None:
+def _decoder(encoding: str, service: str) -> _Inflater | None:
     name = encoding.strip().lower()
     if name in ("", "identity"):
         return None
     if name in ("gzip", "x-gzip", "deflate"):
         return _Inflater(name)
-    raise e.BadResponse(f"Smart Gift sent the answer in an encoding we do not read ({name!r}).")
+    raise e.BadResponse(f"{service} sent the answer in an encoding we do not read "
+                        f"({name[:40]!r}).")
 
 
-def _too_large(what: str, cap: int) -> TooLarge:
-    return TooLarge(f"Smart Gift sent {what} of more than the {cap / 2**20:.0f} MB this "
+def _too_large(what: str, cap: int, service: str) -> TooLarge:
+    return TooLarge(f"{service} sent {what} of more than the {cap / 2**20:.0f} MB this "
                     "station accepts; nothing of it was used (the limit is a setting).")
 
 
 async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: int,
-                      what: str) -> bytes:
+                      what: str, service: str = "Smart Gift") -> bytes:
     """The body of ``chunks`` (raw, as received), decoded, refused beyond ``cap`` bytes."""
-    decoder = _decoder(content_encoding)
+    decoder = _decoder(content_encoding, service)
     body = bytearray()
     async for chunk in chunks:
         if decoder is None:
@@ -87,20 +88,20 @@ async def read_capped(chunks: AsyncIterator[bytes], content_encoding: str, cap: 
             try:  # max_length bounds each step: a bomb is refused after cap + 1 MB, not 4 GB
                 decoder.inflate(chunk, body, cap)
             except zlib.error:
-                raise e.BadResponse(f"Smart Gift sent {what} whose compression is "
+                raise e.BadResponse(f"{service} sent {what} whose compression is "
                                     "damaged.") from None
         if len(body) > cap:
-            raise _too_large(what, cap)
+            raise _too_large(what, cap, service)
     if decoder is not None:
         try:
             ended = decoder.finish(body)
         except zlib.error:
             ended = False
         if not ended:  # zlib's flush() does not say; its end-of-stream flag does
-            raise e.BadResponse(f"Smart Gift sent {what} that was cut off or damaged "
+            raise e.BadResponse(f"{service} sent {what} that was cut off or damaged "
                                 "(compressed data incomplete).")
     if len(body) > cap:
-        raise _too_large(what, cap)
+        raise _too_large(what, cap, service)
     return bytes(body)
 
 

@@ -145,8 +145,18 @@ def origin_of(url: str) -> Origin:
     try:
         port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
     except ValueError as exc:
-        raise ConfigError(f"The address {url!r} has an invalid port.") from exc
+        raise ConfigError(f"The address {_without_user(url)[:200]!r} has an invalid port.") \
+            from exc
     return scheme, host, port
+
+
+def _authority(url: str) -> str:
+    rest = url.split("//", 1)[1] if "//" in url else ""
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
+
+
+def _without_user(url: str) -> str:
+    return re.sub(r"//[^/?#]*@", "//", url)
 
 
 def is_loopback(host: str) -> bool:
@@ -163,9 +173,11 @@ def check_base_url(url: str) -> str:
 
     Returns the URL without a trailing slash.
     """
+    if "@" in _authority(url):  # said first: never echoed with a password in it
+        raise ConfigError("The API address must not contain a user name or password.")
     scheme, host, _port = origin_of(url)
     if scheme not in ("https", "http") or not host:
-        raise ConfigError(f"The API address {url!r} is not an http(s) URL.")
+        raise ConfigError(f"The API address {url[:200]!r} is not an http(s) URL.")
     if scheme == "http" and not is_loopback(host):
         raise ConfigError(
             f"Refusing plain HTTP to {host}: the API key is only sent over HTTPS "

@@ -91,7 +91,8 @@ async def exchange(http: httpx.AsyncClient, request: httpx.Request, auth: KeyAut
                                f"than the {cap / 2**20:.0f} MB this station accepts; nothing "
                                "of it was read (the limit is a setting).")
             content = await read_capped(response.aiter_raw(),
-                                        response.headers.get("content-encoding", ""), cap, what)
+                                        response.headers.get("content-encoding", ""), cap, what,
+                                        service)
         finally:
             await response.aclose()
     except e.ApiError as exc:

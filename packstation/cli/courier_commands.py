@@ -1,7 +1,7 @@
 """``packstation courier``: jobs booked with the last-mile courier (issue 20).
 
     courier slots JOB_ID                  the slots the courier offers for the job
-    courier book JOB_ID [--slot ID] [--again] [--wait S]
+    courier book JOB_ID [--slot ID] [--again] [--replace] [--wait S]
                                           booked (the earliest slot unless --slot), then
                                           dispatched with the courier's job id, and its
                                           handover label printed
@@ -17,7 +17,7 @@ import getpass
 import sys
 import time
 
-from packstation.api import ApiError, ApiValidationError, Job, NotFound
+from packstation.api import ApiValidationError, ConfigError, Job, NotFound
 from packstation.api.fields import uk_zone
 from packstation.api.secret import check_base_url
 from packstation.cli import output
@@ -28,6 +28,7 @@ from packstation.plaintext import cell
 from packstation.station import Station
 
 EXIT_ASK = 7  # a booking was sent and its answer lost: --again only after looking
+EXIT_REJECTED = 4  # booked, but the dispatch was refused (another reference waiting)
 
 
 async def courier_command(station: Station, args: argparse.Namespace) -> int:
@@ -61,13 +62,13 @@ async def _job(station: Station, job_id: int) -> Job:
 
 async def _book(station: Station, job: Job, args: argparse.Namespace) -> int:
     slot: Slot | None = None
-    if args.slot:
+    if args.slot is not None:
         slot = next((s for s in await station.courier.slots(job) if s.id == args.slot), None)
         if slot is None:
             raise NotFound(f"The courier does not offer slot {args.slot} now; ask again with "
                            f"'packstation courier slots {job.id}'.")
     try:
-        booked = await station.courier.book(job, slot, again=args.again)
+        booked = await station.courier.book(job, slot, again=args.again, replace=args.replace)
     except AskFirst as exc:
         print(f"packstation: {exc} If you are sure, run this again with --again.",
               file=sys.stderr)
@@ -83,8 +84,15 @@ async def _book(station: Station, job: Job, args: argparse.Namespace) -> int:
     booking = booked.booking
     print(f"Order {booking.client_reference}: courier job {booking.courier_job_id} booked for "
           f"{booking_slot(booking)}.")
+    if not booked.dispatched.ok:  # booked, not dispatched: said, and how to finish it
+        hint = " Run it again with --replace to replace it." if booked.dispatched.replace \
+            else ""
+        print(f"packstation: not dispatched: {booked.dispatched.message}{hint}",
+              file=sys.stderr)
+        return EXIT_REJECTED
     print(f"Dispatch: {booked.dispatched.message}")
-    print(f"Handover label: {booked.label.message}")
+    if booked.label.message:
+        print(f"Handover label: {booked.label.message}")
     return await _sent(station, job.id, args.wait)
 
 
@@ -113,7 +121,7 @@ async def _list(station: Station) -> int:
     output.table(["ORDER", "JOB", "STATE", "BOOKING", "BY"],
                  [[b.client_reference, str(b.job_id), b.state.value, describe(b),
                    b.packer or b.station] for b in bookings])
-    for flag in await station.courier.cancelled_but_booked():
+    for flag in await station.courier.flags():
         print(f"warning: {flag}", file=sys.stderr)
     return 0
 
@@ -123,8 +131,8 @@ def courier_key_command(args: argparse.Namespace) -> int:
 
     url = Settings.load().courier.api_url
     if not url:
-        raise ApiError("No courier address is set: Settings > Courier, or the settings "
-                       "file's courier.api_url.", status=None)
+        raise ConfigError("No courier address is set: Settings > Courier, or the settings "
+                          "file's courier.api_url.")
     url = check_base_url(url)  # HTTPS (plain HTTP to loopback only): where the key may go
     if args.action == "set":
         secret = getpass.getpass(f"The courier's key for {url} (not shown): ") \

@@ -207,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--again", action="store_true",
                    help="book even though a booking of this order was sent and its answer "
                         "lost (look in the courier's dashboard first)")
+    p.add_argument("--replace", action="store_true",
+                   help="the dispatch replaces another reference waiting for the job")
     p.add_argument("--wait", type=seconds, default=15.0, metavar="SECONDS",
                    help="how long to wait for Smart Gift to confirm the dispatch (default 15)")
     courier.add_parser("list", help="recent bookings, and cancelled jobs still booked")

@@ -84,7 +84,7 @@ def courier_from_json(raw: Any, *, demo_url: str = "") -> CourierSettings:
     unit, contact_less = raw.get("value_unit"), raw.get("contact_less")
     return replace(
         CourierSettings(), **flags,
-        api_url=_text(raw.get("api_url"), limit=500),
+        api_url=_text(raw.get("api_url"), limit=500).rstrip("/"),
         collection=collection,
         store_reference=_text(raw.get("store_reference")),
         slot_minutes=slot if isinstance(slot, int) and not isinstance(slot, bool)

@@ -182,6 +182,11 @@ def _site_user(site_url: str) -> str:
 COURIER_SERVICE = "packstation-courier"  # the courier's key, by the courier's API address
 
 
+def _courier_user(courier_url: str) -> str:
+    """The key's user name: the courier's address as the client uses it (no trailing /)."""
+    return courier_url.strip().rstrip("/")
+
+
 def load_courier_key(courier_url: str) -> CourierKey:
     """``PACKSTATION_COURIER_KEY`` (headless), else the keyring's for this courier address."""
     from packstation.courier.models import CourierKey
@@ -191,7 +196,8 @@ def load_courier_key(courier_url: str) -> CourierKey:
         return CourierKey(env)
     found = stored_courier_key(courier_url)
     if found is None:
-        raise MissingKeyError(f"No courier key is stored for {courier_url}. Run 'packstation "
+        raise MissingKeyError(f"No courier key is stored for {_courier_user(courier_url)}. "
+                              "Run 'packstation "
                               "courier key set' (or set PACKSTATION_COURIER_KEY).")
     return found
 
@@ -201,7 +207,7 @@ def stored_courier_key(courier_url: str) -> CourierKey | None:
 
     keyring = _keyring()
     try:
-        secret = backend().get_password(COURIER_SERVICE, courier_url)
+        secret = backend().get_password(COURIER_SERVICE, _courier_user(courier_url))
     except keyring.errors.KeyringError as exc:
         raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
     return CourierKey(secret) if secret else None
@@ -210,7 +216,7 @@ def stored_courier_key(courier_url: str) -> CourierKey | None:
 def store_courier_key(courier_url: str, key: CourierKey) -> None:
     keyring = _keyring()
     try:
-        backend().set_password(COURIER_SERVICE, courier_url, key.reveal())
+        backend().set_password(COURIER_SERVICE, _courier_user(courier_url), key.reveal())
     except keyring.errors.KeyringError as exc:
         raise MissingKeyError(f"The keyring refused the courier's key ({type(exc).__name__}).") \
             from None

@@ -31,12 +31,13 @@ from packstation.courier.models import (
     slot_words,
 )
 from packstation.job_service import Outcome
+from packstation.plaintext import escaped
 from packstation.store.courier_bookings import AlreadyLive, Booking, BookingState, CourierBookings
 
 log = logging.getLogger("packstation.courier")
 
 SOONEST: Final = timedelta(hours=24)  # an overdue job's window: the next day at least
-IN_FLIGHT: Final = timedelta(minutes=3)  # a "sending" younger than this is being sent
+LONGEST_SLOT: Final = timedelta(hours=24)  # a longer "slot" is no delivery window
 _OUTCOME_UNKNOWN = (e.NetworkError, e.ServerError, e.BadResponse)
 
 
@@ -97,10 +98,11 @@ class CourierDesk:
                  settings: Callable[[], CourierSettings],
                  method: Callable[[str | None], DeliveryMethod],
                  leave_by: Callable[[Job], date | None],
-                 dispatch: Callable[[Job, str], Awaitable[Outcome]],
+                 dispatch: Callable[[Job, str, bool], Awaitable[Outcome]],
                  print_label: Callable[[Job, str], Awaitable[Outcome]],
                  who: Callable[[], tuple[str, str]],  # (packer, station)
-                 now: Callable[[], datetime] = lambda: datetime.now(uk_zone())) -> None:
+                 now: Callable[[], datetime] = lambda: datetime.now(uk_zone()),
+                 in_flight: Callable[[], float] = lambda: 180.0) -> None:
         self._client = client
         self.bookings = bookings
         self._settings = settings
@@ -110,6 +112,9 @@ class CourierDesk:
         self._print_label = print_label
         self._who = who
         self._now = now
+        # How long a booking sent is awaited (the request's deadline and a margin): until
+        # then it is being sent, and nobody books that job again.
+        self._in_flight = in_flight
 
     def for_courier(self, job: Job) -> bool:
         return self._method(job.delivery_method_name).courier
@@ -134,7 +139,17 @@ class CourierDesk:
         for problem in parsed.problems:
             log.warning("a slot was skipped: %s", problem)
         now = self._now()
-        return [s for s in parsed.items if s.expires_at is None or s.expires_at > now]
+        kept = []
+        for slot in parsed.items:
+            why = ("it began already" if slot.starts < now else
+                   "it is after the window asked" if slot.ends > end else
+                   "it is longer than a day" if slot.ends - slot.starts > LONGEST_SLOT else
+                   "its hold has run out" if slot.expires_at and slot.expires_at <= now else "")
+            if why:
+                log.warning("slot %s skipped: %s", escaped(slot.id), why)
+            else:
+                kept.append(slot)
+        return kept
 
     async def booking(self, job: Job) -> Booking | None:
         """The job's latest booking (any state)."""
@@ -143,13 +158,14 @@ class CourierDesk:
     async def bookings_of(self, jobs: Iterable[int]) -> dict[int, Booking]:
         return await asyncio.to_thread(self.bookings.latest, list(jobs))
 
-    async def cancelled_but_booked(self) -> list[str]:
-        """A sentence for each live booking whose job Smart Gift cancelled since."""
-        return [flag(b) for b in await asyncio.to_thread(self.bookings.booked_of_cancelled)]
+    async def flags(self) -> list[str]:
+        """A sentence for each booking a person must take up with the courier: its job
+        cancelled in Smart Gift since, or a second courier job made after all."""
+        return [flag(b) for b in await asyncio.to_thread(self.bookings.needing_a_person)]
 
     async def question(self, job: Job) -> str:
         """What must be asked before booking ``job`` again (a lost answer), or ""."""
-        live = await asyncio.to_thread(self.bookings.live, client_reference(job))
+        live = await asyncio.to_thread(self.bookings.live, job.id)
         if live is None or live.state is BookingState.BOOKED:
             return ""
         try:
@@ -158,15 +174,17 @@ class CourierDesk:
             return str(exc)
         return ""
 
-    async def book(self, job: Job, slot: Slot | None = None, *, again: bool = False) -> Booked:
+    async def book(self, job: Job, slot: Slot | None = None, *, again: bool = False,
+                   replace: bool = False) -> Booked:
         """Book ``slot`` (None: the soonest offered now), then dispatch and print the
-        handover label. Raises AskFirst, SlotGone, ApiValidationError (422, at its field),
-        CourierNotReady, NotForCourier or another ApiError; nothing is booked twice."""
+        handover label (``replace``: the dispatch replaces another reference waiting).
+        Raises AskFirst, SlotGone, ApiValidationError (422, at its field), CourierNotReady,
+        NotForCourier or another ApiError; nothing is booked twice."""
         self._check(job)
         reference = client_reference(job)
-        live = await asyncio.to_thread(self.bookings.live, reference)
+        live = await asyncio.to_thread(self.bookings.live, job.id)
         if live is not None and live.state is BookingState.BOOKED and live.courier_job_id:
-            return await self._hand_over(job, live)  # booked before: finish the job
+            return await self._hand_over(job, live, replace)  # booked before: finish it
         set_aside = self._ask_first(live, again) if live is not None else None
         if slot is None:
             offered = await self.slots(job)
@@ -180,7 +198,8 @@ class CourierDesk:
         try:
             record = await asyncio.to_thread(
                 self.bookings.begin, job.id, reference, slot.id, slot.starts.isoformat(),
-                slot.ends.isoformat(), station, packer, set_aside=set_aside)
+                slot.ends.isoformat(), station, packer, in_flight_for=self._in_flight(),
+                set_aside=set_aside)
         except AlreadyLive as exc:  # another bench of the site, a moment ago
             raise self._taken(reference, exc.booking) from None
         try:
@@ -201,10 +220,19 @@ class CourierDesk:
             await asyncio.shield(self._settle(record, BookingState.UNKNOWN,
                                               detail="the booking was interrupted"))
             raise
-        await self._settle(record, BookingState.BOOKED, courier_job_id=created.job_id,
-                           detail=created.message)
-        booked = await asyncio.to_thread(self.bookings.live, reference)
-        return await self._hand_over(job, booked or record)
+        log.info("courier job %s booked for order %s (job %d)", escaped(created.job_id),
+                 escaped(reference), job.id)  # said before anything else can fail
+        if not await asyncio.to_thread(self.bookings.settle, record.id, BookingState.BOOKED,
+                                       courier_job_id=created.job_id, detail=created.message):
+            raise e.ApiError(f"The courier booked order {reference} as job {created.job_id} "
+                             "after that booking was set aside and booked again: two courier "
+                             "jobs may exist; cancel one with the courier.")
+        if created.problem:
+            raise e.ApiError(f"The courier booked order {reference} as job {created.job_id}, "
+                             f"but that cannot be its tracking reference ({created.problem}): "
+                             "dispatch it with a typed reference (Job menu).")
+        booked = await asyncio.to_thread(self.bookings.live, job.id)
+        return await self._hand_over(job, booked or record, replace)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -221,8 +249,7 @@ class CourierDesk:
             raise CourierNotReady(why)
 
     def _ask_first(self, live: Booking, again: bool) -> int:
-        age = self._now() - live.updated_at
-        if live.state is BookingState.SENDING and age < IN_FLIGHT:
+        if live.in_flight:  # its answer may still come: never booked past
             raise self._taken(live.client_reference, live)
         if not again:
             when = live.created_at.astimezone(uk_zone())
@@ -257,10 +284,16 @@ class CourierDesk:
             "; the courier offers no other slot before the leave-by day"
         return SlotGone(f"{why}{offer}.", others)
 
-    async def _hand_over(self, job: Job, booking: Booking) -> Booked:
+    async def _hand_over(self, job: Job, booking: Booking, replace: bool) -> Booked:
+        """Dispatched with the courier's job id; the handover label printed once, after a
+        dispatch saved (not while a question about it is open)."""
         assert booking.courier_job_id is not None
-        dispatched = await self._dispatch(job, booking.courier_job_id)
+        dispatched = await self._dispatch(job, booking.courier_job_id, replace)
+        if not dispatched.ok or booking.labelled:
+            return Booked(booking, dispatched, Outcome(True, ""))
         label = await self._print_label(job, booking.courier_job_id)
+        if label.ok:
+            await asyncio.to_thread(self.bookings.labelled, booking.id)
         return Booked(booking, dispatched, label)
 
     async def _settle(self, record: Booking, state: BookingState, *,
@@ -293,7 +326,11 @@ def describe(booking: Booking) -> str:
 
 
 def flag(booking: Booking) -> str:
-    """What a cancelled job's live booking needs of a person."""
+    """What a booking needs of a person (its job cancelled, or a second job made)."""
+    if booking.state is BookingState.SET_ASIDE:
+        return (f"Order {booking.client_reference}: courier job {booking.courier_job_id} was "
+                "made after its booking was set aside and booked again; two courier jobs may "
+                "exist: cancel one with the courier.")
     if booking.courier_job_id:
         return (f"Order {booking.client_reference} was cancelled: courier job "
                 f"{booking.courier_job_id} is booked; cancel it with the courier.")

@@ -4,6 +4,7 @@ the courier's address changes in the settings (the key read from the keyring the
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 
 from packstation.api.limits import Limits
@@ -22,19 +23,21 @@ class CourierLine:
         self._station = station
         self._client: CourierClient | None = None
         self._old: list[CourierClient] = []
+        self._making = threading.Lock()  # workers asking at once make one client
 
     def client(self) -> CourierClient:
         """Blocking the first time (the keyring): the desk asks it in a worker."""
-        url = self._settings().api_url
+        url = self._settings().api_url.rstrip("/")
         if not url:
             raise CourierNotReady("No courier is set up (Settings > Courier).")
-        if self._client is None or self._client.base_url != url.rstrip("/"):
-            if self._client is not None:
-                self._old.append(self._client)
-            self._client = CourierClient(url, self._key(url), limits=self._limits(),
-                                         station=self._station)
-        self._client.limits = self._limits()
-        return self._client
+        with self._making:
+            if self._client is None or self._client.base_url != url:
+                if self._client is not None:
+                    self._old.append(self._client)
+                self._client = CourierClient(url, self._key(url), limits=self._limits(),
+                                             station=self._station)
+            self._client.limits = self._limits()
+            return self._client
 
     async def aclose(self) -> None:
         clients = [*self._old, *([self._client] if self._client is not None else [])]

@@ -7,7 +7,6 @@ missing optional one is no error. One unreadable slot is named and skipped.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -119,18 +118,18 @@ def read_slots(body: Any) -> Parsed[Slot]:
 class CreatedJob:
     job_id: str
     message: str = ""
+    problem: str = ""  # why the id cannot be the Smart Gift tracking reference ("" : it can)
 
 
 def read_created(body: Any) -> CreatedJob:
-    """The create answer: ``job_id`` (its id becomes the Smart Gift tracking reference)."""
+    """The create answer: ``job_id`` (it becomes the Smart Gift tracking reference). An id
+    that cannot be one is kept all the same, with why: the courier's job exists."""
     if not isinstance(body, Mapping):
         raise FieldError("job_id", "the answer is not an object")
     job_id = _text_id(body.get("job_id", body.get("id")), "job_id")
-    problem = tracking_problem(job_id)
-    if problem:
-        raise FieldError("job_id", problem)
     message = body.get("message")
-    return CreatedJob(job_id, message[:200] if isinstance(message, str) else "")
+    return CreatedJob(job_id, escaped(message)[:200] if isinstance(message, str) else "",
+                      tracking_problem(job_id) or "")
 
 
 # Where a field the courier refused comes from, so the person knows what to change.
@@ -222,21 +221,18 @@ def availability_body(job: Job, settings: CourierSettings, start: datetime, end:
     return body
 
 
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"  # an unknown placeholder is left as written
+PLACEHOLDERS: Final = ("{order}", "{recipient}", "{method}")
 
 
 def comment(template: str, job: Job, method: DeliveryMethod) -> str:
     """The method's comment for the courier, its ``{order}``, ``{recipient}`` and
-    ``{method}`` filled in; a template that is not one is sent as written."""
-    values = _Blank(order=client_reference(job), method=method.name,
-                    recipient=job.delivery_address.recipient if job.delivery_address else "")
-    try:
-        text = string.Formatter().vformat(template, (), values)
-    except (ValueError, IndexError, KeyError, AttributeError):
-        text = template
-    return "".join(c for c in text if c.isprintable())[:MAX_COMMENT]
+    ``{method}`` filled in (nothing else is: no format specs, no attributes), bounded."""
+    values = {"{order}": client_reference(job), "{method}": method.name,
+              "{recipient}": job.delivery_address.recipient if job.delivery_address else ""}
+    text = template[:MAX_COMMENT]
+    for placeholder, value in values.items():
+        text = text.replace(placeholder, value[:200])
+    return "".join(c for c in text[:MAX_COMMENT] if c.isprintable())
 
 
 def job_body(job: Job, slot: Slot, settings: CourierSettings, method: DeliveryMethod

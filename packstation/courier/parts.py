@@ -17,7 +17,8 @@ from packstation.courier.line import CourierLine
 from packstation.courier.models import CourierKey
 
 if TYPE_CHECKING:
-    from packstation.job_service import JobService
+    from packstation.api import Job
+    from packstation.job_service import JobService, Outcome
     from packstation.packers import SignIn
     from packstation.sandbox.lastmile import LastMileServer
     from packstation.store.database import Store
@@ -61,11 +62,16 @@ class CourierParts:
         from packstation.store.courier_bookings import CourierBookings
 
         jobs = self._jobs()
+
+        async def dispatch(job: Job, courier_job_id: str, replace: bool) -> Outcome:
+            return await jobs.dispatch(job, courier_job_id, replace=replace)
+
         return CourierDesk(self.line.client, CourierBookings(self._db()), self.settings,
                            self._method,
                            lambda job: self._settings().leave_by_rule().leave_by(job),
-                           jobs.dispatch, jobs.print_handover,
-                           lambda: self._sign_in().attribution())
+                           dispatch, jobs.print_handover,
+                           lambda: self._sign_in().attribution(),
+                           in_flight=lambda: self._settings().request_deadline + 60.0)
 
     async def aclose(self) -> None:
         if "line" in self.__dict__:

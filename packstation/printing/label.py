@@ -57,6 +57,22 @@ def _fit(text: str, font: str, size: float, width: float, smallest: float = 7) -
     return size
 
 
+def _barcode(reference: str, height: float, usable: float) -> Code128 | None:
+    """Code 128 of ``reference`` with bars as wide as fit, up to 0.5 mm (a 203 dpi label
+    printer's dots are 0.125 mm; 0.33 mm bars of a short code read badly at 200 dpi), or
+    None when it cannot be one that reads back as itself: Code 128 carries ASCII only
+    (reportlab drops the rest silently), and bars under 0.25 mm do not scan."""
+    if not reference or not reference.isascii() or not reference.isprintable():
+        return None
+    barcode = Code128(reference, barHeight=height, barWidth=0.5 * mm, humanReadable=False)
+    if barcode.width > usable * 0.9:  # narrower bars for long references on small labels
+        bar = 0.5 * mm * usable * 0.9 / barcode.width
+        if bar < 0.25 * mm:
+            return None
+        barcode = Code128(reference, barHeight=height, barWidth=bar, humanReadable=False)
+    return barcode
+
+
 def label_pdf(job: Job, size: str = "4x6in", handover: str | None = None) -> bytes:
     """The job's address label; ``handover``: the courier's job id, which its barcode then
     carries (the handover label of a job booked with the courier)."""
@@ -85,19 +101,21 @@ def label_pdf(job: Job, size: str = "4x6in", handover: str | None = None) -> byt
         canvas.drawString(margin, y, line)
     reference = handover or order
     bar_height = 18 * mm * scale
-    # Bars as wide as fit, up to 0.5 mm: a 203 dpi label printer's dots are 0.125 mm, and
-    # narrow bars of a short code are read badly (0.33 mm: one code in three at 200 dpi).
-    barcode = Code128(reference, barHeight=bar_height, barWidth=0.5 * mm, humanReadable=False)
-    if barcode.width > usable * 0.9:  # narrower bars for long references on small labels
-        barcode = Code128(reference, barHeight=bar_height,
-                          barWidth=0.5 * mm * usable * 0.9 / barcode.width,
-                          humanReadable=False)
     bottom = margin + 8 * mm * scale
-    barcode.drawOn(canvas, (width - barcode.width) / 2, bottom)
-    canvas.setFont(bold, 11 * scale)
-    caption = f"Courier job {handover} · Order {order}" if handover else f"Order {order}"
-    canvas.drawCentredString(width / 2, margin + 2 * mm * scale,
-                             prepared(caption)[:80])
+    barcode = _barcode(reference, bar_height, usable)
+    if barcode is not None:
+        barcode.drawOn(canvas, (width - barcode.width) / 2, bottom)
+    else:  # said, never a barcode that reads as something else
+        canvas.setFont(regular, 9 * scale)
+        canvas.drawCentredString(width / 2, bottom + bar_height / 2,
+                                 "(no barcode: this reference cannot be printed as one)")
+    caption = prepared(f"Courier job {handover} · Order {order}" if handover
+                       else f"Order {order}")
+    caption_size = _fit(caption, bold, 11 * scale, usable)
+    while len(caption) > 12 and stringWidth(caption, bold, caption_size) > usable:
+        caption = caption[:-2] + "…"  # the rest is on the job: never off the label
+    canvas.setFont(bold, caption_size)
+    canvas.drawCentredString(width / 2, margin + 2 * mm * scale, caption)
     if handover:  # said above the barcode too: this parcel waits for the courier's van
         canvas.setFont(bold, 14 * scale)
         canvas.drawCentredString(width / 2, bottom + bar_height + 3 * mm * scale,

@@ -20,11 +20,13 @@ class BookStep:
     choose_slot: bool = False  # show the courier's slots for the job
     offered: tuple[Slot, ...] = ()  # ...these, asked again after a 417 (the first chosen)
     again: bool = False  # ...the packer said yes to booking past a lost answer
+    replace: bool = False  # the question is whether the dispatch replaces another reference
 
 
 async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool,
-               again: bool = False) -> BookStep:
-    """``slot`` chosen, or None: the earliest when ``earliest``, else the slots shown."""
+               again: bool = False, replace: bool = False) -> BookStep:
+    """``slot`` chosen, or None: the earliest when ``earliest``, else the slots shown.
+    ``replace``: the packer said yes to the dispatch replacing another reference."""
     order = job.order_reference or job.id
     if not desk.for_courier(job):
         return BookStep(False, f"Order {order} is not booked with the courier: BOOK is for "
@@ -44,14 +46,13 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
         return BookStep(True, f"Order {order}: choose the courier's slot.", choose_slot=True,
                         again=again)
     try:
-        booked = await desk.book(job, slot, again=again)
+        booked = await desk.book(job, slot, again=again, replace=replace)
     except AskFirst as exc:
         return BookStep(False, str(exc), confirm=str(exc))
     except SlotGone as exc:
         if exc.next_slot is None:
             return BookStep(False, f"Order {order} not booked: {exc}")
-        if earliest and slot is None:  # the earliest was asked for: the next one, if yes
-            return BookStep(False, str(exc), confirm=f"{exc} Book it?")
+        # Shown to choose from, the next chosen: the packer books what they were told of.
         return BookStep(False, str(exc), choose_slot=True, offered=tuple(exc.slots),
                         again=again)
     except ApiValidationError as exc:  # said at its field, and where that field comes from
@@ -60,4 +61,8 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
                                                                      if fields else ""))
     except ApiError as exc:
         return BookStep(False, f"Order {order} not booked: {exc}")
+    if booked.dispatched.ask:  # booked; the dispatch asks first (another reference waits)
+        question = f"Courier job {booked.booking.courier_job_id} is booked. " \
+                   f"{booked.dispatched.ask}"
+        return BookStep(False, question, confirm=question, replace=booked.dispatched.replace)
     return BookStep(booked.dispatched.ok, booked.message, dispatched=booked.dispatched.ok)

@@ -236,7 +236,7 @@ class ScanHandler:
         if kind is ScanKind.IGNORED:
             return ScanOutcome(True, "", meaning)
         if kind is ScanKind.COMMAND:
-            return await self._command(meaning, queue, confirmed)
+            return await self._command(meaning, queue, confirmed, replace)
         if kind is ScanKind.BADGE:
             return self._badge(meaning)
         if kind in (ScanKind.REFUSED, ScanKind.WRONG_VOUCHER):
@@ -296,16 +296,17 @@ class ScanHandler:
                            select=step.select, dispatched=True, clear=step.clear)
 
     async def book(self, job: Job, slot: Slot | None, queue: QueueOrder | None = None, *,
-                   again: bool = False) -> ScanOutcome:
+                   again: bool = False, replace: bool = False) -> ScanOutcome:
         """BOOK: ``job`` booked with the courier (``slot``, or the earliest when so set, or
         the slots to choose from), dispatched, and the next job put in hand."""
         meaning = ScanMeaning(ScanKind.COMMAND, "", job, command=Command.BOOK)
         if self.courier is None:
             return ScanOutcome(False, "No courier is set up at this station.", meaning)
-        step = await booking.book(self.courier(), job, slot, again=again,
+        step = await booking.book(self.courier(), job, slot, again=again, replace=replace,
                                   earliest=self.settings().courier.book_earliest)
         if not step.dispatched:
             return ScanOutcome(step.ok, step.message, meaning, confirm=step.confirm,
+                               replace=step.replace,
                                choose_slot=job if step.choose_slot else None,
                                offered=step.offered, again=step.again)
         self.last_dispatched = job
@@ -344,8 +345,8 @@ class ScanHandler:
         return ScanOutcome(True, f"{packer.name} signed in at {self.sign_in.station}."
                                  + waiting, meaning)
 
-    async def _command(self, meaning: ScanMeaning, queue: QueueOrder, confirmed: bool
-                       ) -> ScanOutcome:
+    async def _command(self, meaning: ScanMeaning, queue: QueueOrder, confirmed: bool,
+                       replace: bool = False) -> ScanOutcome:
         command, job = meaning.command, meaning.job
         if command is Command.START:
             return self._from_step(await self.flow.start(job, queue), meaning)
@@ -370,7 +371,8 @@ class ScanHandler:
         if job is None:
             return ScanOutcome(False, "No job in hand: scan START or an order first.", meaning)
         if command is Command.BOOK:
-            return await self.book(job, None, queue, again=confirmed)
+            return await self.book(job, None, queue, again=confirmed and not replace,
+                                   replace=replace)
         if command is Command.LABEL:
             printed = await self.jobs.print_now(job, label=True)
             return ScanOutcome(printed.ok, f"Order {job.order_reference}: {printed.message}",

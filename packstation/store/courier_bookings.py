@@ -2,9 +2,10 @@
 
 Written before the courier is asked and settled with its answer, like POS orders: after a
 lost answer the courier may hold a job although none came back, and a second would send
-two vans. An order has one live booking at most (sending, booked or unknown): a partial
-unique index, so two benches booking one order at the same moment make one booking.
-Blocking: call in a worker.
+two vans. A job has one live booking at most (sending, booked or unknown): a partial
+unique index, so two benches booking one job at the same moment make one booking. A
+booking being sent is "in flight" until ``sent_until`` by the store's clock (a site's
+benches share one), however slow its answer may be. Blocking: call in a worker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from packstation.api.secret import storable
 from packstation.store.database import Store, id_chunks
 
 MAX_DETAIL: Final = 2000
+LIVE: Final = "('sending', 'booked', 'unknown')"
 
 
 class BookingState(StrEnum):
@@ -50,13 +52,15 @@ class Booking:
     packer: str
     created_at: datetime
     updated_at: datetime
+    labelled: bool = False  # its handover label was printed
+    in_flight: bool = False  # being sent right now (its answer may still come)
 
 
 class AlreadyLive(Exception):
-    """The order has a live booking already (``booking``): nothing was written."""
+    """The job has a live booking already (``booking``): nothing was written."""
 
     def __init__(self, booking: Booking | None) -> None:
-        super().__init__("This order has a courier booking already.")
+        super().__init__("This job has a courier booking already.")
         self.booking = booking
 
 
@@ -65,10 +69,11 @@ def _now() -> str:
 
 
 _COLUMNS = ("id, job_id, client_reference, slot_id, slot_from, slot_to, state,"
-            " courier_job_id, detail, station, packer, created_at, updated_at")
+            " courier_job_id, detail, station, packer, created_at, updated_at, labelled_at,"
+            " sent_until")
 
 
-def _booking(row: Any) -> Booking:
+def _booking(row: Any, now: float = 0.0) -> Booking:
     r = tuple(row)
     try:
         state = BookingState(r[6])
@@ -76,7 +81,9 @@ def _booking(row: Any) -> Booking:
         state = BookingState.UNKNOWN
     return Booking(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]), state,
                    r[7], str(r[8]), str(r[9]), str(r[10]),
-                   datetime.fromisoformat(str(r[11])), datetime.fromisoformat(str(r[12])))
+                   datetime.fromisoformat(str(r[11])), datetime.fromisoformat(str(r[12])),
+                   r[13] is not None,
+                   state is BookingState.SENDING and float(r[14] or 0) > now)
 
 
 class CourierBookings:
@@ -84,39 +91,59 @@ class CourierBookings:
         self._db = db
 
     def begin(self, job_id: int, client_reference: str, slot_id: str, slot_from: str,
-              slot_to: str, station: str, packer: str, *, set_aside: int | None = None
-              ) -> Booking:
-        """A booking written as "sending" before the courier is asked. ``set_aside``: the
+              slot_to: str, station: str, packer: str, *, in_flight_for: float,
+              set_aside: int | None = None) -> Booking:
+        """A booking written as "sending" before the courier is asked, in flight for
+        ``in_flight_for`` seconds (the request's deadline and a margin). ``set_aside``: the
         unknown booking a person chose to book past, set aside in the same transaction.
-        AlreadyLive when the order has a live one (this bench's or another's)."""
+        AlreadyLive when the job has a live one (this bench's or another's)."""
         now = _now()
         with self._db.transaction() as sql:
+            until = self._db.dialect.clock(sql) + in_flight_for
             if set_aside is not None:
                 sql.execute("UPDATE courier_bookings SET state = ?, updated_at = ? WHERE"
                             " id = ? AND state IN ('sending', 'unknown')",
                             (BookingState.SET_ASIDE.value, now, set_aside))
             rows = sql.execute(
                 f"INSERT INTO courier_bookings (job_id, client_reference, slot_id, slot_from,"
-                f" slot_to, state, station, packer, created_at, updated_at) VALUES"
-                f" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING {_COLUMNS}",
+                f" slot_to, state, station, packer, created_at, updated_at, sent_until) VALUES"
+                f" (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                f" RETURNING {_COLUMNS}",
                 (job_id, client_reference, slot_id, slot_from, slot_to,
-                 BookingState.SENDING.value, station, packer, now, now)).fetchall()
+                 BookingState.SENDING.value, station, packer, now, now, until)).fetchall()
         if not rows:
-            raise AlreadyLive(self.live(client_reference))
+            raise AlreadyLive(self.live(job_id))
         return _booking(rows[0])
 
     def settle(self, booking_id: int, state: BookingState, *, courier_job_id: str | None = None,
-               detail: str = "") -> None:
-        self._db.execute(
-            "UPDATE courier_bookings SET state = ?, courier_job_id = ?, detail = ?,"
-            " updated_at = ? WHERE id = ?",
-            (state.value, courier_job_id, storable(detail[:MAX_DETAIL]), _now(), booking_id))
+               detail: str = "") -> bool:
+        """The courier's answer recorded; False when the booking was set aside meanwhile (a
+        person booked past it): a job id that came late is then kept on it, never lost."""
+        with self._db.transaction() as sql:
+            done = sql.execute(
+                "UPDATE courier_bookings SET state = ?, courier_job_id = ?, detail = ?,"
+                " updated_at = ? WHERE id = ? AND state = 'sending' RETURNING id",
+                (state.value, courier_job_id, storable(detail[:MAX_DETAIL]), _now(),
+                 booking_id)).fetchall()
+            if not done and courier_job_id is not None:
+                sql.execute(
+                    "UPDATE courier_bookings SET courier_job_id = ?, detail = ?, updated_at = ?"
+                    " WHERE id = ?",
+                    (courier_job_id, "booked after it was set aside: a second courier job "
+                     "exists", _now(), booking_id))
+        return bool(done)
 
-    def live(self, client_reference: str) -> Booking | None:
-        rows = self._db.fetch(
-            f"SELECT {_COLUMNS} FROM courier_bookings WHERE client_reference = ? AND state IN"
-            " ('sending', 'booked', 'unknown') ORDER BY id DESC LIMIT 1", (client_reference,))
-        return _booking(rows[0]) if rows else None
+    def labelled(self, booking_id: int) -> None:
+        self._db.execute("UPDATE courier_bookings SET labelled_at = ? WHERE id = ?",
+                         (_now(), booking_id))
+
+    def live(self, job_id: int) -> Booking | None:
+        with self._db.transaction() as sql:
+            now = self._db.dialect.clock(sql)
+            rows = sql.execute(
+                f"SELECT {_COLUMNS} FROM courier_bookings WHERE job_id = ? AND state IN {LIVE}"
+                " ORDER BY id DESC LIMIT 1", (job_id,)).fetchall()
+        return _booking(rows[0], now) if rows else None
 
     def latest(self, job_ids: Iterable[int]) -> dict[int, Booking]:
         """Each job's latest booking (any state): what its view shows."""
@@ -129,14 +156,14 @@ class CourierBookings:
                 found[booking.job_id] = booking
         return found
 
-    def booked_of_cancelled(self, limit: int = 200) -> list[Booking]:
-        """Bookings still live whose job Smart Gift has cancelled since: each needs a
-        person to cancel it with the courier (no cancel call is known)."""
+    def needing_a_person(self, limit: int = 200) -> list[Booking]:
+        """Bookings a person must take up with the courier: live ones whose job Smart Gift
+        cancelled since, and ones set aside whose courier job was made after all."""
+        columns = ", ".join("b." + c.strip() for c in _COLUMNS.split(","))
         rows = self._db.fetch(
-            f"SELECT {', '.join('b.' + c.strip() for c in _COLUMNS.split(','))}"
-            " FROM courier_bookings b JOIN jobs j ON j.id = b.job_id WHERE j.status ="
-            " 'cancelled' AND b.state IN ('booked', 'unknown') ORDER BY b.id DESC LIMIT ?",
-            (limit,))
+            f"SELECT {columns} FROM courier_bookings b JOIN jobs j ON j.id = b.job_id WHERE"
+            f" (j.status = 'cancelled' AND b.state IN {LIVE}) OR (b.state = 'set_aside' AND"
+            " b.courier_job_id IS NOT NULL) ORDER BY b.id DESC LIMIT ?", (limit,))
         return [_booking(r) for r in rows]
 
     def recent(self, limit: int = 50) -> list[Booking]:

@@ -28,8 +28,9 @@ def id_chunks(ids: Iterable[int], size: int = 900) -> Iterator[tuple[list[int], 
         yield chunk, ",".join("?" * len(chunk))
 
 
-# Migrations both engines take alike (SQLite's 8 and 9, a site's 4 and 5); ``{pk}`` and
-# ``{int}`` are each engine's id and whole-number types.
+# Migrations both engines take alike (SQLite's 8 to 10, a site's 4 to 6); ``{pk}``,
+# ``{int}`` and ``{real}`` are each engine's id, whole-number and epoch-seconds types
+# (PostgreSQL's REAL is 4 bytes: a time to within two minutes).
 WHO_PACKED: Final = (
     """
     CREATE TABLE packers (
@@ -94,11 +95,13 @@ COURIER_BOOKINGS: Final = (
         station TEXT NOT NULL DEFAULT '',
         packer TEXT NOT NULL DEFAULT '',
         created_at TEXT NOT NULL,
-        updated_at TEXT NOT NULL
+        updated_at TEXT NOT NULL,
+        sent_until {real} NOT NULL DEFAULT 0,
+        labelled_at TEXT
     );
-    CREATE INDEX courier_bookings_job ON courier_bookings(job_id);
-    CREATE UNIQUE INDEX courier_bookings_live ON courier_bookings(client_reference)
+    CREATE UNIQUE INDEX courier_bookings_live ON courier_bookings(job_id)
         WHERE state IN ('sending', 'booked', 'unknown');
+    CREATE INDEX courier_bookings_job ON courier_bookings(job_id);
     """
 )
 
@@ -226,7 +229,7 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     MANIFESTS.format(pk="INTEGER PRIMARY KEY", int="INTEGER"),
     # 10: courier bookings (issue 20): written before the courier is asked, settled after;
     # one live booking per order (a partial unique index), so no order is booked twice.
-    COURIER_BOOKINGS.format(pk="INTEGER PRIMARY KEY", int="INTEGER"),
+    COURIER_BOOKINGS.format(pk="INTEGER PRIMARY KEY", int="INTEGER", real="REAL"),
 )
 
 

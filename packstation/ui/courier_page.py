@@ -127,7 +127,7 @@ class CourierPage(QWidget):
         collection = CollectionAddress(**{name: edit.text().strip()
                                           for name, edit in self.address.items()})
         return replace(
-            self.courier, api_url=self.api_url.text().strip(), collection=collection,
+            self.courier, api_url=self.api_url.text().strip().rstrip("/"), collection=collection,
             slot_minutes=self.slot_minutes.value(), book_earliest=self.book_earliest.isChecked(),
             send_buyer_contact=self.buyer_contact.isChecked(),
             add_delivery_code=self.delivery_code.isChecked(),

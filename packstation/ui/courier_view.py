@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from packstation.api import ApiError, Job
+from packstation.api.fields import uk_zone
 from packstation.courier.desk import CourierDesk, describe
 from packstation.courier.models import Slot
 from packstation.plaintext import cell
@@ -86,8 +87,8 @@ class SlotDialog(QDialog):
         self.slots = slots
         self.list.clear()
         for slot in slots:
-            held = f" (held until {slot.expires_at.astimezone():%H:%M})" \
-                if slot.expires_at else ""
+            held = f" (held until {slot.expires_at.astimezone(uk_zone()):%H:%M})" \
+                if slot.expires_at else ""  # UK time, as the slots themselves
             item = QListWidgetItem(cell(f"{slot.describe()}{held}"))
             item.setData(Qt.ItemDataRole.UserRole, slot.id)
             self.list.addItem(item)
@@ -165,11 +166,11 @@ class CourierBench:
         self.line(text)
 
     def jobs_changed(self) -> None:
-        """After a sync: a booked job cancelled since is said once."""
+        """After a sync: a booked job cancelled since (or a second courier job) said once."""
         self.tasks.run(self._check())
 
     async def _check(self) -> None:
-        flags = await self.desk.cancelled_but_booked()
+        flags = await self.desk.flags()
         fresh = [f for f in flags if f not in self._flagged]
         self._flagged.update(fresh)
         if fresh:
