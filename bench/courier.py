@@ -8,7 +8,9 @@
   label is left out (printing has its own benchmark, bench/print_job.py).
 
 Both against the sandbox and its courier stand-in on loopback, interleaved, in the same
-run. Goal: at most 1.5x for slots, and the booking's extra time well under a scan's.
+run. Goal: at most 1.5x for slots. A booking pays for three commits (written before it
+is sent, settled after, the dispatch saved): a few ms over the floor, never a wait the
+packer notices.
 
     .venv/bin/python bench/courier.py [--rounds 30]
 """
@@ -62,10 +64,13 @@ async def run(rounds: int) -> dict[str, tuple[float, float]]:
         station.sender.start()
         courier_client = CourierClient(courier.base_url, CourierKey(LASTMILE_DEMO_KEY),
                                        budget=RateBudget(limit=10**9))
+        async def dispatch(job: Job, courier_job_id: str, replace: bool) -> Outcome:
+            return await station.jobs.dispatch(job, courier_job_id, replace=replace)
+
         desk = CourierDesk(lambda: courier_client, CourierBookings(station.db),
                            lambda: settings.courier, station.delivery_method,
                            lambda job: settings.leave_by_rule().leave_by(job),
-                           station.jobs.dispatch, no_label, station.sign_in.attribution)
+                           dispatch, no_label, station.sign_in.attribution)
         jobs = [j for j in station.cache.load(["pending"])
                 if j.delivery_method_name == "Gift Envelope"]
         assert len(jobs) >= rounds + 2, f"only {len(jobs)} courier jobs"
@@ -118,7 +123,7 @@ def main() -> None:
     for what, (floor, ours) in asyncio.run(run(args.rounds)).items():
         print(f"{what}: bare httpx {floor * 1000:.1f} ms, packstation {ours * 1000:.1f} ms "
               f"(medians of {args.rounds}); ratio {ours / floor:.2f}x")
-    print("goal: slots <= 1.5x")
+    print("goal: slots <= 1.5x; book: the commits' few ms over the floor")
 
 
 if __name__ == "__main__":

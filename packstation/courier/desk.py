@@ -10,6 +10,7 @@ the courier's job id as its tracking reference, and a handover label is printed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -231,8 +232,9 @@ class CourierDesk:
             raise e.ApiError(f"The courier booked order {reference} as job {created.job_id}, "
                              f"but that cannot be its tracking reference ({created.problem}): "
                              "dispatch it with a typed reference (Job menu).")
-        booked = await asyncio.to_thread(self.bookings.live, job.id)
-        return await self._hand_over(job, booked or record, replace)
+        booked = dataclasses.replace(record, state=BookingState.BOOKED,
+                                     courier_job_id=created.job_id, in_flight=False)
+        return await self._hand_over(job, booked, replace)
 
     # -- steps -----------------------------------------------------------------------------
 

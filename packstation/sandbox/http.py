@@ -17,6 +17,9 @@ log = logging.getLogger("packstation.sandbox")
 
 class JsonHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # An answer leaves in one write (headers and body), flushed when it is whole: written
+    # apart, the body's small second segment waited ~40 ms for the client's delayed ACK.
+    wbufsize = -1
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
