@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
@@ -155,9 +155,6 @@ class CourierDesk:
     async def booking(self, job: Job) -> Booking | None:
         """The job's latest booking (any state)."""
         return (await asyncio.to_thread(self.bookings.latest, [job.id])).get(job.id)
-
-    async def bookings_of(self, jobs: Iterable[int]) -> dict[int, Booking]:
-        return await asyncio.to_thread(self.bookings.latest, list(jobs))
 
     async def flags(self) -> list[str]:
         """A sentence for each booking a person must take up with the courier: its job

@@ -7,6 +7,7 @@ missing optional one is no error. One unreadable slot is named and skipped.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -221,17 +222,16 @@ def availability_body(job: Job, settings: CourierSettings, start: datetime, end:
     return body
 
 
-PLACEHOLDERS: Final = ("{order}", "{recipient}", "{method}")
+_PLACEHOLDER: Final = re.compile(r"\{(order|recipient|method)\}")
 
 
 def comment(template: str, job: Job, method: DeliveryMethod) -> str:
     """The method's comment for the courier, its ``{order}``, ``{recipient}`` and
     ``{method}`` filled in (nothing else is: no format specs, no attributes), bounded."""
-    values = {"{order}": client_reference(job), "{method}": method.name,
-              "{recipient}": job.delivery_address.recipient if job.delivery_address else ""}
-    text = template[:MAX_COMMENT]
-    for placeholder, value in values.items():
-        text = text.replace(placeholder, value[:200])
+    values = {"order": client_reference(job), "method": method.name,
+              "recipient": job.delivery_address.recipient if job.delivery_address else ""}
+    # One pass: a value holding "{order}" is not filled in again.
+    text = _PLACEHOLDER.sub(lambda m: values[m.group(1)][:200], template[:MAX_COMMENT])
     return "".join(c for c in text[:MAX_COMMENT] if c.isprintable())
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from packstation.api import ConfigError
 from packstation.api.secret import check_base_url
 from packstation.config.courier import (
+    COURIER_URL,
     MAX_SLOT,
     MAX_TEXT,
     MIN_SLOT,
@@ -54,7 +55,7 @@ class CourierPage(QWidget):
         intro.setWordWrap(True)
         form.addRow(intro)
         self.api_url = _field("Courier address", courier.api_url, 500)
-        self.api_url.setPlaceholderText("https://api.xandar.instaleap.io (empty: no courier)")
+        self.api_url.setPlaceholderText(f"{COURIER_URL} (empty: no courier)")
         form.addRow("Courier address:", self.api_url)
         self.key_state = plain(QLabel("Demo: the built-in courier needs no key." if demo
                                       else "checking…"))
