@@ -14,6 +14,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from packstation.api import Job
@@ -30,7 +31,7 @@ from tests.barcodes import barcodes_in_pdf
 from tests.cups import CupsQueue
 from tests.gui import ANY_REFERENCE, scan, synced_window, wait
 from tests.test_gui_setup import open_settings
-from tests.test_gui_window import unnamed_controls
+from tests.test_gui_window import activate, unnamed_controls
 from tests.test_packing import pages_out
 
 COURIER = DeliveryMethod("Gift Envelope", Tracking.INTERNAL, courier=True)
@@ -229,3 +230,47 @@ def test_the_courier_is_set_up_in_settings_and_a_change_that_cannot_work_refused
     assert saved.courier.collection.zip_code == "LS11 5PS"
     assert saved.delivery_methods["Gift Envelope"].courier_comment.startswith("Gift for")
     assert "lm_live_key" not in Settings.path().read_text()
+
+
+@pytest.mark.parametrize("courier_window", [False], indirect=True)
+def test_a_dispatch_that_needs_a_yes_after_booking_is_asked_and_no_slot_asked_again(
+        qtbot: QtBot, courier_window: MainWindow, lastmile: LastMileServer,
+        sandbox: SandboxServer) -> None:
+    window = courier_window
+    assert window.station is not None
+    station = window.station
+    job = courier_job(window)
+    # A reference of its own waits for the job, refused once (kept for attention: no
+    # sender takes it up meanwhile).
+    sandbox.faults.inject("422", only=f"PUT /fulfilment/jobs/{job.id}$")
+    wait(qtbot, station.jobs.dispatch(job, "OWN-REF-7"))
+    qtbot.waitUntil(lambda: (entry := station.outbox.for_job(job.id)) is not None
+                    and entry.state == "attention", timeout=10_000)
+    window.select_job(job)
+    qtbot.waitUntil(lambda: (window.current_job() or job).id == job.id, timeout=5_000)
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: (d := window.dialogs.of_type(SlotDialog)) is not None
+                    and d.book_button.isEnabled(), timeout=10_000)
+    dialog = window.dialogs.of_type(SlotDialog)
+    assert isinstance(dialog, SlotDialog)
+    dialog.book_button.click()
+    qtbot.waitUntil(lambda: window.dialogs.of_type(QMessageBox) is not None, timeout=10_000)
+    question = window.dialogs.of_type(QMessageBox)
+    assert isinstance(question, QMessageBox)
+    (courier_id,) = lastmile.jobs
+    assert f"Courier job {courier_id} is booked" in question.text()
+    assert "OWN-REF-7" in question.text()
+    question.button(QMessageBox.StandardButton.No).click()
+    # Ctrl+K again: booked already, so no slots are asked for, only the same question.
+    asked = len([r for r in lastmile.requests if "availability" in r.path])
+    activate(qtbot, window)  # the question had the keyboard
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.dialogs.of_type(QMessageBox) is not None, timeout=10_000)
+    assert window.dialogs.of_type(SlotDialog) is None
+    assert len([r for r in lastmile.requests if "availability" in r.path]) == asked
+    again = window.dialogs.of_type(QMessageBox)
+    assert isinstance(again, QMessageBox)
+    again.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: (station.cache.get(job.id) or job).tracking_reference == courier_id,
+                    timeout=10_000)
+    assert len(lastmile.jobs) == 1

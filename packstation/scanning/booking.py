@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from packstation.api import ApiError, ApiValidationError, Job
 from packstation.courier.desk import AskFirst, CourierDesk, SlotGone
 from packstation.courier.models import Slot, refused_fields
+from packstation.store.courier_bookings import BookingState
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +37,7 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
     why = desk.ready()
     if why:
         return BookStep(False, f"Order {order} not booked: {why}")
-    if slot is None and not earliest:
+    if slot is None and not earliest and not await _booked_already(desk, job):
         try:
             question = "" if again else await desk.question(job)
         except ApiError as exc:  # a taken booking (another bench, this moment)
@@ -66,3 +67,9 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
                    f"{booked.dispatched.ask}"
         return BookStep(False, question, confirm=question, replace=booked.dispatched.replace)
     return BookStep(booked.dispatched.ok, booked.message, dispatched=booked.dispatched.ok)
+
+
+async def _booked_already(desk: CourierDesk, job: Job) -> bool:
+    """Booked before and not dispatched yet (a stop between): handed over, no slot asked."""
+    booking = await desk.booking(job)
+    return booking is not None and booking.state is BookingState.BOOKED
