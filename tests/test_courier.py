@@ -11,7 +11,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -35,6 +35,7 @@ from packstation.courier.models import (
 )
 from packstation.sandbox import SandboxServer
 from packstation.sandbox.lastmile import LASTMILE_DEMO_KEY, LastMileServer
+from packstation.scanning.commands import Command, barcode
 from packstation.station import Station
 from packstation.store.courier_bookings import AlreadyLive, BookingState, CourierBookings
 from packstation.store.database import Store
@@ -301,11 +302,17 @@ async def test_a_hostile_availability_is_read_as_far_as_it_can_be() -> None:
                          {"id": "\x1b[2J", "from": good["from"], "to": good["to"]},
                          {**good, "id": "c", "to": good["from"]}, good]
                         + [{**good, "id": f"p{i}"} for i in range(600)])
-    assert parsed.items[0].id == "a" and len(parsed.items) == 495  # 500 read, one "a"
-    assert len(parsed.problems) == 4
+    assert parsed.items[0].id == "a" and len(parsed.items) == 500  # the 500 soonest
+    assert len(parsed.problems) == 5 and "the soonest 500" in str(parsed.problems[-1])
     assert any(p.id == "\\x1b[2J" for p in parsed.problems)  # named, escaped
     assert parsed.items[0].extra["surprise"] == [1]  # unknown fields kept
     assert read_slots({"slots": [good]}).items[0].id == "a"
+    start = datetime(2026, 12, 2, tzinfo=UTC)
+    latest_first = [{"id": f"s{n}", "from": (start + timedelta(hours=n)).isoformat(),
+                     "to": (start + timedelta(hours=n + 1)).isoformat()}
+                    for n in range(10_000, 0, -1)]
+    soonest = read_slots(latest_first).items
+    assert [s.id for s in soonest[:2]] == ["s1", "s2"] and len(soonest) == 500
 
 
 def test_courier_settings_from_a_hostile_file() -> None:
@@ -384,3 +391,12 @@ async def test_the_demo_books_its_envelopes_with_its_own_courier() -> None:
         await confirmed(station, job.id)
     finally:
         await station.aclose()
+
+
+async def test_no_scan_but_book_dispatches_a_courier_job(station: Station) -> None:
+    job = courier_jobs(station)[0]
+    handler = station.scan_handler()
+    for scan in (barcode(Command.DISPATCHED), "OUR-OWN-REF-1"):
+        outcome = await handler.handle(scan, job)
+        assert not outcome.ok and "BOOK" in outcome.message, outcome.message
+    assert station.outbox.for_job(job.id) is None

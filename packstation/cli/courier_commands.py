@@ -56,7 +56,8 @@ async def _job(station: Station, job_id: int) -> Job:
         await station.sync.sync_once()
         job = await asyncio.to_thread(station.cache.get, job_id)
     if job is None:
-        raise NotFound(f"Smart Gift has no job {job_id} (or it is not this provider's).")
+        raise NotFound(f"Job {job_id} is not among this station's jobs nor Smart Gift's pending "
+                       "ones: only a pending job is booked with the courier.")
     return job
 
 
@@ -118,6 +119,8 @@ async def _list(station: Station) -> int:
     from packstation.courier.desk import describe
 
     bookings = await asyncio.to_thread(station.courier.bookings.recent, 50)
+    if not bookings:
+        print("No courier bookings in this station's records yet.", file=sys.stderr)
     output.table(["ORDER", "JOB", "STATE", "BOOKING", "BY"],
                  [[b.client_reference, str(b.job_id), b.state.value, describe(b),
                    b.packer or b.station] for b in bookings])

@@ -63,6 +63,10 @@ class CourierClient:
     def __repr__(self) -> str:
         return f"CourierClient({self.base_url!r}, key={self._key!r})"
 
+    @property
+    def key_fingerprint(self) -> str:
+        return self._key.fingerprint
+
     async def aclose(self) -> None:
         await self._http.aclose()
 
@@ -148,8 +152,9 @@ def _raise_for_status(answer: Answer) -> None:
     message, fields, body = refusal(answer)
     said = f": {message}" if message else ""
     if status in (401, 403):
-        raise e.AuthError(f"The courier did not accept its key (HTTP {status}); check it with "
-                          "'packstation courier key status'.", status=status)
+        raise e.AuthError(f"The courier did not accept its key (HTTP {status}); check it in "
+                          "Settings > Courier (or 'packstation courier key status').",
+                          status=status)
     if status == 417:
         raise SlotExpired(f"The slot expired before it was booked{said}", status=status)
     if status == 404:

@@ -34,10 +34,12 @@ from packstation.courier.models import (
 from packstation.job_service import Outcome
 from packstation.plaintext import escaped
 from packstation.store.courier_bookings import AlreadyLive, Booking, BookingState, CourierBookings
+from packstation.store.database import DatabaseError
 
 log = logging.getLogger("packstation.courier")
 
 SOONEST: Final = timedelta(hours=24)  # an overdue job's window: the next day at least
+FARTHEST: Final = timedelta(days=14)  # the service's widest window
 LONGEST_SLOT: Final = timedelta(hours=24)  # a longer "slot" is no delivery window
 _OUTCOME_UNKNOWN = (e.NetworkError, e.ServerError, e.BadResponse)
 
@@ -55,6 +57,13 @@ class AskFirst(ApiError):
     def __init__(self, message: str, booking: Booking) -> None:
         super().__init__(message)
         self.booking = booking
+
+
+class BookedNotDone(ApiError):
+    """The courier booked the job, but something after it failed (recording it, or the id
+    it gave): said with the courier's job id, never as "not booked"."""
+
+    exit_code = 6
 
 
 class SlotGone(ApiError):
@@ -77,21 +86,24 @@ class Booked:
     booking: Booking
     dispatched: Outcome
     label: Outcome
+    fresh: bool = True  # booked now (not found booked before, here or at another bench)
 
     @property
     def message(self) -> str:
-        parts = [f"Courier job {self.booking.courier_job_id} booked for "
-                 f"{booking_slot(self.booking)}", self.dispatched.message,
-                 self.label.message]
-        return "; ".join(p for p in parts if p)
+        booking = self.booking
+        what = f"Courier job {booking.courier_job_id} booked for {booking_slot(booking)}" \
+            if self.fresh else (f"Courier job {booking.courier_job_id} was booked earlier"
+                                f"{' at ' + booking.station if booking.station else ''}")
+        return "; ".join(p for p in (what, self.dispatched.message, self.label.message) if p)
 
 
 def window(leave_by: date | None, now: datetime) -> tuple[datetime, datetime]:
-    """From now to the end of the job's leave-by day (UK), at least a day ahead."""
+    """From now to the end of the job's leave-by day (UK), at least a day ahead and at most
+    the fortnight the service answers for."""
     end = now + SOONEST
     if leave_by is not None:
         end = max(end, datetime.combine(leave_by + timedelta(days=1), time(0), uk_zone()))
-    return now, end
+    return now, min(end, now + FARTHEST)
 
 
 class CourierDesk:
@@ -116,6 +128,9 @@ class CourierDesk:
         # How long a booking sent is awaited (the request's deadline and a margin): until
         # then it is being sent, and nobody books that job again.
         self._in_flight = in_flight
+        # Answers the store could not take (a site's database lost as the courier booked):
+        # kept here and recorded first thing once it is back, so none is lost or doubled.
+        self._unsettled: dict[int, tuple[BookingState, str | None, str]] = {}
 
     def for_courier(self, job: Job) -> bool:
         return self._method(job.delivery_method_name).courier
@@ -133,7 +148,7 @@ class CourierDesk:
 
     async def slots(self, job: Job) -> list[Slot]:
         """The slots the courier offers for ``job``, soonest first."""
-        self._check(job)
+        self.check(job)
         start, end = window(self._leave_by(job), self._now())
         body = availability_body(job, self._settings(), start, end)
         parsed = await (await asyncio.to_thread(self._client)).availability(body)
@@ -163,6 +178,7 @@ class CourierDesk:
 
     async def question(self, job: Job) -> str:
         """What must be asked before booking ``job`` again (a lost answer), or ""."""
+        await self._record_unsettled()
         live = await asyncio.to_thread(self.bookings.live, job.id)
         if live is None or live.state is BookingState.BOOKED:
             return ""
@@ -178,11 +194,12 @@ class CourierDesk:
         handover label (``replace``: the dispatch replaces another reference waiting).
         Raises AskFirst, SlotGone, ApiValidationError (422, at its field), CourierNotReady,
         NotForCourier or another ApiError; nothing is booked twice."""
-        self._check(job)
+        self.check(job)
+        await self._record_unsettled()
         reference = client_reference(job)
         live = await asyncio.to_thread(self.bookings.live, job.id)
         if live is not None and live.state is BookingState.BOOKED and live.courier_job_id:
-            return await self._hand_over(job, live, replace)  # booked before: finish it
+            return await self._hand_over(job, live, replace, fresh=False)  # finish it
         set_aside = self._ask_first(live, again) if live is not None else None
         if slot is None:
             offered = await self.slots(job)
@@ -200,6 +217,9 @@ class CourierDesk:
                 set_aside=set_aside)
         except AlreadyLive as exc:  # another bench of the site, a moment ago
             raise self._taken(reference, exc.booking) from None
+        except DatabaseError as exc:  # the site's database lost: nothing was sent
+            raise e.ApiError(f"Order {reference} not booked: the records cannot be reached "
+                             f"({exc}); nothing was sent to the courier.") from None
         try:
             created = await client.create_job(body)
         except SlotExpired as exc:
@@ -220,22 +240,59 @@ class CourierDesk:
             raise
         log.info("courier job %s booked for order %s (job %d)", escaped(created.job_id),
                  escaped(reference), job.id)  # said before anything else can fail
-        if not await asyncio.to_thread(self.bookings.settle, record.id, BookingState.BOOKED,
-                                       courier_job_id=created.job_id, detail=created.message):
-            raise e.ApiError(f"The courier booked order {reference} as job {created.job_id} "
-                             "after that booking was set aside and booked again: two courier "
-                             "jobs may exist; cancel one with the courier.")
-        if created.problem:
-            raise e.ApiError(f"The courier booked order {reference} as job {created.job_id}, "
-                             f"but that cannot be its tracking reference ({created.problem}): "
-                             "dispatch it with a typed reference (Job menu).")
+        try:
+            recorded = await asyncio.to_thread(
+                self.bookings.settle, record.id, BookingState.BOOKED,
+                courier_job_id=created.job_id, detail=created.message)
+        except DatabaseError:
+            self._unsettled[record.id] = (BookingState.BOOKED, created.job_id, created.message)
+            raise BookedNotDone(
+                f"Courier job {created.job_id} is booked for order {reference}, but the "
+                "records cannot be reached to note it: do not book it again. This station "
+                "notes it as soon as they are back; then scan BOOK to dispatch it.") from None
+        if not recorded:
+            raise BookedNotDone(
+                f"The courier booked order {reference} as job {created.job_id} after that "
+                "booking was set aside and booked again: two courier jobs may exist; cancel "
+                "one with the courier.")
+        other = await asyncio.to_thread(self.bookings.other_with, created.job_id, job.id)
+        problem = created.problem or (f"the courier gave order {other.client_reference} the "
+                                      "same id" if other is not None else "")
+        if problem:
+            raise BookedNotDone(
+                f"The courier booked order {reference} as job {created.job_id}, but that "
+                f"cannot be its tracking reference ({problem}): ask the courier, then mark "
+                "it dispatched with a reference of your own ('packstation jobs dispatch "
+                f"{job.id} --tracking REF').")
         booked = dataclasses.replace(record, state=BookingState.BOOKED,
                                      courier_job_id=created.job_id, in_flight=False)
         return await self._hand_over(job, booked, replace)
 
+    async def reprint_label(self, job: Job) -> Outcome:
+        """The handover label of a job booked with the courier printed again (any status)."""
+        booking = await self.booking(job)
+        if booking is None or booking.state is not BookingState.BOOKED \
+                or not booking.courier_job_id:
+            return Outcome(False, f"Order {client_reference(job)} has no courier booking to "
+                                  "print a handover label for.")
+        label = await self._print_label(job, booking.courier_job_id)
+        if label.ok:
+            await asyncio.to_thread(self.bookings.labelled, booking.id)
+        return label
+
+    async def _record_unsettled(self) -> None:
+        for booking_id, (state, courier_job_id, detail) in list(self._unsettled.items()):
+            try:
+                await asyncio.to_thread(self.bookings.settle, booking_id, state,
+                                        courier_job_id=courier_job_id, detail=detail)
+            except DatabaseError:
+                return  # still out of reach: kept for the next time
+            del self._unsettled[booking_id]
+
     # -- steps -----------------------------------------------------------------------------
 
-    def _check(self, job: Job) -> None:
+    def check(self, job: Job) -> None:
+        """NotForCourier or CourierNotReady, saying why ``job`` cannot be booked now."""
         if not self.for_courier(job):
             raise NotForCourier(f"Order {client_reference(job)} goes by "
                                 f"{job.delivery_method_name or 'no named method'}, which is "
@@ -283,22 +340,28 @@ class CourierDesk:
             "; the courier offers no other slot before the leave-by day"
         return SlotGone(f"{why}{offer}.", others)
 
-    async def _hand_over(self, job: Job, booking: Booking, replace: bool) -> Booked:
+    async def _hand_over(self, job: Job, booking: Booking, replace: bool, *,
+                         fresh: bool = True) -> Booked:
         """Dispatched with the courier's job id; the handover label printed once, after a
         dispatch saved (not while a question about it is open)."""
         assert booking.courier_job_id is not None
         dispatched = await self._dispatch(job, booking.courier_job_id, replace)
         if not dispatched.ok or booking.labelled:
-            return Booked(booking, dispatched, Outcome(True, ""))
+            return Booked(booking, dispatched, Outcome(True, ""), fresh)
         label = await self._print_label(job, booking.courier_job_id)
         if label.ok:
             await asyncio.to_thread(self.bookings.labelled, booking.id)
-        return Booked(booking, dispatched, label)
+        return Booked(booking, dispatched, label, fresh)
 
     async def _settle(self, record: Booking, state: BookingState, *,
                       courier_job_id: str | None = None, detail: str = "") -> None:
-        await asyncio.to_thread(self.bookings.settle, record.id, state,
-                                courier_job_id=courier_job_id, detail=detail)
+        """A failed booking's end recorded (or kept for when the records are back: the
+        courier's own answer is what the packer is told meanwhile)."""
+        try:
+            await asyncio.to_thread(self.bookings.settle, record.id, state,
+                                    courier_job_id=courier_job_id, detail=detail)
+        except DatabaseError:
+            self._unsettled[record.id] = (state, courier_job_id, detail)
 
 
 def booking_slot(booking: Booking) -> str:

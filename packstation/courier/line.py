@@ -1,5 +1,6 @@
 """The courier client of the settings of the moment: made when first needed, made again when
-the courier's address changes in the settings (the key read from the keyring then)."""
+the courier's address or key changes (the key read from the keyring at each booking, in
+a worker: a booking is a person's action, a few a minute)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ class CourierLine:
         url = self._settings().api_url.rstrip("/")
         if not url:
             raise CourierNotReady("No courier is set up (Settings > Courier).")
+        key = self._key(url)  # read each time: a key replaced in settings is used at once
         with self._making:
-            if self._client is None or self._client.base_url != url:
+            if self._client is None or self._client.base_url != url \
+                    or self._client.key_fingerprint != key.fingerprint:
                 if self._client is not None:
                     self._old.append(self._client)
-                self._client = CourierClient(url, self._key(url), limits=self._limits(),
+                self._client = CourierClient(url, key, limits=self._limits(),
                                              station=self._station)
             self._client.limits = self._limits()
             return self._client

@@ -7,7 +7,9 @@ missing optional one is no error. One unreadable slot is named and skipped.
 
 from __future__ import annotations
 
+import heapq
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +24,8 @@ from packstation.config.courier import CourierSettings
 from packstation.config.delivery import DeliveryMethod
 from packstation.plaintext import escaped
 
-MAX_SLOTS: Final = 500  # far more than a week of slots; a hostile list stops here
+MAX_SLOTS: Final = 500  # far more than a week of slots
+MAX_READ: Final = 20_000  # read of a hostile list at most (its soonest kept)
 MAX_ID: Final = 200
 MAX_COMMENT: Final = 1000
 CURRENCY: Final = "GBP"
@@ -94,7 +97,8 @@ def slot_words(starts: datetime, ends: datetime) -> str:
 
 
 def read_slots(body: Any) -> Parsed[Slot]:
-    """The availability answer: a list of slots (or an object holding one), soonest first."""
+    """The availability answer: a list of slots (or an object holding one), soonest first;
+    the soonest ``MAX_SLOTS`` of the first ``MAX_READ`` kept (a list need not be sorted)."""
     if isinstance(body, Mapping):
         body = next((body[k] for k in ("slots", "data", "availability")
                      if isinstance(body.get(k), list)), body)
@@ -102,7 +106,7 @@ def read_slots(body: Any) -> Parsed[Slot]:
         raise FieldError("slots", "the courier's availability is not a list")
     slots: dict[str, Slot] = {}
     problems: list[ParseProblem] = []
-    for index, entry in enumerate(body[:MAX_SLOTS]):
+    for index, entry in enumerate(body[:MAX_READ]):
         try:
             if not isinstance(entry, Mapping):
                 raise FieldError(f"slot {index + 1}", "expected an object")
@@ -112,7 +116,11 @@ def read_slots(body: Any) -> Parsed[Slot]:
             shown = entry.get("id") if isinstance(entry, Mapping) else None
             problems.append(ParseProblem(escaped(str(shown))[:MAX_ID] if shown is not None
                                          else None, str(exc)))
-    return Parsed(sorted(slots.values(), key=lambda s: (s.starts, s.ends)), problems)
+    if len(body) > MAX_READ or len(slots) > MAX_SLOTS:
+        problems.append(ParseProblem(None, f"{len(body)} slots sent: the soonest "
+                                           f"{MAX_SLOTS} of the first {MAX_READ} kept"))
+    soonest = heapq.nsmallest(MAX_SLOTS, slots.values(), key=lambda s: (s.starts, s.ends))
+    return Parsed(soonest, problems)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +154,8 @@ _SOURCES: Final = (
     ("contact_less", "contact-less delivery (Settings > Courier)"),
     ("add_delivery_code", "the delivery code (Settings > Courier)"),
     ("slot_id", "the slot chosen: ask for slots again"),
+    ("start", "the window asked: from now"),
+    ("end", "the window asked: to the job's leave-by day, a fortnight at most"),
 )
 
 
@@ -175,20 +185,29 @@ def client_reference(job: Job) -> str:
     return (job.order_reference or "").strip() or f"job-{job.id}"
 
 
+def courier_text(value: str | None, limit: int = 200) -> str:
+    """Text as the courier gets it: no control, format or direction characters (they would
+    print as garbage on a driver's screen, or reorder it), trimmed, bounded."""
+    text = "".join(c for c in (value or "")[:limit * 4]
+                   if unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
+    return " ".join(text.split())[:limit]
+
+
 def destination(job: Job) -> dict[str, Any]:
     address = job.delivery_address
-    lines = [p.strip() for p in (address.line1, address.line2) if p and p.strip()] \
-        if address else []
+    name = courier_text(address.recipient) if address else ""
+    lines = [courier_text(p) for p in (address.line1, address.line2)] if address else []
+    lines = [line for line in lines if line]
+    city = courier_text(address.city) if address else ""
+    postcode = courier_text(address.postcode, 20).upper() if address else ""
     missing = [what for what, present in (
-        ("the recipient's name", address and address.recipient.strip()),
-        ("the street", lines), ("the town", address and (address.city or "").strip()),
-        ("the postcode", address and (address.postcode or "").strip())) if not present]
+        ("the recipient's name", name), ("the street", lines), ("the town", city),
+        ("the postcode", postcode)) if not present]
     if address is None or missing:
         raise CourierNotReady(f"Order {client_reference(job)} cannot be booked with the "
                               f"courier: its delivery address lacks {', '.join(missing)}.")
-    return {"name": address.recipient.strip(), "address": ", ".join(lines),
-            "city": (address.city or "").strip(), "state": (address.county or "").strip(),
-            "zip_code": (address.postcode or "").strip().upper(), "country": "GB",
+    return {"name": name, "address": ", ".join(lines), "city": city,
+            "state": courier_text(address.county), "zip_code": postcode, "country": "GB",
             "description": ""}
 
 
@@ -204,8 +223,13 @@ def origin(settings: CourierSettings) -> dict[str, Any]:
 def items(job: Job, unit: str) -> list[dict[str, Any]]:
     if not job.vouchers:
         raise CourierNotReady(f"Order {client_reference(job)} has no vouchers to send.")
-    return [{"id": str(v.id), "name": (v.name or f"Voucher {v.id}")[:200], "unit": "unit",
-             "quantity": 1, "price": amount(v.value or Decimal(0), unit)}
+    negative = next((v for v in job.vouchers if v.value is not None and v.value < 0), None)
+    if negative is not None or job.total_value <= 0:
+        raise CourierNotReady(f"Order {client_reference(job)} cannot be booked with the "
+                              "courier: its vouchers' value is not above £0 "
+                              f"({job.total_value}); ask Smart Gift about the order.")
+    return [{"id": str(v.id), "name": courier_text(v.name) or f"Voucher {v.id}",
+             "unit": "unit", "quantity": 1, "price": amount(v.value or Decimal(0), unit)}
             for v in job.vouchers]
 
 
@@ -232,7 +256,7 @@ def comment(template: str, job: Job, method: DeliveryMethod) -> str:
               "recipient": job.delivery_address.recipient if job.delivery_address else ""}
     # One pass: a value holding "{order}" is not filled in again.
     text = _PLACEHOLDER.sub(lambda m: values[m.group(1)][:200], template[:MAX_COMMENT])
-    return "".join(c for c in text[:MAX_COMMENT] if c.isprintable())
+    return courier_text(text, MAX_COMMENT)
 
 
 def job_body(job: Job, slot: Slot, settings: CourierSettings, method: DeliveryMethod
@@ -241,10 +265,10 @@ def job_body(job: Job, slot: Slot, settings: CourierSettings, method: DeliveryMe
     is the buyer, whose e-mail and phone go only when the settings say so."""
     recipient: dict[str, Any] = {"name": destination(job)["name"]}
     if settings.send_buyer_contact:
-        if job.customer_email:
-            recipient["email"] = job.customer_email.strip()
-        if job.customer_phone:
-            recipient["phone_number"] = job.customer_phone.strip()
+        if courier_text(job.customer_email):
+            recipient["email"] = courier_text(job.customer_email)
+        if courier_text(job.customer_phone, 40):
+            recipient["phone_number"] = courier_text(job.customer_phone, 40)
     value = amount(job.total_value, settings.value_unit)
     zero = amount(Decimal(0), settings.value_unit)
     body: dict[str, Any] = {

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from packstation.api import ApiError, ApiValidationError, Job
-from packstation.courier.desk import AskFirst, CourierDesk, SlotGone
+from packstation.courier.desk import AskFirst, BookedNotDone, CourierDesk, SlotGone
 from packstation.courier.models import Slot, refused_fields
 from packstation.store.courier_bookings import BookingState
+from packstation.store.database import DatabaseError
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,16 +28,26 @@ class BookStep:
 async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool,
                again: bool = False, replace: bool = False) -> BookStep:
     """``slot`` chosen, or None: the earliest when ``earliest``, else the slots shown.
-    ``replace``: the packer said yes to the dispatch replacing another reference."""
+    ``replace``: the packer said yes to the dispatch replacing another reference. A job
+    booked and dispatched already gets its handover label again."""
     order = job.order_reference or job.id
-    if not desk.for_courier(job):
-        return BookStep(False, f"Order {order} is not booked with the courier: BOOK is for "
-                               "jobs whose delivery method is (Settings > Delivery).")
-    if job.status != "pending":
-        return BookStep(False, f"Order {order} is already {job.status}.")
-    why = desk.ready()
-    if why:
-        return BookStep(False, f"Order {order} not booked: {why}")
+    try:
+        return await _book(desk, job, slot, earliest=earliest, again=again, replace=replace)
+    except DatabaseError as exc:  # the records out of reach: said, nothing half-done hidden
+        return BookStep(False, f"Order {order}: the records cannot be reached ({exc}); "
+                               "try again once they are back.")
+
+
+async def _book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool,
+                again: bool, replace: bool) -> BookStep:
+    order = job.order_reference or job.id
+    if job.status != "pending" and desk.for_courier(job):
+        label = await desk.reprint_label(job)  # a BOOK again: the label, not a new booking
+        return BookStep(label.ok, f"Order {order} is {job.status}; {label.message}")
+    try:
+        desk.check(job)
+    except ApiError as exc:
+        return BookStep(False, str(exc))
     if slot is None and not earliest and not await _booked_already(desk, job):
         try:
             question = "" if again else await desk.question(job)
@@ -56,6 +67,8 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
         # Shown to choose from, the next chosen: the packer books what they were told of.
         return BookStep(False, str(exc), choose_slot=True, offered=tuple(exc.slots),
                         again=again)
+    except BookedNotDone as exc:  # booked: never said as "not booked"
+        return BookStep(False, str(exc))
     except ApiValidationError as exc:  # said at its field, and where that field comes from
         fields = refused_fields(exc.field_errors)
         return BookStep(False, f"Order {order} not booked: {exc}" + (f" ({fields})"
@@ -66,6 +79,10 @@ async def book(desk: CourierDesk, job: Job, slot: Slot | None, *, earliest: bool
         question = f"Courier job {booked.booking.courier_job_id} is booked. " \
                    f"{booked.dispatched.ask}"
         return BookStep(False, question, confirm=question, replace=booked.dispatched.replace)
+    if booked.dispatched.ok and not booked.label.ok:  # dispatched; the parcel lacks its label
+        return BookStep(False, f"{booked.message}. Scan BOOK again (or Ctrl+K) to print "
+                               "the handover label once the printer is ready.",
+                        dispatched=True)
     return BookStep(booked.dispatched.ok, booked.message, dispatched=booked.dispatched.ok)
 
 

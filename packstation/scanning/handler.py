@@ -24,7 +24,7 @@ from packstation.courier.models import Slot
 from packstation.job_service import SEND_FIRST, EarlySend, JobService, Saved
 from packstation.packers import SignIn
 from packstation.scanning import booking
-from packstation.scanning.commands import Command, badge_code
+from packstation.scanning.commands import Command, badge_code, barcode
 from packstation.scanning.flow import PackingFlow, QueueOrder, Step
 from packstation.scanning.interpret import ScanKind, ScanMeaning, clean, interpret
 from packstation.scanning.known_jobs import KnownJobs, unless_lost
@@ -311,7 +311,8 @@ class ScanHandler:
                                offered=step.offered, again=step.again)
         self.last_dispatched = job
         after = await self.flow.after_dispatch(job, queue or _NoQueue())
-        return ScanOutcome(after.ok, f"{step.message}. {after.message}".rstrip(". ") + ".",
+        return ScanOutcome(step.ok and after.ok,
+                           f"{step.message}. {after.message}".rstrip(". ") + ".",
                            meaning, select=after.select, dispatched=True, clear=after.clear)
 
     async def _replace(self, job: Job, meaning: ScanMeaning, confirmed: bool) -> ScanOutcome:
@@ -379,6 +380,10 @@ class ScanHandler:
                                meaning)
         # DISPATCHED: the untracked methods' dispatch, with no reference.
         method = self.method(job.delivery_method_name)
+        if method.courier:
+            return ScanOutcome(False, f"Order {job.order_reference} goes by the courier: scan "
+                                      f"{barcode(Command.BOOK)} (or press Ctrl+K) to book and "
+                                      "dispatch it.", meaning)
         if method.tracking is not Tracking.UNTRACKED:
             return ScanOutcome(False, f"Order {job.order_reference} goes by {method.describe()}: "
                                       "scan its tracking reference instead.", meaning)

@@ -73,7 +73,7 @@ _COLUMNS = ("id, job_id, client_reference, slot_id, slot_from, slot_to, state,"
             " sent_until")
 
 
-def _booking(row: Any, now: float = 0.0) -> Booking:
+def _booking(row: Any, now: float = float("inf")) -> Booking:
     r = tuple(row)
     try:
         state = BookingState(r[6])
@@ -137,36 +137,42 @@ class CourierBookings:
         self._db.execute("UPDATE courier_bookings SET labelled_at = ? WHERE id = ?",
                          (_now(), booking_id))
 
-    def live(self, job_id: int) -> Booking | None:
+    def _read(self, sql_text: str, parameters: tuple[object, ...]) -> list[Booking]:
+        """Bookings read with the store's clock of the moment (whether each is in flight)."""
         with self._db.transaction() as sql:
             now = self._db.dialect.clock(sql)
-            rows = sql.execute(
-                f"SELECT {_COLUMNS} FROM courier_bookings WHERE job_id = ? AND state IN {LIVE}"
-                " ORDER BY id DESC LIMIT 1", (job_id,)).fetchall()
-        return _booking(rows[0], now) if rows else None
+            rows = sql.execute(sql_text, parameters).fetchall()
+        return [_booking(row, now) for row in rows]
+
+    def live(self, job_id: int) -> Booking | None:
+        found = self._read(f"SELECT {_COLUMNS} FROM courier_bookings WHERE job_id = ? AND"
+                           f" state IN {LIVE} ORDER BY id DESC LIMIT 1", (job_id,))
+        return found[0] if found else None
 
     def latest(self, job_ids: Iterable[int]) -> dict[int, Booking]:
         """Each job's latest booking (any state): what its view shows."""
         found: dict[int, Booking] = {}
         for chunk, marks in id_chunks(set(job_ids)):
-            for row in self._db.fetch(
-                    f"SELECT {_COLUMNS} FROM courier_bookings WHERE job_id IN ({marks})"
-                    " ORDER BY id", chunk):
-                booking = _booking(row)
+            for booking in self._read(f"SELECT {_COLUMNS} FROM courier_bookings WHERE job_id"
+                                      f" IN ({marks}) ORDER BY id", tuple(chunk)):
                 found[booking.job_id] = booking
         return found
+
+    def other_with(self, courier_job_id: str, job_id: int) -> Booking | None:
+        """Another job's booking that the courier gave the same job id (it must be none)."""
+        found = self._read(f"SELECT {_COLUMNS} FROM courier_bookings WHERE courier_job_id = ?"
+                           " AND job_id <> ? LIMIT 1", (courier_job_id, job_id))
+        return found[0] if found else None
 
     def needing_a_person(self, limit: int = 200) -> list[Booking]:
         """Bookings a person must take up with the courier: live ones whose job Smart Gift
         cancelled since, and ones set aside whose courier job was made after all."""
         columns = ", ".join("b." + c.strip() for c in _COLUMNS.split(","))
-        rows = self._db.fetch(
+        return self._read(
             f"SELECT {columns} FROM courier_bookings b JOIN jobs j ON j.id = b.job_id WHERE"
             f" (j.status = 'cancelled' AND b.state IN {LIVE}) OR (b.state = 'set_aside' AND"
             " b.courier_job_id IS NOT NULL) ORDER BY b.id DESC LIMIT ?", (limit,))
-        return [_booking(r) for r in rows]
 
     def recent(self, limit: int = 50) -> list[Booking]:
-        rows = self._db.fetch(
-            f"SELECT {_COLUMNS} FROM courier_bookings ORDER BY id DESC LIMIT ?", (limit,))
-        return [_booking(r) for r in rows]
+        return self._read(f"SELECT {_COLUMNS} FROM courier_bookings ORDER BY id DESC LIMIT ?",
+                          (limit,))

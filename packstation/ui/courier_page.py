@@ -149,6 +149,10 @@ class CourierPage(QWidget):
                 self.address[missing[0]].setFocus()
                 return ("The courier needs the address it collects from: "
                         f"{', '.join(m.replace('_', ' ') for m in missing)}.")
+        country = edited.collection.country
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            self.address["country"].setFocus()
+            return "The country is its two-letter code (GB for the United Kingdom)."
         bad = next((n for n, e in self.address.items() if not e.text().isprintable()), None)
         if bad is not None:
             self.address[bad].setFocus()
