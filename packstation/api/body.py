@@ -109,7 +109,7 @@ class UnreadableJson(e.BadResponse):
     """The whole answer is not JSON we can read."""
 
 
-def parse_json(data: bytes | str) -> Any:
+def parse_json(data: bytes | str, service: str = "Smart Gift") -> Any:
     """JSON, or :class:`UnreadableJson` saying why (never RecursionError or a huge int).
 
     orjson: nesting beyond 1,024 levels and numbers beyond a double are errors, not
@@ -120,7 +120,7 @@ def parse_json(data: bytes | str) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         reason = _reason(exc)
-    raise UnreadableJson(f"Smart Gift sent an answer we could not read ({reason}).")
+    raise UnreadableJson(f"{service} sent an answer we could not read ({reason}).")
 
 
 _BETWEEN_RECORDS: Final = re.compile(rb"\}\s*,\s*\{")

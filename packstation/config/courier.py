@@ -60,9 +60,6 @@ class CourierSettings:
         the code would go to the buyer of a gift, not to whoever opens the door."""
         return self.add_delivery_code and not self.send_buyer_contact
 
-    def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "collection": self.collection.to_json()}
-
 
 def _text(raw: Any, default: str = "", limit: int = MAX_TEXT) -> str:
     if not isinstance(raw, str) or len(raw) > limit or not raw.isprintable():
@@ -70,10 +67,10 @@ def _text(raw: Any, default: str = "", limit: int = MAX_TEXT) -> str:
     return raw.strip()
 
 
-def courier_from_json(raw: Any, *, demo_url: str = "") -> CourierSettings:
+def courier_from_json(raw: Any) -> CourierSettings:
     """The record of a settings file; what cannot be a value is the default."""
     if not isinstance(raw, dict):
-        return CourierSettings(api_url=demo_url)
+        return CourierSettings()
     where = raw.get("collection")
     where = where if isinstance(where, dict) else {}
     collection = CollectionAddress(**{f.name: _text(where.get(f.name), str(f.default))

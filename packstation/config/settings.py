@@ -231,7 +231,6 @@ class Settings:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         data = {"version": VERSION, **asdict(self),
-                "delivery_methods": [m.to_json() for m in self.delivery_methods.values()],
-                "courier": self.courier.to_json()}
+                "delivery_methods": [m.to_json() for m in self.delivery_methods.values()]}
         tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
         os.replace(tmp, path)

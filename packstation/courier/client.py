@@ -139,10 +139,10 @@ class CourierClient:
 
 def _json(answer: Answer) -> Any:
     try:
-        return parse_json(answer.content)
+        return parse_json(answer.content, "The courier")
     except UnreadableJson as exc:
-        failure = str(exc).replace("Smart Gift", "The courier")
-    raise e.BadResponse(failure)
+        failure: e.BadResponse = exc
+    raise e.BadResponse(str(failure))  # raised outside the except: no chained context
 
 
 def _raise_for_status(answer: Answer) -> None:
