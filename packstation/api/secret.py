@@ -67,18 +67,26 @@ class Secret:
         raise TypeError(f"{type(self).__name__} cannot be pickled")
 
 
-class ApiKey(Secret):
-    """A Smart Gift secret key."""
+class ServiceKey(Secret):
+    """A key a service is sent in a header: one token, trimmed, with no space or control
+    character (a header could not carry it). ``what`` names it in the refusal."""
 
     __slots__ = ()
+    what = "The API key"
 
     def __init__(self, secret: str) -> None:
         secret = secret.strip()
         if not secret:
-            raise ConfigError("The API key is empty.")
+            raise ConfigError(f"{self.what} is empty.")
         if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
-            raise ConfigError("The API key contains spaces or control characters.")
+            raise ConfigError(f"{self.what} contains spaces or control characters.")
         super().__init__(secret)
+
+
+class ApiKey(ServiceKey):
+    """A Smart Gift secret key."""
+
+    __slots__ = ()
 
 _KNOWN_SECRETS: weakref.WeakSet[Secret] = weakref.WeakSet()
 

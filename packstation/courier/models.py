@@ -19,7 +19,7 @@ from typing import Any, Final
 from packstation.api.errors import ConfigError
 from packstation.api.fields import FieldError, uk_zone, when_value
 from packstation.api.models import Job, Parsed, ParseProblem, tracking_problem
-from packstation.api.secret import Secret
+from packstation.api.secret import ServiceKey
 from packstation.config.courier import CourierSettings
 from packstation.config.delivery import DeliveryMethod
 from packstation.plaintext import escaped
@@ -31,18 +31,11 @@ MAX_COMMENT: Final = 1000
 CURRENCY: Final = "GBP"
 
 
-class CourierKey(Secret):
+class CourierKey(ServiceKey):
     """The courier's API key (sent as ``x-api-key``): never printed, logged or kept in text."""
 
     __slots__ = ()
-
-    def __init__(self, secret: str) -> None:
-        secret = secret.strip()
-        if not secret:
-            raise ConfigError("The courier's key is empty.")
-        if any(ord(c) < 0x21 or ord(c) == 0x7F for c in secret):
-            raise ConfigError("The courier's key contains spaces or control characters.")
-        super().__init__(secret)
+    what = "The courier's key"
 
 
 class CourierNotReady(ConfigError):
