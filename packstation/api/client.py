@@ -68,6 +68,14 @@ def user_agent(station: str = "") -> str:
     return f"packstation/{__version__}" + (f" ({label})" if label else "")
 
 
+def retry_wait(attempt: int, exc: e.ApiError, backoff: float) -> float:
+    """Seconds before retry ``attempt``: jittered exponential backoff, or what the server
+    asked (Retry-After) when that is longer."""
+    jittered = random.uniform(0.5, 1.0) * backoff * 2.0 ** (attempt - 1)
+    asked: float | None = getattr(exc, "retry_after", None)
+    return max(float(asked or 0.0), jittered)
+
+
 class SmartGiftClient:
     """Async client for the Smart Gift fulfilment and POS endpoints."""
 
@@ -325,9 +333,7 @@ class SmartGiftClient:
                 await asyncio.sleep(wait)
 
     def _backoff_for(self, attempt: int, exc: e.ApiError) -> float:
-        jittered = random.uniform(0.5, 1.0) * self.backoff * 2.0 ** (attempt - 1)
-        asked: float | None = getattr(exc, "retry_after", None)
-        return max(float(asked or 0.0), jittered)
+        return retry_wait(attempt, exc, self.backoff)
 
     async def _send_once(
         self,

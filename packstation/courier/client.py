@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Mapping
 from typing import Any, Final
@@ -20,7 +19,7 @@ import httpx
 
 from packstation.api import errors as e
 from packstation.api.body import UnreadableJson, parse_json
-from packstation.api.client import TIMEOUT, user_agent
+from packstation.api.client import TIMEOUT, retry_wait, user_agent
 from packstation.api.fields import FieldError
 from packstation.api.limits import DEFAULT_LIMITS, Limits
 from packstation.api.models import Parsed
@@ -96,8 +95,7 @@ class CourierClient:
                 return await self._send_once(path, body, ends - loop.time())
             except e.RETRYABLE as exc:
                 attempt += 1
-                wait = max(float(getattr(exc, "retry_after", None) or 0.0),
-                           random.uniform(0.5, 1.0) * self.backoff * 2.0 ** (attempt - 1))
+                wait = retry_wait(attempt, exc, self.backoff)
                 if not retry or attempt > self.max_retries or loop.time() + wait >= ends:
                     raise
                 log.info("retrying POST %s in %.1f s: %s", path, wait, exc)
