@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from packstation.api import ENVIRONMENTS, PRODUCTION_URL, ApiKey, MissingKeyError
-from packstation.api.secret import check_base_url
+from packstation.api.secret import Secret, check_base_url
 from packstation.config.settings import Settings
 
 if TYPE_CHECKING:
@@ -106,15 +106,29 @@ def backend_name() -> str:
     return f"{type(chosen).__module__}.{type(chosen).__name__}"
 
 
+def _read(service: str, user: str) -> str | None:
+    """A secret from the keyring (None: none stored), its failure said in words."""
+    keyring = _keyring()
+    try:
+        return backend().get_password(service, user) or None
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+
+
+def _write(service: str, user: str, secret: Secret | str, what: str) -> None:
+    keyring = _keyring()
+    try:  # a key is revealed in the call only: never a local of ours (a traceback's)
+        backend().set_password(service, user, secret.reveal() if isinstance(secret, Secret)
+                               else secret)
+    except keyring.errors.KeyringError as exc:
+        raise MissingKeyError(f"The keyring refused {what} ({type(exc).__name__}).") from None
+
+
 def load_key(api_url: str) -> ApiKey:
     env = os.environ.get("PACKSTATION_API_KEY")
     if env:
         return ApiKey(env)
-    keyring = _keyring()
-    try:
-        secret = backend().get_password(SERVICE, api_url)
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    secret = _read(SERVICE, api_url)
     if not secret:
         raise MissingKeyError(
             f"No API key is stored for {api_url}. Run 'packstation key set' "
@@ -123,11 +137,7 @@ def load_key(api_url: str) -> ApiKey:
 
 
 def store_key(api_url: str, key: ApiKey) -> None:
-    keyring = _keyring()
-    try:
-        backend().set_password(SERVICE, api_url, key.reveal())
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring refused the key ({type(exc).__name__}).") from None
+    _write(SERVICE, api_url, key, "the key")
 
 
 def delete_key(api_url: str) -> bool:
@@ -143,11 +153,7 @@ def delete_key(api_url: str) -> bool:
 
 
 def stored_key(api_url: str) -> ApiKey | None:
-    keyring = _keyring()
-    try:
-        secret = backend().get_password(SERVICE, api_url)
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    secret = _read(SERVICE, api_url)
     return ApiKey(secret) if secret else None
 
 
@@ -157,20 +163,11 @@ SITE_SERVICE = "packstation-site"  # the site database's password, by its URL (n
 def site_password(site_url: str) -> str | None:
     """The site database's password from the keyring (None: none stored; PGPASSWORD or a
     .pgpass file may still give one, as psycopg reads them)."""
-    keyring = _keyring()
-    try:
-        return backend().get_password(SITE_SERVICE, _site_user(site_url)) or None
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    return _read(SITE_SERVICE, _site_user(site_url))
 
 
 def store_site_password(site_url: str, password: str) -> None:
-    keyring = _keyring()
-    try:
-        backend().set_password(SITE_SERVICE, _site_user(site_url), password)
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring refused the password ({type(exc).__name__}).") \
-            from None
+    _write(SITE_SERVICE, _site_user(site_url), password, "the password")
 
 
 def _site_user(site_url: str) -> str:
@@ -205,18 +202,9 @@ def load_courier_key(courier_url: str) -> CourierKey:
 def stored_courier_key(courier_url: str) -> CourierKey | None:
     from packstation.courier.models import CourierKey
 
-    keyring = _keyring()
-    try:
-        secret = backend().get_password(COURIER_SERVICE, _courier_user(courier_url))
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring could not be read ({type(exc).__name__}).") from None
+    secret = _read(COURIER_SERVICE, _courier_user(courier_url))
     return CourierKey(secret) if secret else None
 
 
 def store_courier_key(courier_url: str, key: CourierKey) -> None:
-    keyring = _keyring()
-    try:
-        backend().set_password(COURIER_SERVICE, _courier_user(courier_url), key.reveal())
-    except keyring.errors.KeyringError as exc:
-        raise MissingKeyError(f"The keyring refused the courier's key ({type(exc).__name__}).") \
-            from None
+    _write(COURIER_SERVICE, _courier_user(courier_url), key, "the courier's key")
